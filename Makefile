@@ -1,0 +1,55 @@
+# Architecture Patterns Lab: `make lab` to explore, `make test` to check everything.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed-stamp
+# Keep Jupyter, IPython and matplotlib side files inside the checkout.
+export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter-runtime
+export IPYTHONDIR          := $(CURDIR)/.cache/ipython
+export MPLCONFIGDIR        := $(CURDIR)/.cache/matplotlib
+unexport MPLBACKEND
+
+.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student benchmarks lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	$(PY) -c "import matplotlib.pyplot"   # build the font cache before any notebook runs
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/00-index.ipynb
+
+test: $(STAMP)
+	$(MAKE) --no-print-directory unit nbcheck notebooks-test browser
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests labkit --ignore=tests/browser
+
+nbcheck: $(STAMP)
+	$(PY) tools/nbnav.py --check
+	$(PY) tools/nbcheck.py
+
+notebooks-test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini notebooks
+
+browser: $(STAMP)
+	$(PY) -m pytest -q tests/browser
+
+# Re-execute notebooks (all, or NB=notebooks/10-circuit-breaker.ipynb) and store clean outputs.
+notebooks: $(STAMP)
+	$(PY) tools/nbnav.py
+	$(PY) tools/nbexec.py $(or $(NB),notebooks/[0-9]*.ipynb)
+
+nav: $(STAMP)
+	$(PY) tools/nbnav.py
+
+benchmarks: $(STAMP)
+	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check labkit tests tools benchmarks
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

@@ -1,0 +1,1 @@
+"""labkit: the helper package behind Architecture Patterns Lab."""

@@ -1,0 +1,132 @@
+"""Argument checks shared by every public function.
+
+Each helper returns the checked value (converted to ``float`` or ``int``) or raises
+``ValueError``/``TypeError`` naming the parameter and the accepted range, so bad input never
+turns into a silent wrong answer deep inside a simulation.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+__all__ = [
+    "check_choice",
+    "check_finite",
+    "check_int",
+    "check_nonnegative",
+    "check_percent",
+    "check_positive",
+    "check_probability",
+    "check_time",
+]
+
+
+def _as_real(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def check_finite(name: str, value: object) -> float:
+    """Return ``value`` as a float; reject NaN and infinities.
+
+    >>> check_finite("now", 2)
+    2.0
+    """
+    x = _as_real(name, value)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite number, got {x!r}")
+    return x
+
+
+def check_positive(name: str, value: object, *, allow_inf: bool = False) -> float:
+    """Return ``value`` as a float if it is > 0 (and finite unless ``allow_inf``).
+
+    >>> check_positive("arrival_rate", 5)
+    5.0
+    """
+    x = _as_real(name, value)
+    if math.isnan(x) or x <= 0 or (math.isinf(x) and not allow_inf):
+        bound = "(0, inf]" if allow_inf else "(0, inf)"
+        raise ValueError(f"{name} must be in {bound}, got {x!r}")
+    return x
+
+
+def check_nonnegative(name: str, value: object, *, allow_inf: bool = False) -> float:
+    """Return ``value`` as a float if it is >= 0 (and finite unless ``allow_inf``).
+
+    >>> check_nonnegative("duration_s", 0)
+    0.0
+    """
+    x = _as_real(name, value)
+    if math.isnan(x) or x < 0 or (math.isinf(x) and not allow_inf):
+        bound = "[0, inf]" if allow_inf else "[0, inf)"
+        raise ValueError(f"{name} must be in {bound}, got {x!r}")
+    return x
+
+
+def check_probability(name: str, value: object) -> float:
+    """Return ``value`` as a float if it lies in [0, 1].
+
+    >>> check_probability("failure_probability", 0.25)
+    0.25
+    """
+    x = _as_real(name, value)
+    if not 0.0 <= x <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {x!r}")
+    return x
+
+
+def check_percent(name: str, value: object) -> float:
+    """Return ``value`` as a float if it lies in (0, 100] (a resilience4j-style threshold).
+
+    >>> check_percent("failure_rate_threshold", 50)
+    50.0
+    """
+    x = _as_real(name, value)
+    if not 0.0 < x <= 100.0:
+        raise ValueError(f"{name} must be a percentage in (0, 100], got {x!r}")
+    return x
+
+
+def check_int(name: str, value: object, *, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+    """Return ``value`` as an int if it is integral and within [minimum, maximum].
+
+    >>> check_int("servers", 3, minimum=1)
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    x = int(value)
+    if (minimum is not None and x < minimum) or (maximum is not None and x > maximum):
+        lo = "-inf" if minimum is None else str(minimum)
+        hi = "inf" if maximum is None else str(maximum)
+        raise ValueError(f"{name} must be an integer in [{lo}, {hi}], got {x}")
+    return x
+
+
+def check_choice(name: str, value: object, choices: tuple[str, ...] | list[str]) -> str:
+    """Return ``value`` if it is one of ``choices``.
+
+    >>> check_choice("window_type", "count", ("count", "time"))
+    'count'
+    """
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return str(value)
+
+
+def check_time(name: str, now: object, last: float | None) -> float:
+    """Return ``now`` as a float if it is finite and not earlier than ``last``.
+
+    Clock-injected logic calls this so time never runs backwards.
+
+    >>> check_time("now", 3.0, 2.5)
+    3.0
+    """
+    t = check_finite(name, now)
+    if last is not None and t < last:
+        raise ValueError(f"{name} must not go backwards: got {t!r} after {last!r}")
+    return t
