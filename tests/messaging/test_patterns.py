@@ -127,7 +127,7 @@ def test_null_and_empty_string():
     assert not matches(p(x=[""]), d(x=None))
 
 
-# --- prefix / suffix / equals-ignore-case ----------------------------------------------------------
+# --- prefix / suffix / equals-ignore-case ---------------------------------------------
 
 def test_prefix():
     assert matches(p(r=[{"prefix": "us-"}]), d(r="us-east-1"))
