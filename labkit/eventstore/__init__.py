@@ -1,0 +1,41 @@
+"""Event sourcing and CQRS: an SQLite event store, an order aggregate, projections, read lag.
+
+Event store (write side, SQLite standing in for RDS)
+    EventStore, NewEvent, RecordedEvent, Snapshot, ConcurrencyError
+Order aggregate
+    OrderRepository, OrderState, LoadedOrder, OrderError, apply_event, replay
+Projections (read side)
+    Projection, OrderSummaryProjection, order_summary_handler
+CQRS scenarios
+    run_read_your_writes, read_scaling, race_two_writers, replay_cost
+"""
+
+from labkit.eventstore.orders import (
+    LoadedOrder,
+    OrderError,
+    OrderRepository,
+    OrderState,
+    apply_event,
+    replay,
+)
+from labkit.eventstore.projections import (
+    OrderSummaryProjection,
+    Projection,
+    order_summary_handler,
+)
+from labkit.eventstore.store import (
+    ConcurrencyError,
+    EventStore,
+    NewEvent,
+    RecordedEvent,
+    Snapshot,
+)
+
+__all__ = [
+    # event store
+    "ConcurrencyError", "EventStore", "NewEvent", "RecordedEvent", "Snapshot",
+    # order aggregate
+    "LoadedOrder", "OrderError", "OrderRepository", "OrderState", "apply_event", "replay",
+    # projections
+    "OrderSummaryProjection", "Projection", "order_summary_handler",
+]
