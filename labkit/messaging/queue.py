@@ -365,8 +365,10 @@ class StandardQueue(_Queue):
         """
         t, n, vt, wait = self._receive_args(now, max_messages, visibility_timeout_s, wait_time_s)
         if wait == 0:
-            k = max(1, self.servers // 2)
-            sampled = set(self._rng.choice(self.servers, size=k, replace=False).tolist())
+            sampled = None  # one server: a short poll sees everything
+            if self.servers > 1:
+                k = max(1, self.servers // 2)
+                sampled = set(self._rng.choice(self.servers, size=k, replace=False).tolist())
             return ReceiveResult(self._take(t, n, vt, sampled), t)
         got = self._take(t, n, vt, None)
         if got:

@@ -134,15 +134,20 @@ def run_consumers(*, n_messages: int = 200, send_rate: float = 4.0, consumers: i
     rows: list[tuple] = []
     env = simpy.Environment()
 
+    done = {"producer": False}
+
     def producer():
         for i, t in enumerate(send_times):
             yield env.timeout(float(t) - env.now)
             queue.send(json.dumps({"order_id": f"order-{i:04d}", "n": i}), env.now)
+        done["producer"] = True
 
     def consumer(name: str):
         while True:
             res = queue.receive(env.now, max_messages=1, wait_time_s=0)
             if not res.messages:
+                if done["producer"] and len(queue) == 0:
+                    return  # everything sent has been deleted or moved: stop polling
                 yield env.timeout(poll)
                 continue
             msg = res.messages[0]
