@@ -6,10 +6,12 @@ Order aggregate
     OrderRepository, OrderState, LoadedOrder, OrderError, apply_event, replay
 Projections (read side)
     Projection, OrderSummaryProjection, order_summary_handler
-CQRS scenarios
-    run_read_your_writes, read_scaling, race_two_writers, replay_cost
+CQRS scenarios (write side in SQLite, Kinesis-like stream, read model with lag)
+    run_cqrs, CqrsRun, run_contention, read_scaling, replay_cost, plus plots in
+    labkit.eventstore.plots
 """
 
+from labkit.eventstore.cqrs import CqrsRun, read_scaling, replay_cost, run_contention, run_cqrs
 from labkit.eventstore.orders import (
     LoadedOrder,
     OrderError,
@@ -38,4 +40,6 @@ __all__ = [
     "LoadedOrder", "OrderError", "OrderRepository", "OrderState", "apply_event", "replay",
     # projections
     "OrderSummaryProjection", "Projection", "order_summary_handler",
+    # CQRS scenarios
+    "CqrsRun", "read_scaling", "replay_cost", "run_contention", "run_cqrs",
 ]

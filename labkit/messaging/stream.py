@@ -10,9 +10,9 @@ as the transport in the CQRS model here and in the serverless data-processing no
   ``write_bytes_per_s`` (1 MiB) per second; above that :meth:`Stream.put_record` raises
   :class:`ProvisionedThroughputExceeded`. Reads are limited to ``reads_per_s`` GetRecords calls
   (5) and ``read_bytes_per_s`` (2 MiB) per shard per second.
-* :meth:`Stream.get_records` returns records after a position plus the *iterator age*: how far
-  behind the newest record in the shard the reader is, in seconds (Kinesis's
-  ``MillisBehindLatest`` / ``GetRecords.IteratorAgeMilliseconds``).
+* :meth:`Stream.get_records` returns records after a position plus the *iterator age*: how old
+  the last record it returned is, in seconds (Kinesis's ``GetRecords.IteratorAgeMilliseconds``);
+  a reader that falls behind sees it grow.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Stream:
     >>> r = s.put_record("order-1", {"event": "placed"}, now=0.0)
     >>> res = s.get_records(r.shard_id, position=0, now=2.5)
     >>> [x.data["event"] for x in res.records], res.next_position, res.iterator_age_s
-    (['placed'], 1, 0.0)
+    (['placed'], 1, 2.5)
     """
 
     def __init__(self, name: str, shard_count: int = 1, *, write_records_per_s: int = 1000,
@@ -144,8 +144,8 @@ class Stream:
 
         Returns at most ``limit`` records and at most ``read_bytes_per_s`` bytes; raises
         ProvisionedThroughputExceeded above ``reads_per_s`` calls in one second. The iterator age
-        is ``now`` minus the arrival time of the oldest record still unread after this call (0
-        when the reader has caught up).
+        is, as in Kinesis's ``IteratorAgeMilliseconds``, ``now`` minus the arrival time of the
+        last record this call returned (0 when nothing new was returned).
         """
         t = check_finite("now", now)
         shard = check_int("shard_id", shard_id, minimum=0, maximum=self.shard_count - 1)
@@ -169,8 +169,7 @@ class Stream:
             budget -= r.size_bytes
         self._reads[shard] = (second, calls + 1, self.read_bytes_per_s - budget)
         next_pos = out[-1].sequence_number if out else pos
-        behind = [r for r in self._shards[shard][next_pos:] if r.arrival_s <= t]
-        age = t - behind[0].arrival_s if behind else 0.0
+        age = t - out[-1].arrival_s if out else 0.0
         return GetRecordsResult(tuple(out), next_pos, age)
 
     def shard_sizes(self) -> list[int]:

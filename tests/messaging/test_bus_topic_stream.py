@@ -178,7 +178,7 @@ def test_read_limit_and_iterator_age():
     for i in range(10):
         s.put_record("k", i, now=float(i))
     res = s.get_records(0, 0, now=10.0, limit=3)
-    assert res.next_position == 3 and res.iterator_age_s == pytest.approx(10.0 - 3.0)
+    assert res.next_position == 3 and res.iterator_age_s == pytest.approx(10.0 - 2.0)
     s.get_records(0, 3, now=10.1, limit=100)
     with pytest.raises(ProvisionedThroughputExceeded):
         s.get_records(0, 3, now=10.2)
