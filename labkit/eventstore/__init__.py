@@ -11,7 +11,6 @@ CQRS scenarios (write side in SQLite, Kinesis-like stream, read model with lag)
     labkit.eventstore.plots
 """
 
-from labkit.eventstore.cqrs import CqrsRun, read_scaling, replay_cost, run_contention, run_cqrs
 from labkit.eventstore.orders import (
     LoadedOrder,
     OrderError,
@@ -43,3 +42,14 @@ __all__ = [
     # CQRS scenarios
     "CqrsRun", "read_scaling", "replay_cost", "run_contention", "run_cqrs",
 ]
+
+_LAZY = {"CqrsRun", "read_scaling", "replay_cost", "run_contention", "run_cqrs"}
+
+
+def __getattr__(name: str):
+    """Import the CQRS scenarios (pandas, SimPy) only when first used."""
+    if name in _LAZY:
+        from labkit.eventstore import cqrs
+
+        return getattr(cqrs, name)
+    raise AttributeError(f"module 'labkit.eventstore' has no attribute {name!r}")
