@@ -21,6 +21,9 @@ The rules, operator by operator:
   like an absent field. Under an array of objects, all pattern fields must be satisfied by one and
   the same element.
 * Objects are not leaves: an object-valued field matches no value matcher and counts as absent.
+
+One modelling choice the sources leave open: under an array of objects, ``{"exists": false}`` is
+judged per element like every other matcher (an element without the field satisfies it).
 """
 
 from __future__ import annotations

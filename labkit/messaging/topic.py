@@ -53,7 +53,11 @@ def attribute_view(attributes: dict[str, Any]) -> dict[str, Any]:
             if kind == "String":
                 view[name] = str(value)
             elif kind == "Number":
-                view[name] = float(value)
+                try:
+                    view[name] = float(value)
+                except (TypeError, ValueError):
+                    raise ValueError(f"attribute {name!r}: a Number attribute needs a numeric "
+                                     f"Value, got {value!r}") from None
             elif kind == "String.Array":
                 parsed = json.loads(value) if isinstance(value, str) else value
                 if not isinstance(parsed, list):

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labkit.messaging import InvalidEventPattern, explain_match, matches, validate_pattern
 
@@ -388,3 +390,39 @@ def test_explain_match_names_the_failing_field():
     assert not why.matched
     assert any("detail.total" in line and "none of" in line for line in why.reasons)
     assert any(line.startswith("source") and "matches" in line for line in why.reasons)
+
+
+# --- properties --------------------------------------------------------------------------------
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5),
+                    st.floats(-5, 5, allow_nan=False, allow_infinity=False),
+                    st.sampled_from(["", "a", "A", "5", "10.0.0.1", "null", "true"]))
+literals = st.one_of(st.integers(-5, 5), st.sampled_from(["", "a", "5", "10.0.0.1"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(literals, scalars)
+def test_anything_but_is_the_negation_of_exact_for_present_scalars(literal, value):
+    event = {"detail": {"x": value}}
+    exact = matches({"detail": {"x": [literal]}}, event)
+    assert matches({"detail": {"x": [{"anything-but": literal}]}}, event) is (not exact)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(scalars, max_size=4), literals)
+def test_array_matches_iff_some_element_matches(values, literal):
+    pattern = {"detail": {"x": [literal]}}
+    as_array = matches(pattern, {"detail": {"x": values}})
+    assert as_array is any(matches(pattern, {"detail": {"x": v}}) for v in values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["a", "b", "c"]), scalars, max_size=3),
+       st.sampled_from(["a", "b", "c"]), literals)
+def test_json_text_and_dicts_agree_and_explain_agrees(detail, key, literal):
+    pattern = {"detail": {key: [literal, {"exists": False}]}}
+    event = {"detail": detail}
+    result = matches(pattern, event)
+    assert matches(json.dumps(pattern), json.dumps(event)) is result
+    assert explain_match(pattern, event).matched is result
