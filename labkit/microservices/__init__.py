@@ -45,15 +45,19 @@ from labkit.microservices.services import (
 )
 from labkit.microservices.stores import DYNAMODB_LIKE, RDS_LIKE, StoreProfile
 
-_ROUTING = ["ApiGateway", "RouteNotFound"]
-_SERVICES = ["StoreProfile", "RDS_LIKE", "DYNAMODB_LIKE", "ServiceSpec", "Microservice",
-             "USER_SERVICE", "ORDER_SERVICE", "PRODUCT_SERVICE"]
-_SCENARIOS = ["run_gateway", "GatewayRun", "default_gateway", "DEFAULT_MIX",
-              "run_outage_scenario", "compare_designs", "OutageRun", "OUTCOMES",
-              "run_fanout", "LeafLatency", "fanout_slow_probability",
-              "run_query_designs", "QueryDesigns"]
-_COST = ["load_prices", "PriceTable", "Workload", "LambdaOption", "FargateOption", "EC2Option",
-         "AppRunnerOption", "monthly_cost", "cost_curve", "break_even_rate", "break_even_table",
-         "operational_tradeoffs", "HOURS_PER_MONTH"]
-
-__all__ = _ROUTING + _SERVICES + _SCENARIOS + _COST
+__all__ = [
+    # Routing
+    "ApiGateway", "RouteNotFound",
+    # Services and stores
+    "StoreProfile", "RDS_LIKE", "DYNAMODB_LIKE", "ServiceSpec", "Microservice",
+    "USER_SERVICE", "ORDER_SERVICE", "PRODUCT_SERVICE",
+    # Scenarios
+    "run_gateway", "GatewayRun", "default_gateway", "DEFAULT_MIX",
+    "run_outage_scenario", "compare_designs", "OutageRun", "OUTCOMES",
+    "run_fanout", "LeafLatency", "fanout_slow_probability",
+    "run_query_designs", "QueryDesigns",
+    # Compute cost
+    "load_prices", "PriceTable", "Workload", "LambdaOption", "FargateOption", "EC2Option",
+    "AppRunnerOption", "monthly_cost", "cost_curve", "break_even_rate", "break_even_table",
+    "operational_tradeoffs", "HOURS_PER_MONTH",
+]

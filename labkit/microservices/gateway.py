@@ -47,7 +47,8 @@ class GatewayRun:
     """Result of :func:`run_gateway`.
 
     ``requests``: ``request_id``, ``path``, ``service``, ``store``, ``arrival_s``,
-    ``in_service_s`` (past the gateway), ``end_s``, ``latency_s``, ``ok``. ``occupancy``: ``time_s``, ``service``, ``in_system`` (sampled).
+    ``in_service_s`` (past the gateway), ``end_s``, ``latency_s``, ``ok``.
+    ``occupancy``: ``time_s``, ``service``, ``in_system`` (sampled).
     ``offered_rate``: requests per second offered to each service.
     """
 
