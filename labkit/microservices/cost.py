@@ -446,14 +446,14 @@ def break_even_rate(option: ComputeOption, *, duration_s: float, memory_mb: floa
         return _lambda_cost(lam, w, prices) - _container_cost(option, w, prices)[0]
 
     # scan a log grid for the first sign change, then bisect inside it
-    grid = [top * 10 ** (-6 + 6 * k / 600) for k in range(601)]
+    grid = [top * 10 ** (-6 + 6 * k / 240) for k in range(241)]
     prev = 0.0
     if gap(prev) >= 0:
         return 0.0
     for rate in grid:
         if gap(rate) >= 0:
             lo, hi = prev, rate
-            for _ in range(80):
+            for _ in range(60):
                 mid = 0.5 * (lo + hi)
                 if gap(mid) >= 0:
                     hi = mid
