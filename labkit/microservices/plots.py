@@ -99,31 +99,31 @@ def plot_outage(sync: OutageRun, asyn: OutageRun, *, bin_s: float = 2.0) -> Any:
     """
     fig, (left, right) = new_figure(
         "Order service down: synchronous chain vs queue hand-off", "time (s)",
-        "checkouts per second", ncols=2, figsize=(10.0, 3.8))
-    right.set_ylabel("orders not yet stored (backlog)")
+        "checkouts per second (by arrival)", ncols=2, figsize=(10.0, 4.0))
+    right.set_ylabel("orders accepted, not yet stored")
     for ax in (left, right):
         ax.axvspan(sync.outage_start_s, sync.outage_end_s, color="#bbbbbb", alpha=0.35,
                    zorder=0, label="order service down")
     edges = np.arange(0.0, sync.stop_s + bin_s, bin_s)
-    for run, style in ((sync, "-"), (asyn, "--")):
-        r = run.requests
-        ok, _ = np.histogram(r.arrival_s[r.accepted], edges)
-        bad, _ = np.histogram(r.arrival_s[~r.accepted], edges)
-        colour = _DESIGN_COLOURS[run.design]
-        left.step(edges[:-1], ok / bin_s, where="post", color=colour, ls=style,
-                  label=f"{run.design}: accepted")
-        if bad.any():
-            left.step(edges[:-1], bad / bin_s, where="post", color=PALETTE[6], ls=style,
-                      lw=2.0, label=f"{run.design}: failed (503)")
-        right.plot(run.backlog.time_s, run.backlog.backlog, color=colour, ls=style,
-                   label=run.design)
-    horizon = float(sync.requests.arrival_s.max()) if len(sync.requests) else sync.stop_s
+
+    def per_second(run: OutageRun, mask: pd.Series) -> np.ndarray:
+        counts, _ = np.histogram(run.requests.arrival_s[mask], edges)
+        return counts / bin_s
+
+    a, s = asyn.requests, sync.requests
+    left.step(edges[:-1], per_second(asyn, a.accepted), where="post", lw=4, alpha=0.45,
+              color=_DESIGN_COLOURS["async"], label="async: accepted (202)")
+    left.step(edges[:-1], per_second(sync, s.accepted), where="post", lw=1.5,
+              color=_DESIGN_COLOURS["sync"], label="sync: accepted (200)")
+    left.step(edges[:-1], per_second(sync, ~s.accepted), where="post", lw=1.5, ls=":",
+              color=PALETTE[7], label="sync: failed (503)")
+    for run in (sync, asyn):
+        right.plot(run.backlog.time_s, run.backlog.backlog, color=_DESIGN_COLOURS[run.design],
+                   ls="-" if run.design == "sync" else "--", label=run.design)
+    horizon = float(s.arrival_s.max()) if len(s) else sync.stop_s
     for ax in (left, right):
         ax.set_xlim(0, max(horizon, sync.outage_end_s) + 10)
-    left.set_title("What the client got")
-    right.set_title("Backlog of accepted orders")
-    left.legend(loc="lower left", fontsize=8)
-    right.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
     return fig
 
 
@@ -171,6 +171,7 @@ def plot_fanout(df: pd.DataFrame) -> Any:
         ax.legend(loc="upper left", fontsize=8)
     left.set_title("p99 latency")
     right.set_title("Slow requests")
+    fig.tight_layout()
     return fig
 
 
@@ -197,6 +198,7 @@ def plot_query_designs(queries: pd.DataFrame) -> Any:
     left.set_title("Latency")
     right.set_title("Torn (composition) or stale (join) answers")
     left.legend(loc="lower right")
+    fig.tight_layout()
     return fig
 
 
