@@ -10,6 +10,8 @@ as the transport in the CQRS model here and in the serverless data-processing no
   ``write_bytes_per_s`` (1 MiB) per second; above that :meth:`Stream.put_record` raises
   :class:`ProvisionedThroughputExceeded`. Reads are limited to ``reads_per_s`` GetRecords calls
   (5) and ``read_bytes_per_s`` (2 MiB) per shard per second.
+* Records are kept for ``retention_s`` (default 24 hours); a reader further behind than that
+  skips the expired records (counted in ``expired_skipped``).
 * :meth:`Stream.get_records` returns records after a position plus the *iterator age*: how old
   the last record it returned is, in seconds (Kinesis's ``GetRecords.IteratorAgeMilliseconds``);
   a reader that falls behind sees it grow.
@@ -92,7 +94,8 @@ class Stream:
 
     def __init__(self, name: str, shard_count: int = 1, *, write_records_per_s: int = 1000,
                  write_bytes_per_s: int = 1024 * 1024, reads_per_s: int = 5,
-                 read_bytes_per_s: int = 2 * 1024 * 1024, max_record_bytes: int = 1024 * 1024):
+                 read_bytes_per_s: int = 2 * 1024 * 1024, max_record_bytes: int = 1024 * 1024,
+                 retention_s: float = 24 * 3600.0):
         if not isinstance(name, str) or not name:
             raise ValueError("name must be a non-empty string")
         self.name = name
@@ -103,6 +106,11 @@ class Stream:
         self.reads_per_s = check_int("reads_per_s", reads_per_s, minimum=1)
         self.read_bytes_per_s = check_int("read_bytes_per_s", read_bytes_per_s, minimum=1)
         self.max_record_bytes = check_int("max_record_bytes", max_record_bytes, minimum=1)
+        self.retention_s = check_positive("retention_s", retention_s)
+        if not 3600 <= self.retention_s <= 365 * 24 * 3600:
+            raise ValueError(f"retention_s must be in [3600, 31536000] (1 hour to 365 days), "
+                             f"got {retention_s!r}")
+        self.expired_skipped = 0
         self._shards: list[list[Record]] = [[] for _ in range(self.shard_count)]
         self._writes: list[tuple[int, int, int]] = [(-1, 0, 0)] * self.shard_count
         self._reads: list[tuple[int, int, int]] = [(-1, 0, 0)] * self.shard_count
@@ -160,6 +168,11 @@ class Stream:
             raise ProvisionedThroughputExceeded(
                 f"shard {shard} of stream {self.name!r} is over its read limit in second {second}")
         available = [r for r in self._shards[shard][pos:] if r.arrival_s <= t]
+        expired = [r for r in available if r.arrival_s < t - self.retention_s]
+        if expired:  # trimmed past the retention period: a slow reader loses them
+            self.expired_skipped += len(expired)
+            available = available[len(expired):]
+            pos = expired[-1].sequence_number
         out: list[Record] = []
         budget = self.read_bytes_per_s - nbytes
         for r in available[:n]:
@@ -171,6 +184,26 @@ class Stream:
         next_pos = out[-1].sequence_number if out else pos
         age = t - out[-1].arrival_s if out else 0.0
         return GetRecordsResult(tuple(out), next_pos, age)
+
+    def put_records(self, entries: list[tuple[str, Any]], now: float) -> list[Record | None]:
+        """Put a batch (at most 500) like PutRecords: throttled entries come back as ``None``.
+
+        Unlike :meth:`put_record`, a throttled entry does not raise; the caller retries the
+        ``None`` entries (the batch's ``FailedRecordCount``).
+
+        >>> s = Stream("s", shard_count=1, write_records_per_s=2)
+        >>> [r is None for r in s.put_records([("a", 1), ("b", 2), ("c", 3)], now=0.0)]
+        [False, False, True]
+        """
+        if len(entries) > 500:
+            raise ValueError(f"a batch holds at most 500 records, got {len(entries)}")
+        out: list[Record | None] = []
+        for key, data in entries:
+            try:
+                out.append(self.put_record(key, data, now))
+            except ProvisionedThroughputExceeded:
+                out.append(None)
+        return out
 
     def shard_sizes(self) -> list[int]:
         """Records per shard (to see hot shards)."""

@@ -194,3 +194,14 @@ def test_stream_argument_checks():
         s.get_records(2, 0, now=0)
     with pytest.raises(ValueError, match="partition_key"):
         s.put_record("", 1, now=0)
+
+
+def test_batch_put_reports_throttled_entries_and_retention_trims():
+    s = Stream("s", shard_count=1, write_records_per_s=2, retention_s=3600)
+    got = s.put_records([("a", 1), ("b", 2), ("c", 3)], now=0.0)
+    assert [r is None for r in got] == [False, False, True] and s.throttled_writes == 1
+    s.put_record("d", 4, now=5000.0)
+    res = s.get_records(0, 0, now=5000.0)
+    assert [r.data for r in res.records] == [4] and s.expired_skipped == 2
+    with pytest.raises(ValueError, match="retention_s"):
+        Stream("s", retention_s=60)
