@@ -235,6 +235,7 @@ class _Run:
             attempt += 1
             self.log(name, "attempt", scope, attempt=attempt)
             started = self.now
+            took: list[float] = []
             try:
                 context = self.context(name, entered, sum(counts), item)
                 if "Parameters" in state:
@@ -242,13 +243,13 @@ class _Run:
                 else:
                     effective_now = effective
                 result = yield from getattr(self, "_" + kind.lower())(
-                    name, state, effective_now, scope, context)
+                    name, state, effective_now, scope, context, took)
                 if "ResultSelector" in state:
                     result = self.template(state["ResultSelector"], result, context)
                 out = self.place(raw, state.get("ResultPath", "$"), result)
             except _Failure as failure:
                 self.log(name, "failed", scope, attempt=attempt, error=failure.error,
-                         cause=failure.cause, duration_s=self.now - started)
+                         cause=failure.cause, duration_s=took[0] if took else self.now - started)
                 failure.logged = True
                 if failure.error in TERMINAL_ERRORS:
                     raise
@@ -275,7 +276,8 @@ class _Run:
                     failure.logged = True
                     raise failure from None
                 return catcher["Next"], out
-            self.log(name, "succeeded", scope, attempt=attempt, duration_s=self.now - started)
+            self.log(name, "succeeded", scope, attempt=attempt,
+                     duration_s=took[0] if took else self.now - started)
             return nxt, self.select(out, state.get("OutputPath", "$"), "OutputPath")
 
     def wait_seconds(self, state: dict[str, Any], effective: Any) -> float:
@@ -298,7 +300,7 @@ class _Run:
         return max(0.0, (when - EXECUTION_START).total_seconds() - self.now)
 
     def _task(self, name: str, state: dict[str, Any], effective: Any, scope: str,
-              context: dict[str, Any]) -> Generator[float, None, Any]:
+              context: dict[str, Any], took: list[float]) -> Generator[float, None, Any]:
         fn = self.tasks[state["Resource"]]
         timeout = float(state.get("TimeoutSeconds", _DEFAULT_TIMEOUT))
         failure: _Failure | None = None
@@ -313,6 +315,7 @@ class _Run:
                 value, duration = value.output, value.duration_s
             else:
                 duration = 0.0
+        took.append(min(duration, timeout))
         if duration > timeout:
             yield self.now + timeout
             raise _Failure("States.Timeout",
@@ -357,7 +360,7 @@ class _Run:
         return results
 
     def _parallel(self, name: str, state: dict[str, Any], effective: Any, scope: str,
-                  context: dict[str, Any]) -> Generator[float, None, list[Any]]:
+                  context: dict[str, Any], took: list[float]) -> Generator[float, None, list[Any]]:
         prefix = f"{scope}/" if scope else ""
         makers = [
             (lambda b=b, i=i: self.machine(b, copy_json(effective), f"{prefix}{name}[{i}]"))
@@ -366,7 +369,7 @@ class _Run:
         return (yield from self._concurrently(makers, 0))
 
     def _map(self, name: str, state: dict[str, Any], effective: Any, scope: str,
-             context: dict[str, Any]) -> Generator[float, None, list[Any]]:
+             context: dict[str, Any], took: list[float]) -> Generator[float, None, list[Any]]:
         items = self.select(effective, state.get("ItemsPath", "$"), "ItemsPath")
         if not isinstance(items, list):
             raise _Failure("States.Runtime", f"ItemsPath must select an array, got "
