@@ -35,7 +35,7 @@ from labkit.workflows.paths import PathNotFound, apply_template, copy_json, plac
 from labkit.workflows.retry import find_catcher, find_retrier, retry_delay
 from labkit.workflows.validate import validate_definition
 
-__all__ = ["EXECUTION_START", "Execution", "HistoryEvent", "run_state_machine"]
+__all__ = ["EXECUTION_START", "Execution", "HistoryEvent", "StateMachine", "run_state_machine"]
 
 #: Wall-clock instant that simulated time 0 stands for (for Timestamp waits and ``$$`` times).
 EXECUTION_START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -237,7 +237,9 @@ class _Run:
             started = self.now
             took: list[float] = []
             try:
-                context = self.context(name, entered, sum(counts), item)
+                context = None
+                if "Parameters" in state or "ResultSelector" in state or kind == "Map":
+                    context = self.context(name, entered, sum(counts), item)
                 if "Parameters" in state:
                     effective_now = self.template(state["Parameters"], effective, context)
                 else:
@@ -393,7 +395,25 @@ class _Run:
         return (yield from self._concurrently(makers, state.get("MaxConcurrency", 0)))
 
 
-def run_state_machine(definition: dict[str, Any] | str, input: Any,
+class StateMachine:
+    """A validated definition that can run many times without re-validating.
+
+    >>> sm = StateMachine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    >>> sm.run({"a": 1}, {}).output
+    {'a': 1}
+    """
+
+    def __init__(self, definition: dict[str, Any] | str) -> None:
+        self.definition = validate_definition(definition)
+        self.resources = _resources(self.definition, {})
+
+    def run(self, input: Any, tasks: Mapping[str, Callable[[Any], Any]], *,
+            seed: int | np.random.Generator = 0, max_transitions: int = 10_000) -> Execution:
+        """Run on ``input``; see :func:`run_state_machine`."""
+        return run_state_machine(self, input, tasks, seed=seed, max_transitions=max_transitions)
+
+
+def run_state_machine(definition: dict[str, Any] | str | StateMachine, input: Any,
                       tasks: Mapping[str, Callable[[Any], Any]], *, seed: int = 0,
                       max_transitions: int = 10_000) -> Execution:
     """Run a States Language ``definition`` on ``input`` and return the :class:`Execution`.
@@ -402,7 +422,8 @@ def run_state_machine(definition: dict[str, Any] | str, input: Any,
     ----------
     definition
         Amazon States Language, as a dict or JSON text; validated first
-        (:class:`~labkit.workflows.errors.InvalidDefinition` lists every problem).
+        (:class:`~labkit.workflows.errors.InvalidDefinition` lists every problem). A
+        :class:`StateMachine` is accepted too (validated once, for many runs).
     input
         The execution input (JSON-like: dicts, lists, strings, numbers, booleans, None).
     tasks
@@ -433,11 +454,12 @@ def run_state_machine(definition: dict[str, Any] | str, input: Any,
     >>> run.history["event"].tolist()[:4]
     ['entered', 'attempt', 'failed', 'retry_wait']
     """
-    definition = validate_definition(definition)
+    machine = definition if isinstance(definition, StateMachine) else StateMachine(definition)
+    definition = machine.definition
     if not isinstance(tasks, Mapping):
         raise TypeError(f"tasks must be a mapping of Resource -> callable, got "
                         f"{type(tasks).__name__}")
-    for resource, state_name in _resources(definition, {}).items():
+    for resource, state_name in machine.resources.items():
         if resource not in tasks:
             raise ValueError(f"tasks has no callable for Resource {resource!r} "
                              f"(used by state {state_name!r})")
