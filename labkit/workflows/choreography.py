@@ -28,7 +28,8 @@ from labkit.workflows.faults import FaultPlan, ScriptedFaults
 from labkit.workflows.saga import SagaRun, perform_step
 from labkit.workflows.services import Order, Shop
 
-__all__ = ["BusRecord", "ChoreographedSaga", "EventBus", "SUBSCRIPTIONS"]
+__all__ = ["BusRecord", "ChoreographedSaga", "EventBus", "SUBSCRIPTIONS", "dependencies",
+           "producers"]
 
 Handler = Callable[[dict[str, Any], float], tuple[float, list[tuple[str, dict[str, Any]]]]]
 
@@ -151,6 +152,30 @@ _OK_STATUS = {"reserve": "held", "charge": "charged", "fulfil": "created",
               "complete": "COMPLETED"}
 
 
+def producers() -> dict[str, str]:
+    """Which service publishes each event type of the choreographed saga.
+
+    >>> producers()["PaymentCharged"]
+    'payments'
+    """
+    out = {"OrderPlaced": "orders"}
+    for consumer, _, _, ok_event, fail_event in SUBSCRIPTIONS:
+        out[ok_event] = consumer
+        if fail_event:
+            out[fail_event] = consumer
+    return out
+
+
+def dependencies() -> set[tuple[str, str]]:
+    """``(service, service it listens to)`` pairs: who must know whose events.
+
+    >>> ("inventory", "orders") in dependencies()
+    True
+    """
+    made_by = producers()
+    return {(consumer, made_by[event]) for consumer, event, *_ in SUBSCRIPTIONS}
+
+
 class ChoreographedSaga:
     """Run orders through the saga by events; services share ``shop``'s ledgers.
 
@@ -236,5 +261,6 @@ class ChoreographedSaga:
         if outcome == "stuck":
             error = next((r.error for r in reversed(self.bus.log) if r.kind == "dead_lettered"),
                          error)
+        consumers = {r.consumer for r in self.bus.log if r.consumer is not None}
         return SagaRun(order.order_id, "choreography", outcome, latency, messages, self.calls,
-                       step, error)
+                       step, error, len(consumers))

@@ -20,10 +20,11 @@ from labkit.core.validation import check_choice, check_int
 from labkit.workflows.asl import Execution
 from labkit.workflows.choreography import ChoreographedSaga
 from labkit.workflows.faults import FaultPlan, ScriptedFaults
-from labkit.workflows.saga import SagaRun, needs_attention, run_orchestrated
+from labkit.workflows.saga import SagaRun, needs_attention, run_orchestrated, run_without_saga
 from labkit.workflows.services import Order, Shop, Violation
 
-__all__ = ["SagaBatch", "attempt_spans", "compare_styles", "random_orders", "run_sagas"]
+__all__ = ["SagaBatch", "attempt_spans", "compare_styles", "coupling", "random_orders",
+           "run_sagas"]
 
 
 def random_orders(n: int, *, seed: int = 0, skus: int = 3, customers: int = 20) -> list[Order]:
@@ -60,13 +61,14 @@ def run_sagas(n_orders: int, *, style: str = "orchestration",
               faults: FaultPlan | ScriptedFaults | None = None, seed: int = 0,
               stock: int = 1000, skus: int = 3, customers: int = 20, balance_usd: int = 3000,
               service_s: float = 0.05, hop_s: float = 0.02) -> SagaBatch:
-    """Run ``n_orders`` random orders through one saga ``style`` and check the ledgers.
+    """Run ``n_orders`` random orders through one ``style`` (``"orchestration"``,
+    ``"choreography"`` or the ``"no saga"`` baseline) and check the ledgers.
 
     >>> batch = run_sagas(50, faults=FaultPlan({"charge": 0.3}), seed=1)
     >>> len(batch.runs), batch.violations
     (50, [])
     """
-    check_choice("style", style, ("orchestration", "choreography"))
+    check_choice("style", style, ("orchestration", "choreography", "no saga"))
     shop = Shop.create(stock=stock, skus=skus, customers=customers, balance_usd=balance_usd)
     order_rng, saga_rng = spawn_rngs(seed, 2)
     orders = random_orders(n_orders, seed=int(order_rng.integers(2**31)), skus=skus,
@@ -80,6 +82,9 @@ def run_sagas(n_orders: int, *, style: str = "orchestration",
             rows.append(run)
             if needs_attention(execution):
                 alerts.append((order.order_id, execution))
+    elif style == "no saga":
+        rows = [run_without_saga(shop, order, faults, seed=saga_rng, service_s=service_s,
+                                 hop_s=hop_s) for order in orders]
     else:
         saga = ChoreographedSaga(shop, faults, seed=saga_rng, service_s=service_s, hop_s=hop_s)
         rows = [saga.run(order) for order in orders]
@@ -90,7 +95,8 @@ def run_sagas(n_orders: int, *, style: str = "orchestration",
 def compare_styles(n_orders: int, *, faults: FaultPlan | None = None, seed: int = 0,
                    **kwargs) -> pd.DataFrame:
     """Both styles on the same orders and faults: one row per style with outcome counts,
-    latency percentiles, messages and service calls per order, and violations."""
+    latency percentiles, messages and service calls per order, the logs an operator reads to
+    follow one order, and violations."""
     out = []
     for style in ("orchestration", "choreography"):
         batch = run_sagas(n_orders, style=style, faults=faults, seed=seed, **kwargs)
@@ -104,9 +110,34 @@ def compare_styles(n_orders: int, *, faults: FaultPlan | None = None, seed: int 
             "latency_p99_s": float(r["latency_s"].quantile(0.99)),
             "messages_per_order": float(r["messages"].mean()),
             "calls_per_order": float(r["attempts"].mean()),
+            "logs_to_read": float(r["logs_to_read"].mean()),
             "violations": len(batch.violations),
         })
     return pd.DataFrame(out).set_index("style")
+
+
+def coupling() -> pd.DataFrame:
+    """Who knows what, per style: components that know the whole flow, dependencies between
+    components (and how many are service to service), and interface items (operations the
+    orchestrator calls, or event types services publish).
+
+    >>> int(coupling().loc["orchestration", "knows_whole_flow"])
+    1
+    """
+    from labkit.workflows.choreography import dependencies, producers
+    from labkit.workflows.faults import COMPENSATIONS, FORWARD_STEPS
+
+    deps = dependencies()
+    rows = [
+        {"style": "orchestration", "knows_whole_flow": 1,
+         "dependencies": len(FORWARD_STEPS),  # the state machine -> each service
+         "service_to_service": 0,
+         "interface_items": len(FORWARD_STEPS) + len(COMPENSATIONS)},  # operations
+        {"style": "choreography", "knows_whole_flow": 0,
+         "dependencies": len(deps), "service_to_service": len(deps),
+         "interface_items": len(producers())},  # event types
+    ]
+    return pd.DataFrame(rows).set_index("style")
 
 
 def attempt_spans(execution: Execution) -> pd.DataFrame:

@@ -40,6 +40,7 @@ __all__ = [
     "perform_step",
     "repair_order",
     "run_orchestrated",
+    "run_without_saga",
 ]
 
 ARN_PREFIX = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -71,6 +72,7 @@ class SagaRun(NamedTuple):
     attempts: int         # service calls, retries included
     failed_step: str | None
     error: str | None
+    logs_to_read: int     # places an operator must look to see this order's whole saga
 
 
 def order_saga_definition(*, timeout_s: int = 3, forward_max_attempts: int = 3,
@@ -223,8 +225,48 @@ def run_orchestrated(shop: Shop, order: Order, faults: FaultPlan | ScriptedFault
     if outcome == "stuck":
         error = execution.error
     run = SagaRun(order.order_id, "orchestration", outcome, execution.duration_s,
-                  2 * len(calls), len(calls), failed_step, error)
+                  2 * len(calls), len(calls), failed_step, error, 1)
     return run, execution
+
+
+def run_without_saga(shop: Shop, order: Order,
+                     faults: FaultPlan | ScriptedFaults | None = None, *,
+                     seed: int | np.random.Generator = 0, service_s: float = 0.05,
+                     hop_s: float = 0.02, timeout_s: float = 3.0) -> SagaRun:
+    """The baseline: call the four steps in order, once each; on any error mark the order
+    cancelled and stop, with no retries and no compensation.
+
+    >>> shop = Shop.create()
+    >>> run = run_without_saga(shop, Order("o1", "customer-0", "sku-0", 1, 25),
+    ...                        ScriptedFaults({"fulfil": ["permanent"]}))
+    >>> run.outcome, sorted({v.rule for v in shop.violations()})
+    ('compensated', ['inventory-held', 'money-taken'])
+    """
+    from labkit.core.rng import make_rng
+
+    rng = make_rng(seed)
+    faults = faults if faults is not None else FaultPlan()
+    shop.orders.place(order)
+    payload = order.to_dict()
+    elapsed, calls = 0.0, 0
+    for step in FORWARD_STEPS:
+        calls += 1
+        took = 2 * hop_s + (float(rng.exponential(service_s)) if service_s else 0.0)
+        try:
+            _, timed_out = perform_step(shop, step, payload, faults.draw(step, rng))
+        except TaskFailed as exc:
+            elapsed += took
+            shop.orders.cancel(order.order_id)
+            return SagaRun(order.order_id, "no saga", "compensated", elapsed, 2 * calls, calls,
+                           step, exc.error, calls)
+        if timed_out:
+            elapsed += timeout_s
+            shop.orders.cancel(order.order_id)
+            return SagaRun(order.order_id, "no saga", "compensated", elapsed, 2 * calls, calls,
+                           step, "States.Timeout", calls)
+        elapsed += took
+    return SagaRun(order.order_id, "no saga", "completed", elapsed, 2 * calls, calls, None, None,
+                   calls)
 
 
 def needs_attention(execution: Execution) -> bool:
