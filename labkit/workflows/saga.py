@@ -66,7 +66,7 @@ class SagaRun(NamedTuple):
 
     order_id: str
     style: str            # "orchestration" or "choreography"
-    outcome: str          # "completed", "compensated" or "stuck"
+    outcome: str          # "completed", "compensated", "stuck" or (no saga) "abandoned"
     latency_s: float      # from order placed to the saga's last step
     messages: int         # commands + replies (orchestration) or events + deliveries
     attempts: int         # service calls, retries included
@@ -240,7 +240,7 @@ def run_without_saga(shop: Shop, order: Order,
     >>> run = run_without_saga(shop, Order("o1", "customer-0", "sku-0", 1, 25),
     ...                        ScriptedFaults({"fulfil": ["permanent"]}))
     >>> run.outcome, sorted({v.rule for v in shop.violations()})
-    ('compensated', ['inventory-held', 'money-taken'])
+    ('abandoned', ['inventory-held', 'money-taken'])
     """
     from labkit.core.rng import make_rng
 
@@ -257,12 +257,12 @@ def run_without_saga(shop: Shop, order: Order,
         except TaskFailed as exc:
             elapsed += took
             shop.orders.cancel(order.order_id)
-            return SagaRun(order.order_id, "no saga", "compensated", elapsed, 2 * calls, calls,
+            return SagaRun(order.order_id, "no saga", "abandoned", elapsed, 2 * calls, calls,
                            step, exc.error, calls)
         if timed_out:
             elapsed += timeout_s
             shop.orders.cancel(order.order_id)
-            return SagaRun(order.order_id, "no saga", "compensated", elapsed, 2 * calls, calls,
+            return SagaRun(order.order_id, "no saga", "abandoned", elapsed, 2 * calls, calls,
                            step, "States.Timeout", calls)
         elapsed += took
     return SagaRun(order.order_id, "no saga", "completed", elapsed, 2 * calls, calls, None, None,
