@@ -119,9 +119,9 @@ def plot_style_comparison(table: pd.DataFrame, *,
     axes[1].bar([i + 0.2 for i in x], table["latency_p99_s"], width=0.4, color=colours,
                 alpha=0.5, hatch="//", label="p99")
     axes[1].set_xticks(list(x), styles)
-    axes[1].set_ylabel("latency (s)")
-    axes[1].set_title("order latency")
-    axes[1].legend()
+    axes[1].set_yscale("log")
+    axes[1].set_ylabel("latency (s, log scale)")
+    axes[1].set_title("order latency: p50, p99 (hatched)")
     bars = axes[2].bar(styles, table["logs_to_read"], color=colours)
     axes[2].bar_label(bars, fmt="%.1f")
     axes[2].set_ylabel("logs to read per order")
@@ -136,7 +136,7 @@ def saga_explorer_figure(failing_step: str = "charge", failure_probability: floa
     """The explorer: inject faults into one step and compare no saga with the saga.
 
     >>> len(saga_explorer_figure(n_orders=20).axes)
-    2
+    1
     """
     if failing_step not in FORWARD_STEPS:
         raise ValueError(f"failing_step must be one of {FORWARD_STEPS}, got {failing_step!r}")
@@ -150,7 +150,21 @@ def saga_explorer_figure(failing_step: str = "charge", failure_probability: floa
                                 service_s=0.05, hop_s=0.02)
                for label, style in (("no saga", "no saga"), ("saga", "orchestration"))}
     n_viol = {k: len(b.violations) for k, b in batches.items()}
-    return plot_outcomes({k: b.runs for k, b in batches.items()}, n_viol,
-                         title=f"{n_orders} orders, {failing_step} fails "
-                               f"{failure_probability:.0%} of calls ({fault_kind}); "
-                               f"saga violations: {n_viol['saga']}")
+    fig, ax = new_figure(f"{n_orders} orders, {failing_step} fails {failure_probability:.0%} of "
+                         f"calls ({fault_kind})", "orders", "approach", figsize=(7.0, 2.6))
+    labels = list(batches)
+    left = [0] * len(labels)
+    for outcome, colour in _OUTCOME_COLOURS.items():
+        counts = [int((batches[k].runs["outcome"] == outcome).sum()) for k in labels]
+        if any(counts):
+            ax.barh(labels, counts, left=left, color=colour, label=outcome, height=0.6)
+        left = [a + c for a, c in zip(left, counts, strict=True)]
+    for i, k in enumerate(labels):
+        ax.text(n_orders * 1.02, i, f"{n_viol[k]} violations", va="center",
+                color=PALETTE[3] if n_viol[k] else PALETTE[2], fontweight="bold")
+    ax.set_xlim(0, n_orders * 1.35)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.3), ncols=4)
+    fig.subplots_adjust(left=0.12, right=0.98, bottom=0.38, top=0.88)
+    return fig
