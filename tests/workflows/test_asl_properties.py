@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -131,3 +132,64 @@ def test_executor_invariants(definition, outcomes, flag, seed):
             assert rows[k + 1].time_s == r.time_s + r.duration_s
         if r.event == "failed" and r.error == "States.Timeout" and r.cause != "scripted":
             assert r.duration_s == states[r.state]["TimeoutSeconds"]
+
+
+BRANCH_SCRIPTS = st.lists(
+    st.lists(st.tuples(st.floats(0.0, 5.0, allow_nan=False), st.booleans()), min_size=1,
+             max_size=3),
+    min_size=1, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(BRANCH_SCRIPTS)
+def test_parallel_branches_run_concurrently_and_a_failure_stops_the_rest(branches):
+    """Each branch is a chain of tasks (duration, fails?). Without failures the output is in
+    branch order and the state takes as long as the slowest branch; with failures the earliest
+    failure (in simulated time) fails the state and no task starts after it."""
+    calls: list[tuple[int, int]] = []
+
+    def make(b, k, duration, fails):
+        def fn(payload):
+            calls.append((b, k))
+            if fails:
+                raise TaskFailed("Boom", f"{b}/{k}", duration_s=duration)
+            return TaskOutcome([b, k], duration)
+        return fn
+
+    tasks, defs = {}, []
+    for b, chain in enumerate(branches):
+        states = {}
+        for k, (duration, fails) in enumerate(chain):
+            name = f"B{b}T{k}"
+            tasks[name] = make(b, k, duration, fails)
+            states[name] = {"Type": "Task", "Resource": name}
+            if k + 1 < len(chain):
+                states[name]["Next"] = f"B{b}T{k + 1}"
+            else:
+                states[name]["End"] = True
+        defs.append({"StartAt": f"B{b}T0", "States": states})
+    d = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": defs, "End": True}}}
+    run = run_state_machine(d, {}, tasks)
+    assert len(calls) == int((run.history["event"] == "attempt").sum())
+    ends = []
+    fail_times = []
+    for chain in branches:
+        t = 0.0
+        for duration, fails in chain:
+            t += duration
+            if fails:
+                fail_times.append(t)
+                break
+        ends.append(t)
+    h = run.history
+    assert h["time_s"].is_monotonic_increasing
+    if not fail_times:
+        assert run.status == "SUCCEEDED"
+        assert run.output == [[b, len(chain) - 1] for b, chain in enumerate(branches)]
+        assert run.duration_s == pytest.approx(max(ends))
+    else:
+        assert run.status == "FAILED" and run.error == "Boom"
+        assert run.duration_s == pytest.approx(min(fail_times))
+        starts = h[h["event"] == "attempt"]["time_s"]
+        assert (starts <= min(fail_times) + 1e-9).all()
+        assert h["time_s"].max() == pytest.approx(min(fail_times))
