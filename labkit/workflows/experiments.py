@@ -23,8 +23,8 @@ from labkit.workflows.faults import FaultPlan, ScriptedFaults
 from labkit.workflows.saga import SagaRun, needs_attention, run_orchestrated, run_without_saga
 from labkit.workflows.services import Order, Shop, Violation
 
-__all__ = ["SagaBatch", "attempt_spans", "compare_styles", "coupling", "random_orders",
-           "run_sagas"]
+__all__ = ["SagaBatch", "attempt_spans", "compare_styles", "coupling", "definition_table",
+           "random_orders", "run_sagas"]
 
 
 def random_orders(n: int, *, seed: int = 0, skus: int = 3, customers: int = 20) -> list[Order]:
@@ -138,6 +138,25 @@ def coupling() -> pd.DataFrame:
          "interface_items": len(producers())},  # event types
     ]
     return pd.DataFrame(rows).set_index("style")
+
+
+def definition_table(definition: dict) -> pd.DataFrame:
+    """One row per state of a (flat) definition: type, where it goes next, what it retries and
+    where it catches errors to, as a reader would check it before deploying.
+
+    >>> from labkit.workflows.saga import order_saga_definition
+    >>> definition_table(order_saga_definition()).loc["ChargePayment", "on_error"]
+    'States.ALL -> RefundPayment'
+    """
+    rows = []
+    for name, state in definition["States"].items():
+        retry = "; ".join(f"{'/'.join(r['ErrorEquals'])} x{r.get('MaxAttempts', 3)}"
+                          for r in state.get("Retry", []))
+        catch = "; ".join(f"{'/'.join(c['ErrorEquals'])} -> {c['Next']}"
+                          for c in state.get("Catch", []))
+        rows.append({"state": name, "type": state["Type"], "next": state.get("Next", "(end)"),
+                     "retry": retry, "on_error": catch})
+    return pd.DataFrame(rows).set_index("state")
 
 
 def attempt_spans(execution: Execution) -> pd.DataFrame:
