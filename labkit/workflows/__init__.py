@@ -15,6 +15,9 @@ Services and ledgers
     Shop, Order, Inventory, Payments, Fulfilment, Orders, Violation
 Fault injection
     FaultPlan, ScriptedFaults
+
+Many-order experiments (pandas) are in :mod:`labkit.workflows.experiments` and the figures
+(matplotlib) in :mod:`labkit.workflows.plots`; import them where needed.
 """
 
 from labkit.workflows.asl import Execution, HistoryEvent, StateMachine, run_state_machine

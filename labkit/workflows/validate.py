@@ -34,7 +34,7 @@ STATE_FIELDS: dict[str, set[str]] = {
     "Succeed": set(_IO),
     "Fail": {"Error", "Cause"},
 }
-_TOP_FIELDS = {"StartAt", "States", "Comment", "Version", "TimeoutSeconds"}
+_TOP_FIELDS = {"StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"}
 _MAX_SECONDS = 99_999_999
 _MAX_DELAY = 31_622_401
 
@@ -166,6 +166,9 @@ class _Checker:
         allowed = _TOP_FIELDS if top else {"StartAt", "States", "Comment", "ProcessorConfig"}
         for field in sorted(set(machine) - allowed):
             self.add(scope, f"unknown field {field!r}")
+        if top and machine.get("QueryLanguage", "JSONPath") != "JSONPath":
+            self.add(scope, f"QueryLanguage {machine['QueryLanguage']!r} is not supported "
+                            "(labkit implements JSONPath only)")
         if top and "TimeoutSeconds" in machine:
             v = machine["TimeoutSeconds"]
             if not _is_int(v) or not 1 <= v <= _MAX_SECONDS:

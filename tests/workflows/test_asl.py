@@ -482,3 +482,10 @@ def test_history_columns_and_determinism():
     assert a.history.equals(b.history)
     assert set(a.history["event"]) <= {"entered", "attempt", "succeeded", "failed",
                                        "retry_wait", "caught", "exited"}
+
+
+def test_query_language_jsonpath_only():
+    d = machine(("P", {"Type": "Pass", "End": True}))
+    assert run_state_machine(dict(d, QueryLanguage="JSONPath"), {"a": 1}, {}).output == {"a": 1}
+    with pytest.raises(InvalidDefinition, match="JSONata"):
+        run_state_machine(dict(d, QueryLanguage="JSONata"), {}, {})
