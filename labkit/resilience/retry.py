@@ -156,7 +156,8 @@ def grpc_backoff_s(n: int, *, initial_s: float, max_s: float, multiplier: float,
                    rng: np.random.Generator) -> float:
     """gRFC A6: retry ``n`` (1 = first) waits ``U(0, min(initial · multiplier**(n−1), max))``.
 
-    >>> d = grpc_backoff_s(1, initial_s=0.1, max_s=1.0, multiplier=2.0, rng=np.random.default_rng(1))
+    >>> rng = np.random.default_rng(1)
+    >>> d = grpc_backoff_s(1, initial_s=0.1, max_s=1.0, multiplier=2.0, rng=rng)
     >>> 0.0 <= d < 0.1
     True
     """

@@ -1,4 +1,4 @@
-"""Backoff formulas, Envoy retry budget, gRPC retry throttling, SDK retry quota (reference §4, §6)."""
+"""Backoff formulas, Envoy retry budget, gRPC throttling, SDK retry quota (reference §4, §6)."""
 
 from __future__ import annotations
 
