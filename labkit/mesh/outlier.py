@@ -12,7 +12,8 @@
   10 hosts eject nothing unless ``always_eject_one_host``; ``"legacy"`` (earlier Envoy): eject if
   ``100 × ejected / hosts < max_ejection_percent``, so one host is always ejectable;
 - **ejection time** = ``base_ejection_time × k``: ``k`` grows by one per ejection while
-  ``k × base < max_ejection_time``; each sweep that finds a host not ejected lowers its ``k`` by one;
+  ``k × base < max_ejection_time``; each sweep that finds a host not ejected lowers its ``k``
+  by one;
 - **sweeps** every ``interval_s`` (at ``start_s + m·interval``): an ejected host returns once
   ``now − ejected_at ≥ ejection time`` (so ejections last until the next sweep after that), with its
   counters cleared; success-rate ejection is evaluated at sweeps (hosts with at least
