@@ -10,7 +10,8 @@ attempts per call (the original included), sleeping a backoff between them
 - ``"budget"``: Envoy's ``retry_budget`` per layer (:class:`~labkit.resilience.retry.RetryBudget`,
   active requests = this layer's calls in flight to the next; a retry is active from scheduling,
   through its backoff, until its outcome is known);
-- ``"throttle"``: gRPC ``retryThrottling`` per layer (:class:`~labkit.resilience.retry.RetryThrottle`).
+- ``"throttle"``: gRPC ``retryThrottling`` per layer
+  (:class:`~labkit.resilience.retry.RetryThrottle`).
 
 The measured **amplification** is backend calls per user request (``a ** layers`` at worst).
 """
