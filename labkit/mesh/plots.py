@@ -110,8 +110,8 @@ def plot_canary_rollout(steps: pd.DataFrame, *, title: str = "Canary rollout"):
     ax.bar(x, steps["canary_percent"], color=PALETTE[5], alpha=0.6, label="canary weight")
     for xi, (pct, decision) in enumerate(zip(steps["canary_percent"], steps["decision"],
                                              strict=True)):
-        ax.annotate(decision, (x[xi], pct), ha="center", va="bottom", fontsize=8)
-    ax.set_ylim(0, 115)
+        ax.annotate(decision, (x[xi], 106), ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, 118)
     ax2 = ax.twinx()
     ax2.plot(x, 100 * steps["baseline_error_rate"], color=PALETTE[0], marker="o",
              label="baseline error rate")
