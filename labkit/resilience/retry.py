@@ -14,6 +14,10 @@ Envoy and gRPC backoff
     :func:`envoy_backoff_interval_ms` (the implementation's interval sequence, 25, 50, 100, 200,
     250, 250 ms for the defaults) and :func:`grpc_backoff_s` (gRFC A6, retry ``n`` counts from 1).
 
+resilience4j Retry intervals
+    :func:`resilience4j_intervals_ms` (``ofExponentialBackoff``, attempt 1 = initial, whole
+    milliseconds) and :func:`resilience4j_randomized_ms` (``ofExponentialRandomBackoff``'s draw).
+
 Budgets and throttles
     :class:`RetryBudget` (Envoy ``retry_budget``), :class:`RetryThrottle` (gRPC
     ``retryThrottling``), :class:`RetryQuota` (AWS SDK "standard" mode), and the amplification
@@ -42,6 +46,8 @@ __all__ = [
     "budget_amplification",
     "envoy_backoff_interval_ms",
     "grpc_backoff_s",
+    "resilience4j_intervals_ms",
+    "resilience4j_randomized_ms",
     "retry_amplification",
 ]
 
@@ -170,6 +176,46 @@ def grpc_backoff_s(n: int, *, initial_s: float, max_s: float, multiplier: float,
     except OverflowError:
         ceiling = top
     return float(rng.random()) * ceiling
+
+
+def resilience4j_intervals_ms(attempts: int, *, initial_ms: int = 500, multiplier: float = 1.5,
+                             max_ms: int | None = None) -> list[int]:
+    """resilience4j ``IntervalFunction.ofExponentialBackoff``: waits before attempts 1..n.
+
+    Attempt 1 waits ``initial_ms``; each next interval is the previous one times ``multiplier``,
+    kept as whole milliseconds (truncated at every step: 750 → 1125 → 1687); ``max_ms`` caps it.
+
+    >>> resilience4j_intervals_ms(4, initial_ms=500)
+    [500, 750, 1125, 1687]
+    """
+    n = check_int("attempts", attempts, minimum=1)
+    v = check_int("initial_ms", initial_ms, minimum=1)
+    mult = check_positive("multiplier", multiplier)
+    top = None if max_ms is None else check_int("max_ms", max_ms, minimum=1)
+    out = []
+    for _ in range(n):
+        out.append(v if top is None else min(v, top))
+        v = int(v * mult)
+    return out
+
+
+def resilience4j_randomized_ms(interval_ms: int, rng: np.random.Generator, *,
+                               randomization_factor: float = 0.5) -> int:
+    """resilience4j ``ofExponentialRandomBackoff``'s draw around an integer interval ``v``:
+    ``int(v − f·v + u · ((v + f·v) − (v − f·v) + 1))`` — the integer range
+    ``[v − f·v, v + f·v]`` with its upper bound included — and never below 1 ms.
+
+    >>> draws = {resilience4j_randomized_ms(100, np.random.default_rng(s)) for s in range(300)}
+    >>> min(draws), max(draws)
+    (50, 150)
+    """
+    v = check_int("interval_ms", interval_ms, minimum=1)
+    f = check_nonnegative("randomization_factor", randomization_factor)
+    if f >= 1.0:
+        raise ValueError(f"randomization_factor must be in [0, 1), got {randomization_factor!r}")
+    delta = f * v
+    low, high = v - delta, v + delta
+    return max(1, int(low + float(rng.random()) * (high - low + 1)))
 
 
 class RetryBudget:

@@ -227,3 +227,22 @@ def test_amplification_formulas():
     assert retry_amplification(3, 3) == 27 and retry_amplification(3, 5) == 243
     assert budget_amplification(20, 3) == pytest.approx(1.728)
     assert budget_amplification(20, 5) == pytest.approx(2.48832)
+
+
+def test_resilience4j_intervals_truncate_at_each_step_and_cap():
+    from labkit.resilience.retry import resilience4j_intervals_ms
+
+    assert resilience4j_intervals_ms(4, initial_ms=750) == [750, 1125, 1687, 2530]
+    assert resilience4j_intervals_ms(3, initial_ms=500, max_ms=700) == [500, 700, 700]
+    assert resilience4j_intervals_ms(3, initial_ms=500, multiplier=1.0) == [500, 500, 500]
+
+
+def test_resilience4j_randomized_range_is_inclusive_and_at_least_one():
+    from labkit.resilience.retry import resilience4j_randomized_ms
+
+    rng = np.random.default_rng(0)
+    draws = [resilience4j_randomized_ms(10, rng, randomization_factor=0.5) for _ in range(3000)]
+    assert min(draws) == 5 and max(draws) == 15
+    assert resilience4j_randomized_ms(1, rng, randomization_factor=0.9) >= 1
+    with pytest.raises(ValueError, match="randomization_factor"):
+        resilience4j_randomized_ms(10, rng, randomization_factor=1.0)
