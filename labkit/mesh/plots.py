@@ -36,7 +36,6 @@ def plot_amplification(results: Mapping[str, object], *, worst_case: float | Non
     if worst_case is not None:
         ax.axhline(worst_case, color="#999999", ls="--", lw=1, label=f"worst case {worst_case:g}x")
         ax.legend()
-    fig.tight_layout()
     return fig
 
 
@@ -80,7 +79,6 @@ def plot_outlier_run(requests: pd.DataFrame, *, bin_s: float = 2.0, title: str |
         ax.axvline(bad_from_s, color=PALETTE[3], ls="--", lw=1, label="h0 starts failing")
     ax.set_ylim(0, 105)
     ax.legend(loc="lower left")
-    fig.tight_layout()
     return fig
 
 
@@ -108,9 +106,8 @@ def plot_canary_rollout(steps: pd.DataFrame, *, title: str = "Canary rollout"):
     fig, ax = new_figure(title, "step", "canary traffic (%)")
     x = steps["step"].to_numpy()
     ax.bar(x, steps["canary_percent"], color=PALETTE[5], alpha=0.6, label="canary weight")
-    for xi, (pct, decision) in enumerate(zip(steps["canary_percent"], steps["decision"],
-                                             strict=True)):
-        ax.annotate(decision, (x[xi], 106), ha="center", va="bottom", fontsize=8)
+    for xi, decision in zip(x, steps["decision"], strict=True):
+        ax.annotate(decision, (xi, 106), ha="center", va="bottom", fontsize=8)
     ax.set_ylim(0, 118)
     ax2 = ax.twinx()
     ax2.plot(x, 100 * steps["baseline_error_rate"], color=PALETTE[0], marker="o",
@@ -124,7 +121,6 @@ def plot_canary_rollout(steps: pd.DataFrame, *, title: str = "Canary rollout"):
     handles2 = ax2.get_legend_handles_labels()
     ax.legend(handles[0] + handles2[0], handles[1] + handles2[1], loc="upper left")
     ax.set_xticks(x)
-    fig.tight_layout()
     return fig
 
 
@@ -145,5 +141,4 @@ def plot_trace_waterfall(spans: pd.DataFrame, *, title: str = "Trace waterfall")
     ax.set_yticks(y)
     ax.set_yticklabels(labels, fontsize=8, family="monospace")
     ax.set_xlim(0, 1000 * spans["end_s"].max() * 1.15)
-    fig.tight_layout()
     return fig

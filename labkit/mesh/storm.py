@@ -66,12 +66,17 @@ def run_retry_storm(*, layers: int = 3, attempts: int = 3, policy: str = "none",
                     hop_s: float = 0.001, backoff: str = "full", base_s: float = 0.025,
                     cap_s: float = 0.25, budget_percent: float = 20.0,
                     min_retry_concurrency: int = 3, max_tokens: float = 10.0,
-                    token_ratio: float = 0.1, seed: int = 0) -> StormResult:
+                    token_ratio: float = 0.1, per_try_timeout_s: float | None = None,
+                    seed: int = 0) -> StormResult:
     """Users at ``rate`` per second for ``horizon_s`` through ``layers`` retrying layers.
 
     Returns a :class:`StormResult`: ``requests`` (one row per user request: ``request_id``,
     ``arrival_s``, ``end_s``, ``latency_s``, ``ok``, ``backend_calls``) and ``layers`` (per layer:
-    ``calls``, ``retries``, ``retries_denied``).
+    ``calls``, ``retries``, ``retries_denied``, ``timeouts``).
+
+    ``per_try_timeout_s`` (Envoy's ``per_try_timeout``) gives up on an attempt that has not
+    answered in time: the attempt counts as failed at that instant (and may be retried), while the
+    work it started downstream carries on — abandoned, but still load on the backend.
 
     >>> r = run_retry_storm(layers=3, attempts=3, backend_error=1.0, rate=20, horizon_s=1)
     >>> r.amplification
@@ -90,6 +95,8 @@ def run_retry_storm(*, layers: int = 3, attempts: int = 3, policy: str = "none",
     servers = check_int("backend_servers", backend_servers, minimum=1)
     svc = check_positive("backend_time_s", backend_time_s)
     hop = check_nonnegative("hop_s", hop_s)
+    timeout = None if per_try_timeout_s is None else check_positive("per_try_timeout_s",
+                                                                    per_try_timeout_s)
     arr_rng, svc_rng, fail_rng, backoff_rng = spawn_rngs(seed, 4)
     env = simpy.Environment()
     backend = simpy.Resource(env, capacity=servers)
@@ -98,6 +105,7 @@ def run_retry_storm(*, layers: int = 3, attempts: int = 3, policy: str = "none",
     calls = np.zeros(n_layers, dtype=int)
     retries = np.zeros(n_layers, dtype=int)
     denied = np.zeros(n_layers, dtype=int)
+    timeouts = np.zeros(n_layers, dtype=int)
     backend_calls = [0]
     n = int(arr_rng.poisson(lam * horizon))
     arrivals = np.sort(arr_rng.uniform(0.0, horizon, n))
@@ -132,9 +140,18 @@ def run_retry_storm(*, layers: int = 3, attempts: int = 3, policy: str = "none",
             budget.start_request()
             yield env.timeout(hop)
             if layer + 1 < n_layers:
-                success = yield env.process(call_layer(layer + 1, req))
+                attempt_proc = env.process(call_layer(layer + 1, req))
             else:
-                success = yield env.process(call_backend(req))
+                attempt_proc = env.process(call_backend(req))
+            if timeout is None:
+                success = yield attempt_proc
+            else:
+                fired = yield attempt_proc | env.timeout(timeout)
+                if attempt_proc in fired:
+                    success = fired[attempt_proc]
+                else:
+                    timeouts[layer] += 1
+                    success = False
             budget.finish_request()
             if is_retry and policy == "budget":
                 budget.finish_retry()
@@ -159,5 +176,6 @@ def run_retry_storm(*, layers: int = 3, attempts: int = 3, policy: str = "none",
                              "latency_s": end - arrivals, "ok": ok,
                              "backend_calls": per_request})
     layer_frame = pd.DataFrame({"layer": np.arange(1, n_layers + 1), "calls": calls,
-                                "retries": retries, "retries_denied": denied})
+                                "retries": retries, "retries_denied": denied,
+                                "timeouts": timeouts})
     return StormResult(requests, layer_frame, backend_calls[0])

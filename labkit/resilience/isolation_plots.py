@@ -37,7 +37,6 @@ def plot_latency_over_time(frame: pd.DataFrame, *, title: str,
     if window is not None:
         ax.axvspan(*window, color="#999999", alpha=0.15, label="B overloaded")
     ax.legend(loc="upper right", ncol=3)
-    fig.tight_layout()
     return fig
 
 
@@ -81,7 +80,6 @@ def plot_priority_waits(frames: dict[str, pd.DataFrame], *, bin_s: float = 2.0,
     if flood_window is not None:
         ax.axvspan(*flood_window, color="#999999", alpha=0.15, label="low-priority flood")
     ax.legend()
-    fig.tight_layout()
     return fig
 
 
@@ -99,12 +97,11 @@ def plot_lambda_throttles(frames: dict[str, pd.DataFrame], *, function: str,
         ax.plot(share.index, share.to_numpy(), color=colour, label=name)
     ax.set_ylim(-2, 102)
     ax.legend()
-    fig.tight_layout()
     return fig
 
 
 def explore_noisy_neighbour(overload_b: float = 5.0, permits_a: int = 10,
-                            max_wait_ms: int = 50, seed: int = 0, horizon_s: float = 2.0):
+                            max_wait_ms: int = 50, seed: int = 0, horizon_s: float = 1.5):
     """Explorer callback: tenant A's success rate under shared vs partitioned pools.
 
     One axes (fast to redraw); the p99 of A's served calls is written on each bar. A short run

@@ -81,3 +81,16 @@ def test_contention_checks():
         run_backoff_contention(3, "linear")
     with pytest.raises(RuntimeError, match="max_calls"):
         run_backoff_contention(30, "none", max_calls=10)
+
+
+def test_per_try_timeouts_fail_attempts_and_leave_abandoned_work():
+    slow = dict(backend_error=0.0, rate=50, horizon_s=1, backend_servers=100,
+                backend_time_s=0.5, layers=1, attempts=3, seed=0)
+    r = run_retry_storm(per_try_timeout_s=0.05, **slow)
+    # almost every attempt times out, is retried, and still reaches the backend
+    assert r.layers.timeouts[0] > 0
+    assert r.amplification > 2.5 and r.success_rate < 0.4   # ~10% of tries beat 50 ms
+    fast = run_retry_storm(**slow)
+    assert fast.layers.timeouts[0] == 0 and fast.success_rate == 1.0
+    with pytest.raises(ValueError, match="per_try_timeout_s"):
+        run_retry_storm(per_try_timeout_s=0)
