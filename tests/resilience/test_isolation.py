@@ -8,6 +8,8 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from labkit.resilience.isolation import (  # noqa: E402
     LambdaFunction,
@@ -108,3 +110,27 @@ def test_plots_return_labelled_figures():
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel()
         assert ax.get_title() or fig._suptitle is not None
+
+
+def _peak_in_flight(frame: pd.DataFrame) -> int:
+    served = frame[frame.ok]
+    events = sorted([(t, 1) for t in served.start_s] + [(t, -1) for t in served.end_s],
+                    key=lambda e: (e[0], e[1]))
+    level = peak = 0
+    for _, d in events:
+        level += d
+        peak = max(peak, level)
+    return peak
+
+
+@settings(max_examples=25, deadline=None)
+@given(permits=st.integers(2, 12), overload=st.floats(1.0, 8.0),
+       wait=st.sampled_from([0.0, 0.02, 0.2]), seed=st.integers(0, 1000))
+def test_shared_pool_never_exceeds_its_permits_and_conserves_requests(permits, overload, wait,
+                                                                      seed):
+    df = run_noisy_neighbour("shared", permits=permits, overload_b=overload, max_wait_s=wait,
+                             rate_a=10, rate_b=20, horizon_s=1.0, seed=seed)
+    assert _peak_in_flight(df) <= permits
+    assert df.end_s.notna().all()                    # every request is served or rejected
+    assert ((df.outcome == "ok") == df.ok).all()
+    assert (df.wait_s <= wait + 1e-9).all()          # nobody waits longer than max_wait_s
