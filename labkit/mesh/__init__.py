@@ -1,9 +1,12 @@
-"""Service mesh: what a sidecar proxy (Envoy) does for every call.
+"""Service mesh: what a sidecar proxy (Envoy) does for every call. Figures for the notebook are
+in :mod:`labkit.mesh.plots`.
 
 Routing (pure logic and a seeded rollout)
     WeightedRouter, CanaryController, CanaryStep, run_canary
 Outlier detection (pure, clock-injected; Envoy semantics)
     OutlierDetector, run_outlier_detection
+Retry storms (SimPy)
+    run_retry_storm, StormResult, RETRY_POLICIES
 Tracing
     Span, Tracer, simulate_trace
 Mutual TLS (real sockets on 127.0.0.1)
@@ -19,6 +22,7 @@ from labkit.mesh.mtls import (
 )
 from labkit.mesh.outlier import OutlierDetector, run_outlier_detection
 from labkit.mesh.routing import CanaryController, CanaryStep, WeightedRouter, run_canary
+from labkit.mesh.storm import RETRY_POLICIES, StormResult, run_retry_storm
 from labkit.mesh.tracing import Span, Tracer, simulate_trace
 
 __all__ = [
@@ -26,6 +30,8 @@ __all__ = [
     "CanaryController", "CanaryStep", "WeightedRouter", "run_canary",
     # outlier detection
     "OutlierDetector", "run_outlier_detection",
+    # retry storms
+    "RETRY_POLICIES", "StormResult", "run_retry_storm",
     # tracing
     "Span", "Tracer", "simulate_trace",
     # mutual TLS

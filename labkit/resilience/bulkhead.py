@@ -85,6 +85,7 @@ class SemaphoreBulkhead:
         self.completed = 0
         self.max_in_flight_seen = 0
         self._waiters: deque[tuple[Hashable, float]] = deque()
+        self._gave_up: list[Hashable] = []
         self._last: float | None = None
 
     @property
@@ -94,8 +95,9 @@ class SemaphoreBulkhead:
 
     @property
     def waiting(self) -> int:
-        """Callers blocked waiting for a permit."""
-        return len(self._waiters)
+        """Callers waiting for a permit (including any past their deadline not yet reported by
+        :meth:`expire`)."""
+        return len(self._waiters) + len(self._gave_up)
 
     def _tick(self, now: float) -> float:
         self._last = check_time("now", now, self._last)
@@ -144,21 +146,25 @@ class SemaphoreBulkhead:
         return granted
 
     def expire(self, now: float) -> list[Hashable]:
-        """Reject the waiters whose deadline is ``<= now`` and return them.
+        """Reject the waiters whose deadline is ``<= now`` and return them (together with any
+        waiter found past its deadline by an earlier ``acquire``/``release``).
 
         Call it at a waiter's deadline, *after* any release at the same instant.
         """
         t = self._tick(now)
-        gone = [c for c, d in self._waiters if d <= t]
-        if gone:
-            self._waiters = deque((c, d) for c, d in self._waiters if d > t)
-            self.rejected += len(gone)
+        gone = self._gave_up + [c for c, d in self._waiters if d <= t]
+        self._gave_up = []
+        self._waiters = deque((c, d) for c, d in self._waiters if d > t)
+        self.rejected += len(gone)
         return gone
 
     def _drop_expired(self, t: float) -> None:
-        before = len(self._waiters)
-        self._waiters = deque((c, d) for c, d in self._waiters if d >= t)
-        self.rejected += before - len(self._waiters)
+        # Waiters past their deadline (now > deadline) have given up; count them as rejected at
+        # the next expire() so every caller hears about its rejection exactly once.
+        late = [c for c, d in self._waiters if d < t]
+        if late:
+            self._waiters = deque((c, d) for c, d in self._waiters if d >= t)
+            self._gave_up.extend(late)
 
     def __repr__(self) -> str:
         return (f"SemaphoreBulkhead(max_concurrent_calls={self.max_concurrent_calls}, "

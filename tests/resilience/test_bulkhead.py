@@ -46,7 +46,7 @@ def test_release_exactly_at_deadline_grants_but_after_deadline_rejects():
     b2.acquire(0.0, "a")
     b2.acquire(0.0, "b")
     assert b2.release(1.0 + 1e-9) == []  # too late: the waiter already gave up
-    assert b2.rejected == 1
+    assert b2.expire(1.0 + 1e-9) == ["b"] and b2.rejected == 1
 
 
 def test_expire_rejects_waiters_at_their_deadline():
@@ -173,3 +173,23 @@ def test_thread_pool_bounds_and_conservation(core, extra, capacity, script):
         assert pool.queued <= capacity
         assert pool.submitted == pool.completed + pool.busy + pool.queued + pool.rejected
         assert pool.queued == 0 or pool.idle == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(script=st.lists(st.tuples(st.booleans(), st.floats(0.0, 0.2)), max_size=60))
+def test_waiters_are_granted_in_arrival_order(script):
+    b = SemaphoreBulkhead(max_concurrent_calls=2, max_wait_s=0.5)
+    now, offered, waiting_order, granted = 0.0, 0, [], []
+    for is_arrival, dt in script:
+        now += dt
+        if is_arrival:
+            if b.acquire(now, offered).outcome == "waiting":
+                waiting_order.append(offered)
+            offered += 1
+        elif b.in_flight:
+            granted += b.release(now)
+        for gone in b.expire(now):
+            waiting_order.remove(gone)
+        # FIFO: waiters get permits in the order they arrived, and before any later waiter
+        assert granted == sorted(granted)
+        assert all(g < w for g in granted[-1:] for w in waiting_order if w not in granted)
