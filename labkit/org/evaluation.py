@@ -189,7 +189,7 @@ def request_context(org: Organization, principal: Mapping, region: str,
 def _as_policies(docs: object, label: str) -> list[Policy]:
     if docs is None:
         return []
-    if isinstance(docs, Mapping) and "Statement" not in docs:
+    if isinstance(docs, Mapping) and not {"Statement", "Version", "Id"} & set(docs):
         return [parse_policy(d, name=str(n)) for n, d in docs.items()]
     if isinstance(docs, Mapping | str | Policy):
         docs = [docs]
