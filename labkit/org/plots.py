@@ -50,9 +50,11 @@ def _short(scp: str) -> str:
 
 def plot_organization(org: Organization, decision: Decision | None = None, *,
                       title: str = "Organization tree and attached SCPs", ax: Any = None,
-                      show_scps: bool = True) -> Any:
+                      scps: str = "all") -> Any:
     """Draw the tree: one box per node with its name and SCPs; with ``decision``, the nodes on
     the principal's path are coloured by their SCP outcome (allow / no allow / explicit deny).
+    ``scps`` chooses whose SCP names are written: ``"all"``, ``"path"`` (only the decision's
+    path, which keeps the explorer fast) or ``"none"``.
 
     >>> org = Organization.from_dict({"type": "root", "id": "r-1", "name": "Root"}, {})
     >>> plot_organization(org).axes[0].get_title()
@@ -60,11 +62,13 @@ def plot_organization(org: Organization, decision: Decision | None = None, *,
     """
     import matplotlib.pyplot as plt
 
+    if scps not in ("all", "path", "none"):
+        raise ValueError(f"scps must be 'all', 'path' or 'none', got {scps!r}")
     pos = _layout(org)
     width = max(x for x, _ in pos.values()) + 1
     depth = -min(y for _, y in pos.values()) + 1
     if ax is None:
-        fig, ax = plt.subplots(figsize=(max(6.0, 1.35 * width), 1.25 * depth + 0.6))
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * width), 1.1 * depth + 0.5))
     else:
         fig = ax.figure
     outcome = {}
@@ -85,7 +89,7 @@ def plot_organization(org: Organization, decision: Decision | None = None, *,
         else:
             face = OUTCOME_COLOURS["off path"]
         label = node.name + (" (mgmt)" if node.management else "")
-        if show_scps:
+        if scps == "all" or (scps == "path" and node.id in outcome):
             label += "\n" + "\n".join(_short(s) for s in node.scps)
         ax.text(x, y, label, ha="center", va="center", fontsize=6.5, zorder=3,
                 bbox={"boxstyle": "round,pad=0.3", "fc": face,
@@ -93,20 +97,17 @@ def plot_organization(org: Organization, decision: Decision | None = None, *,
                       "lw": 1.4 if node.id in outcome else 0.6,
                       "ls": "--" if node.type == "ou" else "-"})
     ax.set_xlim(-0.7, width - 0.3)
-    ax.set_ylim(-depth + 0.35, 0.55)
+    ax.set_ylim(-depth + 0.6, 0.55)
     ax.set_title(title)
-    ax.set_xlabel("organizational units and accounts (dashed boxes are OUs)")
+    xlabel = "organizational units (dashed) and accounts"
+    if decision is not None:
+        xlabel += ("; path colours: green = an SCP allows, orange = no Allow, "
+                   "red = explicit deny, grey = off the path")
+    ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel("level below the root")
     ax.set_yticks([-d for d in range(int(depth))], [str(d) for d in range(int(depth))])
     ax.set_xticks([])
     ax.grid(False)
-    if decision is not None:
-        from matplotlib.patches import Patch
-
-        handles = [Patch(fc=OUTCOME_COLOURS[k], ec="#555555", label=k)
-                   for k in ("allow", "no allow", "explicit deny", "off path")]
-        ax.legend(handles=handles, loc="lower left", ncol=4, fontsize=7,
-                  bbox_to_anchor=(0.0, -0.02))
     return fig
 
 
@@ -121,7 +122,8 @@ def plot_access_decision(org: Organization, decision: Decision) -> Any:
     >>> plot_access_decision(lz.organization, d).axes[0].get_title()
     'ALLOW (ALLOWED)'
     """
-    fig = plot_organization(org, decision, title=f"{decision.decision} ({decision.reason})")
+    fig = plot_organization(org, decision, title=f"{decision.decision} ({decision.reason})",
+                            scps="path")
     ax = fig.axes[0]
     where = f" at {org.node(decision.node).label}" if decision.node else ""
     by = f"decided by {decision.policy} / {decision.statement}" if decision.policy else \
@@ -135,18 +137,19 @@ def plot_access_decision(org: Organization, decision: Decision) -> Any:
 
 
 def plot_decision_matrix(frame, *, title: str = "Decisions by strategy") -> Any:
-    """A grid of decisions: rows = actions, columns = strategies, colour = reason code.
+    """A grid of decisions: rows = requests (or actions), columns = strategies, colour = reason.
 
-    ``frame`` is :func:`labkit.org.scenarios.decision_matrix` output.
+    ``frame`` is :func:`labkit.org.scenarios.request_table` or ``decision_matrix`` output.
     """
     from matplotlib.patches import Patch, Rectangle
 
+    key = "request" if "request" in frame.columns else "action"
     strategies = list(dict.fromkeys(frame["strategy"]))
-    actions = list(dict.fromkeys(frame["action"]))
-    fig, ax = new_figure(title, "strategy (SCPs on the OU path)", "action",
+    actions = list(dict.fromkeys(frame[key]))
+    fig, ax = new_figure(title, "organization / SCP strategy", key,
                          figsize=(2.6 * len(strategies) + 3.0, 0.42 * len(actions) + 1.4))
     for row in frame.itertuples():
-        x, y = strategies.index(row.strategy), actions.index(row.action)
+        x, y = strategies.index(row.strategy), actions.index(getattr(row, key))
         ax.add_patch(Rectangle((x - 0.48, y - 0.45), 0.96, 0.9, fc=_REASON_COLOURS[row.reason],
                                ec="white"))
         ax.text(x, y, row.reason.replace("_", " ").lower(), ha="center", va="center",

@@ -27,7 +27,7 @@ from labkit.org.regions import requested_region
 from labkit.org.tree import Organization
 
 __all__ = ["ACTIONS", "PRINCIPAL_KINDS", "REGIONS", "RESOURCE_KINDS", "access_request",
-           "allow_list_variant", "decision_matrix", "principal_for"]
+           "allow_list_variant", "decision_matrix", "principal_for", "request_table"]
 
 #: Principal menu: label -> how to build it in an account.
 PRINCIPAL_KINDS: tuple[str, ...] = (
@@ -64,6 +64,10 @@ _SETS = {"Administrator (Identity Center role)": AWS_ADMINISTRATOR_ACCESS,
          "Power user (Identity Center role)": AWS_POWER_USER_ACCESS,
          "Read-only (Identity Center role)": AWS_READ_ONLY_ACCESS}
 _ADMIN = [parse_policy(AWS_ADMINISTRATOR_ACCESS.policies[0], name="AdministratorAccess")]
+_SHORT = {"Administrator (Identity Center role)": "admin", "Power user (Identity Center role)":
+          "power user", "Read-only (Identity Center role)": "read-only", "Root user": "root user",
+          "Service-linked role": "service-linked role",
+          "Control Tower execution role": "CT execution role"}
 
 
 def principal_for(kind: str, account: str) -> tuple[dict, list]:
@@ -74,8 +78,9 @@ def principal_for(kind: str, account: str) -> tuple[dict, list]:
     ('arn:aws:iam::222222222222:root', [])
     """
     if kind in _SETS:
-        role = provision([Assignment("team", _SETS[kind].name, account)], [_SETS[kind]])[0]
-        return role.principal, list(role.policies)
+        ps = _SETS[kind]
+        role = provision([Assignment("team", ps.name, account)], [ps])[0]
+        return role.principal, [parse_policy(d, name=ps.name) for d in role.policies]
     if kind == "Root user":
         return {"arn": f"arn:aws:iam::{account}:root", "type": "root", "account": account}, []
     if kind == "Service-linked role":
@@ -151,19 +156,41 @@ def allow_list_variant(org: Organization, ou_name: str, services: Sequence[str]
     return copy
 
 
-def decision_matrix(orgs: Mapping[str, Organization | LandingZone], principal: str,
-                    account: str, actions: Sequence[str], *, region: str = "eu-west-1"):
-    """Evaluate each action in each organization; one row per (organization, action) with
-    ``decision``, ``reason``, ``node`` and the deciding ``policy``."""
+def request_table(orgs: Mapping[str, Organization | LandingZone],
+                  requests: Sequence[Mapping[str, str]]):
+    """Evaluate each request in each organization; one row per (organization, request).
+
+    Each request is a dict with ``principal`` (a :data:`PRINCIPAL_KINDS` entry), ``account``
+    (name), ``action`` and optionally ``resource`` (a :data:`RESOURCE_KINDS` label) and
+    ``region``. Columns: ``strategy``, ``request`` (a short label), ``principal``, ``account``,
+    ``action``, ``region``, ``decision``, ``reason``, ``node``, ``policy``, ``statement``.
+    """
     import pandas as pd
 
     rows = []
     for label, org in orgs.items():
         org_ = org.organization if isinstance(org, LandingZone) else org
-        for action in actions:
-            d = access_request(org_, principal, account, action, region=region)
-            node = org_.node(d.node).name if d.node else ""
-            rows.append({"strategy": label, "action": action, "decision": d.decision,
-                         "reason": d.reason, "node": node, "policy": d.policy or ""})
-    return pd.DataFrame(rows, columns=["strategy", "action", "decision", "reason", "node",
-                                       "policy"])
+        for req in requests:
+            unknown = set(req) - {"principal", "account", "action", "resource", "region"}
+            if unknown:
+                raise ValueError(f"request has unknown key(s) {sorted(unknown)}")
+            region = req.get("region", "eu-west-1")
+            d = access_request(org_, req["principal"], req["account"], req["action"],
+                               req.get("resource", "matching resource for the action"), region)
+            who = _SHORT.get(req["principal"], req["principal"])
+            rows.append({"strategy": label,
+                         "request": f"{who} in {req['account']}: {req['action']} ({region})",
+                         "principal": req["principal"], "account": req["account"],
+                         "action": req["action"], "region": region, "decision": d.decision,
+                         "reason": d.reason, "node": org_.node(d.node).name if d.node else "",
+                         "policy": d.policy or "", "statement": d.statement or ""})
+    return pd.DataFrame(rows)
+
+
+def decision_matrix(orgs: Mapping[str, Organization | LandingZone], principal: str,
+                    account: str, actions: Sequence[str], *, region: str = "eu-west-1"):
+    """Evaluate each action for one principal kind and account in each organization; one row
+    per (organization, action) with ``decision``, ``reason``, ``node`` and ``policy``."""
+    frame = request_table(orgs, [{"principal": principal, "account": account, "action": a,
+                                  "region": region} for a in actions])
+    return frame[["strategy", "action", "decision", "reason", "node", "policy"]]
