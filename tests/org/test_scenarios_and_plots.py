@@ -11,8 +11,8 @@ import pytest  # noqa: E402
 
 from labkit.org import (  # noqa: E402
     access_request,
-    allow_list_variant,
     allocate_cidrs,
+    allow_list_variant,
     build_landing_zone,
     decision_matrix,
     evaluate_detective_controls,
