@@ -3,8 +3,9 @@
 The algorithm and its precedence follow reference/multiaccount.md §8:
 
 1. explicit denies: SCPs on every node of the principal's path (root first; the first node
-   with a matching Deny is reported), then identity policies, then the permissions boundary
-   and session policies when given;
+   with a matching Deny is reported), then RCPs on the path of the resource's account when
+   ``resource_account`` is given, then identity policies, then the permissions boundary and
+   session policies when given;
 2. SCP allows: **every** node on the path (root, each OU, the account) needs a matching Allow
    among the SCPs attached directly to it (first node lacking one is reported);
 3. identity allow (the root user needs none: implicit full access);
@@ -15,7 +16,11 @@ SCPs are skipped for the management account, service-linked roles (type
 ``"service-linked-role"`` or ``:role/aws-service-role/`` in the ARN) and accounts outside the
 organization. The request context starts from the defaults in :func:`request_context`.
 
-Not modelled: resource-based policies, RCPs, cross-account access, policy variables
+RCPs (custom deny RCPs; ``RCPFullAWSAccess`` is implied) apply to resources in member accounts,
+whoever the caller, except for service-linked roles; they do not apply to resources in the
+management account.
+
+Not modelled: resource-based policies and cross-account grants, policy variables
 (``${aws:username}``), the simulator's extra logic for the resource ``*``, and the root-only
 tasks SCPs cannot restrict.
 """
@@ -35,7 +40,8 @@ __all__ = ["REASONS", "Decision", "ScpLevel", "evaluate", "request_context",
            "scps_apply"]
 
 #: Reason codes in precedence order (AWS's simulator: explicitDeny / implicitDeny / allowed).
-REASONS = ("EXPLICIT_DENY_SCP", "EXPLICIT_DENY_IAM", "EXPLICIT_DENY_BOUNDARY",
+REASONS = ("EXPLICIT_DENY_SCP", "EXPLICIT_DENY_RCP", "EXPLICIT_DENY_IAM",
+           "EXPLICIT_DENY_BOUNDARY",
            "EXPLICIT_DENY_SESSION", "IMPLICIT_DENY_SCP", "IMPLICIT_DENY_IAM",
            "IMPLICIT_DENY_BOUNDARY", "IMPLICIT_DENY_SESSION", "ALLOWED")
 
@@ -207,6 +213,33 @@ def _first(policies: list[Policy], effect: str, request: Request) -> tuple[str, 
     return None
 
 
+def _principal_listed(value: object, arn: str, account: str) -> bool:
+    if value == "*":
+        return True
+    if isinstance(value, Mapping):
+        entries = value.get("AWS", [])
+        entries = [entries] if isinstance(entries, str) else list(entries)
+        return any(e in ("*", arn, account, f"arn:aws:iam::{account}:root") for e in entries)
+    return False
+
+
+def _first_rcp(policies: list[Policy], request: Request, arn: str, account: str
+               ) -> tuple[str, str] | None:
+    """First RCP Deny statement that matches the request and names the caller in Principal
+    (``"*"``, ``{"AWS": "*"}``, the caller's ARN or account) or not in NotPrincipal."""
+    for p in policies:
+        for st in p.statements:
+            if st.effect != "Deny" or not st.match(request).matched:
+                continue
+            if "NotPrincipal" in st.raw:
+                if _principal_listed(st.raw["NotPrincipal"], arn, account):
+                    continue
+            elif not _principal_listed(st.raw.get("Principal", "*"), arn, account):
+                continue
+            return p.name, st.label
+    return None
+
+
 def _why_no_deny(org: Organization, names: Sequence[str], request: Request) -> str:
     for name in names:
         for st in org.policies[name].statements:
@@ -218,8 +251,8 @@ def _why_no_deny(org: Organization, names: Sequence[str], request: Request) -> s
 def evaluate(org: Organization, principal: Mapping, action: str, *,
              identity_policies: object, resource: str = "*", region: str = "us-east-1",
              context: Mapping[str, object] | None = None,
-             permissions_boundary: object = None, session_policies: object = None
-             ) -> Decision:
+             permissions_boundary: object = None, session_policies: object = None,
+             resource_account: str | None = None) -> Decision:
     """Decide whether ``principal`` may call ``action`` on ``resource`` in ``region``.
 
     Parameters
@@ -241,6 +274,9 @@ def evaluate(org: Organization, principal: Mapping, action: str, *,
         the defaults.
     permissions_boundary, session_policies : optional
         When given, they must allow too (and their Deny statements deny).
+    resource_account : str, optional
+        The 12-digit account that owns the resource; when it is a member account of ``org``,
+        the RCPs on its path apply (reason ``EXPLICIT_DENY_RCP``).
 
     Examples
     --------
@@ -274,6 +310,10 @@ def evaluate(org: Organization, principal: Mapping, action: str, *,
     ctx = request_context(org, principal, region, context)
     request = Request(action=action, resource=resource, context=normalize_context(ctx))
 
+    if resource_account is not None and (not isinstance(resource_account, str)
+                                         or not re.fullmatch(r"\d{12}", resource_account)):
+        raise ValueError(f"resource_account must be a 12-digit account id, "
+                         f"got {resource_account!r}")
     applies, why = scps_apply(org, principal)
     levels: list[ScpLevel] = []
     if applies:
@@ -298,6 +338,25 @@ def evaluate(org: Organization, principal: Mapping, action: str, *,
             lines.append(f"  - {org.node(lv.node).label} [{', '.join(lv.scps)}]: {state}; "
                          f"{allow}.")
 
+    rcp_hit: tuple[str, str, str] | None = None
+    slr = kind == "service-linked-role" or ":role/aws-service-role/" in arn
+    if resource_account is not None:
+        if not org.has_account(resource_account):
+            lines.append(f"RCPs: resource account {resource_account} is not in the "
+                         f"organization: RCPs do not apply.")
+        elif org.node(resource_account).management:
+            lines.append("RCPs: the resource is in the management account: RCPs do not apply.")
+        elif slr:
+            lines.append("RCPs: service-linked role: RCPs do not apply.")
+        else:
+            for node in org.path_to(resource_account):
+                hit = _first_rcp([org.policies[n] for n in node.rcps], request, arn, account)
+                if hit and rcp_hit is None:
+                    rcp_hit = (node.id, *hit)
+            lines.append("RCPs on the resource account's path: " + (
+                f"Deny {rcp_hit[1]}/{rcp_hit[2]} at {org.node(rcp_hit[0]).label} matches."
+                if rcp_hit else "no Deny matches."))
+
     def done(decision: str, reason: str, node: str | None, policy: str | None,
              statement: str | None, because: str) -> Decision:
         lines.append(f"Decision: {decision} ({reason}): {because}")
@@ -310,6 +369,10 @@ def evaluate(org: Organization, principal: Mapping, action: str, *,
             return done("DENY", "EXPLICIT_DENY_SCP", lv.node, *lv.deny,
                         f"an SCP on {org.node(lv.node).label} explicitly denies; nothing below "
                         f"can re-allow it.")
+    if rcp_hit is not None:
+        return done("DENY", "EXPLICIT_DENY_RCP", rcp_hit[0], rcp_hit[1], rcp_hit[2],
+                    f"an RCP on {org.node(rcp_hit[0]).label} (the resource's side) explicitly "
+                    f"denies, whoever the caller.")
     for pols, reason, what in ((identity, "EXPLICIT_DENY_IAM", "an identity policy"),
                                (boundary, "EXPLICIT_DENY_BOUNDARY", "the permissions boundary"),
                                (session, "EXPLICIT_DENY_SESSION", "a session policy")):

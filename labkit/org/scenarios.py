@@ -139,8 +139,7 @@ def allow_list_variant(org: Organization, ou_name: str, services: Sequence[str]
     """
     if not services:
         raise ValueError("services must name at least one service prefix")
-    copy = Organization.from_dict(org.to_dict(), {k: p.document for k, p in org.policies.items()},
-                                  quotas=org.quotas, scp_language=org.scp_language)
+    copy = org.copy()
     name = "AllowList" + ou_name.replace(" ", "")
     copy.add_policy(name, {"Version": "2012-10-17", "Statement": [
         {"Sid": "AllowListedServices", "Effect": "Allow",

@@ -6,6 +6,10 @@ SCPs attached directly to each node.
 ``{"org_id", "root"}``) plus a library mapping policy names to documents. A node without an
 ``"scps"`` key gets ``FullAWSAccess``, as AWS attaches it automatically; ``FullAWSAccess`` is in
 the library unless you supply your own. Quotas and the SCP language are parameters.
+
+Resource control policies (RCPs) are optional: a node may list custom RCPs under ``"rcps"``
+(names from the same library, validated as RCPs: deny statements only). ``RCPFullAWSAccess``
+is implied everywhere and cannot be detached, so only the custom deny RCPs are listed.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from labkit.org.validation import QuotaProfile, get_quota_profile, validate_poli
 __all__ = ["OrgNode", "Organization"]
 
 _NODE_TYPES = ("root", "ou", "account")
-_NODE_KEYS = {"type", "id", "name", "scps", "children", "management", "delegated_admin"}
+_NODE_KEYS = {"type", "id", "name", "scps", "rcps", "children", "management",
+              "delegated_admin"}
 
 
 @dataclass
@@ -33,6 +38,7 @@ class OrgNode:
     name: str
     scps: list[str]
     children: list[OrgNode] = field(default_factory=list)
+    rcps: list[str] = field(default_factory=list)
     parent: OrgNode | None = field(default=None, repr=False)
     management: bool = False
     delegated_admin: bool = False
@@ -73,6 +79,7 @@ class Organization:
         self.quotas = quotas
         self.scp_language = scp_language
         self._index = {n.id: n for n in self.nodes()}
+        self.rcp_names: set[str] = set()
 
     # construction -------------------------------------------------------------------------
     @classmethod
@@ -93,13 +100,22 @@ class Organization:
         library: dict[str, Policy] = {}
         raw_policies = dict(policies or {})
         raw_policies.setdefault("FullAWSAccess", FULL_AWS_ACCESS)
-        for name, doc in raw_policies.items():
-            library[name] = validate_policy(doc, kind="scp", scp_language=scp_language,
-                                            quotas=profile, name=name)
         root = cls._build(tree, None, set())
+        rcp_names = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            rcp_names.update(node.rcps)
+            stack.extend(node.children)
+        for name, doc in raw_policies.items():
+            kind = "rcp" if name in rcp_names else "scp"
+            library[name] = validate_policy(doc, kind=kind, scp_language=scp_language,
+                                            quotas=profile, name=name)
+        org_rcps = rcp_names
         if root.type != "root":
             raise OrganizationError(f"the top node must have type 'root', got {root.type!r}")
         org = cls(root, library, org_id=org_id, quotas=profile, scp_language=scp_language)
+        org.rcp_names = set(org_rcps)
         org.check()
         return org
 
@@ -131,6 +147,9 @@ class Organization:
         scps = raw.get("scps", ["FullAWSAccess"])
         if not isinstance(scps, list) or not all(isinstance(s, str) for s in scps):
             raise OrganizationError(f"{where}: scps must be a list of policy names, got {scps!r}")
+        rcps = raw.get("rcps", [])
+        if not isinstance(rcps, list) or not all(isinstance(s, str) for s in rcps):
+            raise OrganizationError(f"{where}: rcps must be a list of policy names, got {rcps!r}")
         children_raw = raw.get("children", [])
         if kind == "account" and children_raw:
             raise OrganizationError(f"{where}: an account cannot have children")
@@ -140,7 +159,8 @@ class Organization:
             if flag in raw and (kind != "account" or not isinstance(raw[flag], bool)):
                 raise OrganizationError(f"{where}: {flag!r} is a true/false flag on accounts")
         node = OrgNode(type=kind, id=node_id, name=str(raw.get("name", node_id)),
-                       scps=list(scps), parent=parent, management=bool(raw.get("management")),
+                       scps=list(scps), rcps=list(rcps), parent=parent,
+                       management=bool(raw.get("management")),
                        delegated_admin=bool(raw.get("delegated_admin")))
         node.children = [cls._build(c, node, seen) for c in children_raw]
         return node
@@ -166,6 +186,18 @@ class Organization:
                     f"{self.quotas.max_scps_per_node} (quota profile {self.quotas.name!r})")
             if len(set(node.scps)) != len(node.scps):
                 raise OrganizationError(f"{node.label}: the same SCP is attached twice")
+            for name in node.scps:
+                if name in self.rcp_names:
+                    raise OrganizationError(f"{node.label}: {name!r} is used as an RCP and "
+                                            f"cannot also be attached as an SCP")
+            for name in node.rcps:
+                if name not in self.policies:
+                    raise OrganizationError(f"{node.label}: RCP {name!r} is not in the policy "
+                                            f"library")
+            if len(node.rcps) + 1 > self.quotas.max_scps_per_node:
+                raise OrganizationError(
+                    f"{node.label}: {len(node.rcps)} custom RCPs plus RCPFullAWSAccess exceed "
+                    f"the {self.quotas.max_scps_per_node} policies allowed per node")
             if node.type == "ou" and node.depth > self.quotas.max_ou_depth:
                 raise OrganizationError(f"{node.label}: OU is {node.depth} levels below the "
                                         f"root (at most {self.quotas.max_ou_depth})")
@@ -218,11 +250,40 @@ class Organization:
         return path[::-1]
 
     # changes ------------------------------------------------------------------------------
-    def add_policy(self, name: str, document: object) -> None:
-        """Add (or replace) a policy in the library, validated with this org's rules."""
-        self.policies[name] = validate_policy(document, kind="scp",
+    def copy(self) -> Organization:
+        """An independent copy (tree, attachments and library) to change without side effects.
+
+        >>> org = Organization.from_dict({"type": "root", "id": "r-1", "name": "Root"}, {})
+        >>> twin = org.copy()
+        >>> twin.add_policy("DenyS3", {"Statement": {"Effect": "Deny", "Action": "s3:*"}})
+        >>> twin.attach_policy("r-1", "DenyS3")
+        >>> org.root.scps, twin.root.scps
+        (['FullAWSAccess'], ['FullAWSAccess', 'DenyS3'])
+        """
+        import copy
+
+        return copy.deepcopy(self)
+
+    def add_policy(self, name: str, document: object, *, kind: str = "scp") -> None:
+        """Add (or replace) a policy in the library, validated with this org's rules as an
+        SCP or (``kind="rcp"``) a resource control policy."""
+        self.policies[name] = validate_policy(document, kind=kind,
                                               scp_language=self.scp_language,
                                               quotas=self.quotas, name=name)
+        if kind == "rcp":
+            self.rcp_names.add(name)
+
+    def attach_rcp(self, node_id: str, name: str) -> None:
+        """Attach a custom RCP (added with ``kind="rcp"``) to a node."""
+        node = self.node(node_id)
+        if name not in self.rcp_names:
+            raise PolicyError(f"{name!r} was not added as an RCP", policy=name)
+        if name in node.rcps:
+            raise OrganizationError(f"{node.label}: RCP {name!r} is already attached")
+        if len(node.rcps) + 2 > self.quotas.max_scps_per_node:
+            raise OrganizationError(f"{node.label}: cannot attach RCP {name!r}, the quota is "
+                                    f"{self.quotas.max_scps_per_node} per node")
+        node.rcps.append(name)
 
     def attach_policy(self, node_id: str, name: str) -> None:
         """Attach a library SCP to a node, respecting the per-node quota."""
@@ -252,6 +313,8 @@ class Organization:
         """The tree in the ``from_dict`` format (wrapped with ``org_id``)."""
         def conv(n: OrgNode) -> dict:
             d: dict = {"type": n.type, "id": n.id, "name": n.name, "scps": list(n.scps)}
+            if n.rcps:
+                d["rcps"] = list(n.rcps)
             if n.management:
                 d["management"] = True
             if n.delegated_admin:
