@@ -171,7 +171,9 @@ def plot_compliance(frame, *, title: str = "Detective controls: non-compliant re
     ``frame`` is :meth:`labkit.org.controltower.ComplianceReport.to_frame` output.
     """
     bad = frame[frame["compliance"] == "NON_COMPLIANT"]
-    table = bad.groupby(["account_name", "control"]).size().unstack(fill_value=0)
+    accounts = sorted(frame["account_name"].unique())
+    table = (bad.groupby(["account_name", "control"]).size().unstack(fill_value=0)
+             .reindex(accounts, fill_value=0))
     fig, ax = new_figure(title, "account", "non-compliant resources (count)")
     bottom = None
     for i, control in enumerate(table.columns):
