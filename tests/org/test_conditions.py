@@ -131,3 +131,37 @@ def test_bad_conditions_name_the_problem(block, message):
     with pytest.raises(ValueError, match=message) as info:
         parse_condition(block, where="Sid 'Guard'")
     assert "Sid 'Guard'" in str(info.value)
+
+
+# --- properties --------------------------------------------------------------------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_values = st.lists(st.sampled_from(["a", "b", "c", "A"]), min_size=1, max_size=3)
+_request = st.sampled_from(["a", "b", "c", "A", "d"])
+
+
+@given(policy_values=_values, value=_request)
+def test_negated_is_nor_of_positive_when_key_present(policy_values, value):
+    pos = holds({"StringEquals": {"k": policy_values}}, {"k": value})
+    neg = holds({"StringNotEquals": {"k": policy_values}}, {"k": value})
+    assert pos == (value in policy_values)
+    assert neg == (not pos)
+
+
+@given(policy_values=_values)
+def test_absent_key_rules(policy_values):
+    for op in ("StringEquals", "StringLike", "StringEqualsIgnoreCase", "ArnLike"):
+        assert not holds({op: {"k": policy_values}}, {})
+        assert holds({op + "IfExists": {"k": policy_values}}, {})
+    for op in ("StringNotEquals", "StringNotLike", "ArnNotLike"):
+        assert holds({op: {"k": policy_values}}, {})
+
+
+@given(policy_values=_values, request_values=st.lists(_request, min_size=1, max_size=4))
+def test_for_all_values_implies_for_any_value_on_non_empty_sets(policy_values, request_values):
+    every = holds({"ForAllValues:StringEquals": {"k": policy_values}}, {"k": request_values})
+    some = holds({"ForAnyValue:StringEquals": {"k": policy_values}}, {"k": request_values})
+    assert every == all(v in policy_values for v in request_values)
+    assert some == any(v in policy_values for v in request_values)
+    assert not every or some
