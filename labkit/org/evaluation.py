@@ -33,8 +33,9 @@ from dataclasses import dataclass
 
 from labkit.org.conditions import normalize_context
 from labkit.org.matching import parse_arn
-from labkit.org.policy import Policy, Request, parse_policy
+from labkit.org.policy import Policy, Request
 from labkit.org.tree import Organization
+from labkit.org.validation import validate_policy
 
 __all__ = ["REASONS", "Decision", "ScpLevel", "evaluate", "request_context",
            "scps_apply"]
@@ -193,16 +194,18 @@ def request_context(org: Organization, principal: Mapping, region: str,
 
 
 def _as_policies(docs: object, label: str) -> list[Policy]:
+    """Parse and check IAM policies (identity, boundary, session): no Principal allowed."""
     if docs is None:
         return []
     if isinstance(docs, Mapping) and not {"Statement", "Version", "Id"} & set(docs):
-        return [parse_policy(d, name=str(n)) for n, d in docs.items()]
-    if isinstance(docs, Mapping | str | Policy):
-        docs = [docs]
-    if not isinstance(docs, Sequence):
-        raise TypeError(f"{label} must be a list of policy documents")
-    return [parse_policy(d, name=getattr(d, "name", f"{label}[{i}]"))
-            for i, d in enumerate(docs)]
+        named = [(str(n), d) for n, d in docs.items()]
+    else:
+        if isinstance(docs, Mapping | str | Policy):
+            docs = [docs]
+        if not isinstance(docs, Sequence):
+            raise TypeError(f"{label} must be a list of policy documents")
+        named = [(getattr(d, "name", f"{label}[{i}]"), d) for i, d in enumerate(docs)]
+    return [validate_policy(d, kind="identity", name=n) for n, d in named]
 
 
 def _first(policies: list[Policy], effect: str, request: Request) -> tuple[str, str] | None:

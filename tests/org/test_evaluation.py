@@ -452,3 +452,16 @@ def test_adding_a_deny_never_turns_deny_into_allow(levels, action, extra):
     levels[1] = [*levels[1], ("Deny", extra)]
     after = evaluate(_org_from(levels), user(PROD), action, identity_policies=[ADMIN])
     assert not (after.allowed and not before.allowed)
+
+
+def test_identity_policy_with_principal_is_refused(org):
+    from labkit.org import PolicyError
+    bad = {"Version": "2012-10-17", "Statement": [{"Sid": "Odd", "Effect": "Allow",
+                                                   "Principal": "*", "Action": "*",
+                                                   "Resource": "*"}]}
+    with pytest.raises(PolicyError, match="policy 'mine': Sid 'Odd': Principal/NotPrincipal is "
+                                          "not supported in identity-based policies"):
+        evaluate(org, user(PROD), "s3:GetObject", identity_policies={"mine": bad})
+    with pytest.raises(PolicyError, match=r"policy 'identity\[0\]': Statement\[0\]: Effect"):
+        evaluate(org, user(PROD), "s3:GetObject",
+                 identity_policies=[{"Statement": {"Effect": "allow", "Action": "*"}}])
