@@ -1,0 +1,85 @@
+"""The reviewed quiz file: at least 25 questions, one correct answer each, every option explained."""
+
+import copy
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from labkit.guide import QuizError, grade, load_quiz, score, validate_quiz
+from labkit.guide.quiz import default_quiz_path
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB_NOTEBOOKS = {n["file"] for n in
+                 tomllib.loads((ROOT / "tools" / "notebooks.toml").read_text())["notebook"]}
+RAW = json.loads(default_quiz_path().read_text(encoding="utf-8"))
+
+
+def test_quiz_file_is_valid_and_large_enough():
+    validate_quiz(RAW, notebooks=LAB_NOTEBOOKS, minimum=25)
+    assert RAW.get("reviewed")
+
+
+@pytest.mark.parametrize("q", RAW["questions"], ids=[q["id"] for q in RAW["questions"]])
+def test_each_question_has_exactly_one_answer_and_an_explanation_per_option(q):
+    keys = [o["key"] for o in q["options"]]
+    assert len(keys) >= 4 and len(set(keys)) == len(keys)
+    assert sum(k == q["answer"] for k in keys) == 1
+    for o in q["options"]:
+        assert len(o["explanation"]) > 20, (q["id"], o["key"])
+    right = next(o for o in q["options"] if o["key"] == q["answer"])
+    assert right["explanation"].startswith("Correct."), q["id"]
+    for o in q["options"]:
+        if o is not right:
+            assert not o["explanation"].startswith("Correct"), (q["id"], o["key"])
+    assert q["sources"]
+
+
+def test_answers_are_spread_over_the_letters():
+    letters = [q["answer"] for q in RAW["questions"]]
+    assert max(letters.count(k) for k in "ABCD") <= len(letters) // 2
+
+
+@pytest.mark.parametrize("breakage, message", [
+    (lambda q: q.update(answer="E"), "exactly one option"),
+    (lambda q: q["options"][1].update(explanation=""), "non-empty 'explanation'"),
+    (lambda q: q["options"][2].update(key=q["options"][0]["key"]), "distinct"),
+    (lambda q: q.update(options=q["options"][:3]), "at least 4 options"),
+    (lambda q: q.update(sources=[]), "source"),
+    (lambda q: q.update(notebook="99-x.ipynb"), "not one of the lab's"),
+])
+def test_validation_names_the_broken_rule(breakage, message):
+    raw = copy.deepcopy(RAW)
+    breakage(raw["questions"][3])
+    with pytest.raises(QuizError, match=message) as err:
+        validate_quiz(raw, notebooks=LAB_NOTEBOOKS)
+    assert raw["questions"][3]["id"] in str(err.value)
+
+
+def test_duplicate_ids_and_too_few_questions():
+    raw = copy.deepcopy(RAW)
+    raw["questions"][1]["id"] = raw["questions"][0]["id"]
+    with pytest.raises(QuizError, match="duplicate id"):
+        validate_quiz(raw)
+    with pytest.raises(QuizError, match="at least 25"):
+        validate_quiz({"questions": RAW["questions"][:3]}, minimum=25)
+
+
+def test_grade_and_score():
+    qs = load_quiz()
+    q = qs[0]
+    wrong = next(o.key for o in q.options if not o.correct)
+    good, bad = grade(q, q.answer), grade(q, wrong)
+    assert good.correct and not bad.correct
+    assert f"the answer is {q.answer}" in bad.text()
+    for o in q.options:  # every option's explanation is shown
+        assert o.explanation in bad.text()
+    with pytest.raises(ValueError, match="choice must be one of"):
+        grade(q, "Z")
+    s = score(qs, {qs[0].id: qs[0].answer, qs[1].id: next(
+        o.key for o in qs[1].options if not o.correct)})
+    assert (s.correct, s.answered, s.total) == (1, 2, len(qs))
+    assert s.percent == 50.0 and qs[1].topic in s.text()
+    with pytest.raises(ValueError, match="unknown questions"):
+        score(qs, {"nope": "A"})
