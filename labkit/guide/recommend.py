@@ -66,7 +66,8 @@ def _check(requirements: Iterable[str], catalog: PatternCatalog) -> tuple[str, .
     known = {r.id for r in catalog.requirements}
     unknown = [r for r in chosen if r not in known]
     if unknown:
-        raise RequirementsError(f"unknown requirements {unknown}; known: {', '.join(sorted(known))}")
+        raise RequirementsError(f"unknown requirements {unknown}; "
+                                f"known: {', '.join(sorted(known))}")
     for c in catalog.contradictions:
         if set(c.requirements) <= set(chosen):
             a, b = (catalog.requirement(x).label for x in c.requirements)

@@ -10,8 +10,8 @@ Contents
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from labkit.core.validation import check_int
 
@@ -88,7 +88,8 @@ def _queue(seed: int) -> Measurement:
     s, q = sync.summary(), queued.summary()
     return Measurement(s["failed"], "orders lost",
                        f"a 15 s order-service outage: the synchronous chain failed "
-                       f"{s['failed']} of {s['requests']} checkouts, the queue failed {q['failed']} "
+                       f"{s['failed']} of {s['requests']} checkouts, the queue failed "
+                       f"{q['failed']} "
                        f"(p99 end-to-end {q['p99_end_to_end_s']:.1f} s instead)")
 
 

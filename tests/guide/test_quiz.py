@@ -1,4 +1,4 @@
-"""The reviewed quiz file: at least 25 questions, one correct answer each, every option explained."""
+"""The reviewed quiz file: 25+ questions, one correct answer each, every option explained."""
 
 import copy
 import json
