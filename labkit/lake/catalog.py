@@ -180,9 +180,11 @@ class Catalog:
 
 
 _READERS = {
-    "parquet": ("read_parquet({files}, hive_partitioning = true, hive_types = {types})", ".parquet"),
+    "parquet": ("read_parquet({files}, hive_partitioning = true, hive_types = {types})",
+                ".parquet"),
     "csv": ("read_csv({files}, header = true, all_varchar = true)", ".csv"),
-    "json": ("read_json({files}, format = 'newline_delimited', ignore_errors = true)", ".json"),
+    "json": ("read_json({files}, format = 'newline_delimited', ignore_errors = true)",
+             ".json"),
 }
 
 

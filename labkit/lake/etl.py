@@ -66,7 +66,8 @@ def _in_list(values) -> str:
     return "(" + ", ".join(sql_literal(v) for v in values) + ")"
 
 
-def _copy_parquet(con, select_sql: str, target: Path, *, partition_by: tuple[str, ...] = ()) -> None:
+def _copy_parquet(con, select_sql: str, target: Path, *,
+                  partition_by: tuple[str, ...] = ()) -> None:
     tmp = staging_dir(target)
     if partition_by:
         keys = ", ".join(partition_by)
@@ -219,7 +220,8 @@ def curate_orders(con, root: Path) -> dict[str, int]:
     select = (f"SELECT *, year(order_ts) AS year, month(order_ts) AS month "
               f"FROM {_stage_parquet(root, 'orders')} ORDER BY year, month, region, order_ts, "
               "order_id")
-    _copy_parquet(con, select, root / "curated" / "orders", partition_by=("year", "month", "region"))
+    _copy_parquet(con, select, root / "curated" / "orders",
+                  partition_by=("year", "month", "region"))
     return _count(con, root, "orders")
 
 

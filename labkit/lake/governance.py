@@ -22,6 +22,7 @@ sandbox (DuckDB docs, *Securing DuckDB*).
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -150,11 +151,16 @@ def check_select(sql: str, granted: dict[str, tuple[str, ...]],
 
     if not isinstance(sql, str) or not sql.strip():
         raise _refuse("sql must be a non-empty string")
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)          # no "falling back to Command" chatter
     try:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError) as exc:
         raise _refuse(f"only a single SELECT is allowed and this could not be parsed "
                       f"({str(exc).splitlines()[0]})") from exc
+    finally:
+        logger.setLevel(level)
     if len(statements) != 1:
         raise _refuse(f"exactly one statement is allowed, got {len(statements)}")
     stmt = statements[0]

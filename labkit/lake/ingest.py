@@ -112,6 +112,8 @@ class SqliteSource:
         self.con.execute("PRAGMA journal_mode = MEMORY")
         cols = ", ".join(f"{c} {t}" for c, t in columns.items())
         plain = ", ".join(self.columns)
+        new = ", ".join("NEW." + c for c in self.columns)
+        old = ", ".join("OLD." + c for c in self.columns)
         self.con.executescript(f"""
             CREATE TABLE {table} ({cols});
             CREATE TABLE dms_clock (now TEXT NOT NULL);
@@ -120,15 +122,15 @@ class SqliteSource:
                                          Op TEXT, commit_ts TEXT, {plain});
             CREATE TRIGGER {table}_ins AFTER INSERT ON {table} BEGIN
               INSERT INTO dms_change_log (Op, commit_ts, {plain})
-              VALUES ('I', (SELECT now FROM dms_clock), {", ".join("NEW." + c for c in self.columns)});
+              VALUES ('I', (SELECT now FROM dms_clock), {new});
             END;
             CREATE TRIGGER {table}_upd AFTER UPDATE ON {table} BEGIN
               INSERT INTO dms_change_log (Op, commit_ts, {plain})
-              VALUES ('U', (SELECT now FROM dms_clock), {", ".join("NEW." + c for c in self.columns)});
+              VALUES ('U', (SELECT now FROM dms_clock), {new});
             END;
             CREATE TRIGGER {table}_del AFTER DELETE ON {table} BEGIN
               INSERT INTO dms_change_log (Op, commit_ts, {plain})
-              VALUES ('D', (SELECT now FROM dms_clock), {", ".join("OLD." + c for c in self.columns)});
+              VALUES ('D', (SELECT now FROM dms_clock), {old});
             END;
         """)
 

@@ -77,7 +77,7 @@ def recover_dir(target: str | os.PathLike) -> None:
 
 
 def staging_dir(target: str | os.PathLike) -> Path:
-    """Return a fresh, empty hidden staging folder next to ``target`` (after :func:`recover_dir`)."""
+    """Return a fresh, empty hidden staging folder next to ``target`` (after recovery)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     recover_dir(target)

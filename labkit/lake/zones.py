@@ -58,7 +58,7 @@ from labkit.lake.governance import (
     open_sandbox,
 )
 from labkit.lake.ingest import SqliteSource, deliver_firehose, run_dms_cdc
-from labkit.lake.storage import list_files, publish_dir, staging_dir
+from labkit.lake.storage import list_files, publish_dir, recover_dir, staging_dir
 
 __all__ = ["Lake", "BuildReport", "ZONES", "TABLE_LAYOUT"]
 
@@ -133,6 +133,8 @@ class Lake:
             raise TypeError(f"root must be a path, got {type(root).__name__}")
         self.root = Path(str(root).removeprefix("file://")).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        for location, _, _ in TABLE_LAYOUT.values():   # finish any swap a killed step left
+            recover_dir(self.root / location)
         self.catalog = Catalog(self.root / "catalog" / "catalog.json")
         self._grants: dict[tuple[str, str], Grant] = {}
         self._admin = None
@@ -150,7 +152,7 @@ class Lake:
         return self.root / zone
 
     def files(self, table: str) -> pd.DataFrame:
-        """Files of a catalog table (``"db.table"``): ``path`` (relative to root), ``size_bytes``."""
+        """Files of a table (``"db.table"``): ``path`` (relative to root) and ``size_bytes``."""
         db, name = split_table_name(table)
         location, fmt, _ = self._layout(db, name)
         suffix = {"csv": ".csv", "json": ".json", "parquet": ".parquet"}[fmt]
@@ -423,8 +425,8 @@ class Lake:
         con = self._sandbox(principal)
         try:
             return run_measured(con, sql, principal=principal)
-        except (duckdb.PermissionException, duckdb.BinderException,
-                duckdb.CatalogException) as exc:
+        except (duckdb.PermissionException, duckdb.BinderException, duckdb.CatalogException,
+                duckdb.ParserException) as exc:
             raise PermissionError(f"query refused: {str(exc).splitlines()[0]} (principal "
                                   f"{principal!r} sees only its granted tables and columns)"
                                   ) from exc
