@@ -80,16 +80,25 @@ def _copy_parquet(con, select_sql: str, target: Path, *,
 
 
 def _stage(con, root: Path, table: str, checked_sql: str, typed_columns: str,
-           order_by: str, record_sql: str) -> dict[str, int]:
-    """Materialise the checked records, then write the staged and the quarantined parts."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {checked_sql}")
-    _copy_parquet(con, f"SELECT {typed_columns} FROM checked WHERE reason IS NULL "
-                       f"ORDER BY {order_by}", root / "stage" / table)
-    _copy_parquet(con, f"SELECT {sql_literal(table)} AS table_name, source_file, reason, "
-                       f"{record_sql} AS record FROM checked WHERE reason IS NOT NULL "
-                       "ORDER BY source_file, record",
+           order_by: str | None, record_sql: str) -> dict[str, int]:
+    """Materialise the checked records (typed values, reason, and the raw record only for the
+    rejected ones), then write the staged and the quarantined parts.
+
+    Without ``order_by`` the staged rows keep the raw files' order (DuckDB preserves insertion
+    order), which is already sorted for the DMS exports.
+    """
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE checked AS
+        SELECT {typed_columns}, reason AS _reason, source_file AS _source_file,
+               CASE WHEN reason IS NOT NULL THEN {record_sql} END AS _record
+        FROM ({checked_sql})""")
+    order = f" ORDER BY {order_by}" if order_by else ""
+    _copy_parquet(con, "SELECT * EXCLUDE (_reason, _source_file, _record) FROM checked "
+                       f"WHERE _reason IS NULL{order}", root / "stage" / table)
+    _copy_parquet(con, f"SELECT {sql_literal(table)} AS table_name, _source_file AS source_file, "
+                       "_reason AS reason, _record AS record FROM checked "
+                       "WHERE _reason IS NOT NULL ORDER BY source_file, record",
                   root / "stage" / "quarantine" / table)
-    raw, bad = con.execute("SELECT count(*), count(reason) FROM checked").fetchall()[0]
+    raw, bad = con.execute("SELECT count(*), count(_reason) FROM checked").fetchall()[0]
     con.execute("DROP TABLE checked")
     return {"raw_records": int(raw), "quarantined": int(bad), "staged": int(raw - bad)}
 
@@ -135,7 +144,11 @@ def stage_orders(con, root: Path) -> dict[str, int]:
               "'region': region, 'product_category': product_category, 'quantity': quantity, "
               "'unit_price_usd': unit_price_usd, 'amount_usd': amount_usd, "
               "'status': status})::VARCHAR")
-    return _stage(con, root, "orders", checked, columns, "order_id", record)
+    return _stage(con, root, "orders", checked, columns, None, record)
+
+
+_JSON_PATHS = ("['$.event_id', '$.event_ts', '$.session_id', '$.customer_id', '$.page', "
+               "'$.event_type', '$.device', '$.region']")
 
 
 def stage_clickstream(con, root: Path) -> dict[str, int]:
@@ -147,19 +160,17 @@ def stage_clickstream(con, root: Path) -> dict[str, int]:
                    header = false, delim = '\\t', quote = '', escape = '', auto_detect = false,
                    filename = true, strict_mode = false)
         ), parsed AS (
-            SELECT *, json_valid(line) AS _ok FROM src
+            SELECT *, json_valid(line) AS _ok,
+                   CASE WHEN json_valid(line) THEN json_extract_string(line, {_JSON_PATHS}) END
+                     AS _f
+            FROM src
         ), typed AS (
             SELECT *,
-                   CASE WHEN _ok THEN json_extract_string(line, '$.event_id') END AS _event_id,
-                   CASE WHEN _ok THEN TRY_STRPTIME(json_extract_string(line, '$.event_ts'),
-                                                   '%Y-%m-%dT%H:%M:%S.%gZ') END AS _event_ts,
-                   CASE WHEN _ok THEN json_extract_string(line, '$.session_id') END AS _session_id,
-                   CASE WHEN _ok THEN TRY_CAST(json_extract_string(line, '$.customer_id')
-                                               AS BIGINT) END AS _customer_id,
-                   CASE WHEN _ok THEN json_extract_string(line, '$.page') END AS _page,
-                   CASE WHEN _ok THEN json_extract_string(line, '$.event_type') END AS _event_type,
-                   CASE WHEN _ok THEN json_extract_string(line, '$.device') END AS _device,
-                   CASE WHEN _ok THEN json_extract_string(line, '$.region') END AS _region
+                   _f[1] AS _event_id,
+                   TRY_STRPTIME(_f[2], '%Y-%m-%dT%H:%M:%S.%gZ') AS _event_ts,
+                   _f[3] AS _session_id,
+                   TRY_CAST(_f[4] AS BIGINT) AS _customer_id,
+                   _f[5] AS _page, _f[6] AS _event_type, _f[7] AS _device, _f[8] AS _region
             FROM parsed
         )
         SELECT *, {_relative(root)} AS source_file,
