@@ -13,7 +13,7 @@ Ingest (Firehose, DMS)
 Data quality (DataBrew)
     profile_table, check_rules
 Storage
-    atomic_write_bytes, publish_dir, recover_dir
+    atomic_write_bytes, publish_dir, recover_dir, publish (to an fsspec URL), RemoteLake
 """
 
 from labkit.lake.athena import QueryResult, athena_ddl, to_athena_sql
@@ -23,6 +23,7 @@ from labkit.lake.governance import Grant, check_row_filter, check_select
 from labkit.lake.ingest import SqliteSource, run_dms_cdc
 from labkit.lake.pricing import athena_billed_bytes, athena_cost_usd
 from labkit.lake.quality import check_rules, profile_table
+from labkit.lake.remote import RemoteLake, publish
 from labkit.lake.storage import atomic_write_bytes, publish_dir, recover_dir
 from labkit.lake.zones import ZONES, BuildReport, Lake
 
@@ -41,5 +42,5 @@ __all__ = [
     # Data quality (DataBrew)
     "profile_table", "check_rules",
     # Storage
-    "atomic_write_bytes", "publish_dir", "recover_dir",
+    "atomic_write_bytes", "publish_dir", "recover_dir", "publish", "RemoteLake",
 ]

@@ -84,12 +84,14 @@ class Catalog:
     []
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, text: str | None = None) -> None:
         self.path = Path(path)
         self._tables: dict[tuple[str, str], TableEntry] = {}
         self._history: dict[tuple[str, str], list[dict]] = {}
-        if self.path.exists():
-            data = json.loads(self.path.read_text())
+        if text is None and self.path.exists():
+            text = self.path.read_text()
+        if text is not None:
+            data = json.loads(text)
             for d in data["tables"]:
                 entry = TableEntry.from_dict(d)
                 self._tables[(entry.database, entry.name)] = entry
@@ -172,11 +174,15 @@ class Catalog:
         self._tables[key] = entry
         return entry
 
-    def save(self) -> Path:
-        """Write the catalog as JSON (atomically)."""
+    def to_json(self) -> str:
+        """The catalog as JSON text (what :meth:`save` writes)."""
         data = {"tables": [e.to_dict() for _, e in sorted(self._tables.items())],
                 "history": {f"{d}.{t}": v for (d, t), v in sorted(self._history.items())}}
-        return atomic_write_text(self.path, json.dumps(data, indent=1, sort_keys=True) + "\n")
+        return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+    def save(self) -> Path:
+        """Write the catalog as JSON (atomically)."""
+        return atomic_write_text(self.path, self.to_json())
 
 
 _READERS = {

@@ -20,8 +20,8 @@ import pandas as pd
 
 from labkit.viz import PALETTE, new_figure
 
-__all__ = ["plot_scan_comparison", "plot_object_sizes", "plot_firehose_objects", "plot_reconciliation",
-           "plot_revenue_by_month", "scan_explorer_figure", "scan_query"]
+__all__ = ["plot_scan_comparison", "plot_object_sizes", "plot_firehose_objects",
+           "plot_reconciliation", "plot_revenue_by_month", "scan_explorer_figure", "scan_query"]
 
 MIB = 1024**2
 

@@ -128,7 +128,8 @@ class Lake:
             raise NotImplementedError(
                 "Lake(root) needs a local folder: DuckDB writes partitioned Parquet with COPY, "
                 "and reaching s3:// needs its httpfs extension, which is downloaded at run time. "
-                "See labkit.lake.remote.copy_tree to publish a built lake to any fsspec URL.")
+                "Build locally, then labkit.lake.remote.publish(lake, url) uploads it to any "
+                "fsspec URL and RemoteLake(url) queries it there.")
         if not isinstance(root, str | os.PathLike):
             raise TypeError(f"root must be a path, got {type(root).__name__}")
         self.root = Path(str(root).removeprefix("file://")).resolve()
