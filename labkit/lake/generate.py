@@ -90,12 +90,12 @@ def generate_orders(n: int, customers: pd.DataFrame, rng: np.random.Generator) -
         "order_id": np.arange(1, n + 1, dtype=np.int64),
         "customer_id": customers["customer_id"].to_numpy()[who],
         "order_ts": YEAR_START + offsets.astype("timedelta64[ms]"),
-        "region": customers["region"].to_numpy()[who],
-        "product_category": np.asarray(CATEGORIES, dtype=object)[category],
+        "region": pd.Categorical(customers["region"].to_numpy()[who], categories=list(REGIONS)),
+        "product_category": pd.Categorical.from_codes(category, categories=list(CATEGORIES)),
         "quantity": quantity.astype(np.int64),
         "unit_price_usd": unit_price,
         "amount_usd": np.round(quantity * unit_price, 2),
-        "status": np.asarray(STATUSES, dtype=object)[status],
+        "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
     })
 
 

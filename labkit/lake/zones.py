@@ -211,8 +211,8 @@ class Lake:
         clicks = generate_clicks(max(rows // 4, 100), customers, re_)
         order_defects = pick_defects(len(orders), ORDER_DEFECTS, rx)
         click_defects = pick_defects(len(clicks), CLICK_DEFECTS, rq)
-        orders["defect"] = pd.Series(order_defects, dtype=object).reindex(range(len(orders)))
-        clicks["defect"] = pd.Series(click_defects, dtype=object).reindex(range(len(clicks)))
+        orders["defect"] = _defect_column(len(orders), order_defects, ORDER_DEFECTS)
+        clicks["defect"] = _defect_column(len(clicks), click_defects, CLICK_DEFECTS)
         clicks["seq"] = np.arange(len(clicks))
 
         con = duckdb.connect()
@@ -526,6 +526,14 @@ class Lake:
     def athena_ddl(self, table: str, *, bucket: str = "s3://example-lake") -> str:
         """``CREATE EXTERNAL TABLE`` (with partition projection) for a curated table."""
         return athena_ddl(self.catalog.table(table), bucket=bucket)
+
+
+def _defect_column(n: int, defects: dict[int, str], kinds: tuple[str, ...]) -> pd.Categorical:
+    """A categorical column: the defect kind of each record, missing for clean records."""
+    codes = np.full(n, -1, dtype=np.int8)
+    for i, kind in defects.items():
+        codes[i] = kinds.index(kind)
+    return pd.Categorical.from_codes(codes, categories=list(kinds))
 
 
 _ORDER_TEXT_SQL = """
