@@ -27,7 +27,9 @@ MIB = 1024**2
 
 
 def plot_scan_comparison(table: pd.DataFrame):
-    """Bars of ``bytes_scanned`` (log scale) and ``files_scanned`` per ``layout``.
+    """Bars of ``bytes_scanned`` (log scale) per ``layout``, and beside them the dollars per
+    query scaled to a 1 TB raw table (``usd_if_raw_were_1_TB``) if the column is there, else
+    ``files_scanned``.
 
     >>> import pandas as pd
     >>> t = pd.DataFrame({"layout": ["a", "b"], "bytes_scanned": [1000, 10],
@@ -42,9 +44,15 @@ def plot_scan_comparison(table: pd.DataFrame):
     ax1.bar(y, table["bytes_scanned"] / 1024, color=colours)
     ax1.set_yscale("log")
     ax1.set_title("Bytes scanned (what Athena bills)")
-    ax2.bar(y, table["files_scanned"], color=colours)
-    ax2.set_ylabel("files read")
-    ax2.set_title("Files read")
+    if "usd_if_raw_were_1_TB" in table:
+        ax2.bar(y, table["usd_if_raw_were_1_TB"], color=colours)
+        ax2.set_yscale("log")
+        ax2.set_ylabel("USD per query")
+        ax2.set_title("Cost per query if raw were 1 TB")
+    else:
+        ax2.bar(y, table["files_scanned"], color=colours)
+        ax2.set_ylabel("files read")
+        ax2.set_title("Files read")
     for ax in (ax1, ax2):
         ax.set_xticks(y, table["layout"], rotation=20, ha="right")
     fig.tight_layout()
@@ -81,15 +89,20 @@ def plot_firehose_objects(sweep: pd.DataFrame):
 
 
 def plot_reconciliation(rec: pd.DataFrame):
-    """Stacked bars per table: records that reached stage vs quarantined (log scale)."""
-    fig, ax = new_figure("Every raw record is accounted for", "records", "table")
+    """Per table, the raw records as 100%: the share staged and the share quarantined, with the
+    counts written on the bars."""
+    fig, ax = new_figure("Every raw record is accounted for", "share of raw records (%)", "table")
     y = np.arange(len(rec))
-    ax.barh(y, rec["staged"], color=PALETTE[2], label="staged (typed, valid)")
-    ax.barh(y, rec["quarantined"], left=rec["staged"], color=PALETTE[3],
-            label="quarantined (with reason)")
+    staged = 100.0 * rec["staged"] / rec["raw_records"]
+    bad = 100.0 * rec["quarantined"] / rec["raw_records"]
+    ax.barh(y, staged, color=PALETTE[2], label="staged (typed, valid)")
+    ax.barh(y, bad, left=staged, color=PALETTE[3], label="quarantined (with reason)")
+    for yi, row in zip(y, rec.itertuples(), strict=True):
+        ax.text(2, yi, f"{row.staged:,} staged + {row.quarantined:,} quarantined "
+                       f"= {row.raw_records:,} raw", va="center", color="white")
     ax.set_yticks(y, rec["table"])
-    ax.set_xscale("log")
-    ax.legend(loc="lower right")
+    ax.set_xlim(0, 100)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=2)
     return fig
 
 
@@ -100,7 +113,7 @@ def plot_revenue_by_month(frame: pd.DataFrame):
         ax.plot(part["month"], part["revenue_usd"], marker="o", color=PALETTE[i % len(PALETTE)],
                 label=region)
     ax.set_xticks(range(1, 13))
-    ax.legend(title="region", ncols=4)
+    ax.legend(title="region", ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig
 
 
