@@ -109,7 +109,8 @@ class Lake:
     Parameters
     ----------
     root : str or path-like
-        Folder holding the zones (created if missing). An existing built lake is reopened.
+        Folder holding the zones (created if missing). An existing built lake is reopened, and
+        a swap that a killed step left half done is repaired (one writer per lake at a time).
 
     Examples
     --------
