@@ -2,11 +2,21 @@
 cache stampede.
 
 Policies (pure, clock-injected)
-    Cache, LRUCache, LFUCache, FIFOCache, TTLCache, make_cache, CacheStats, POLICIES
+    Cache, LRUCache, LFUCache, FIFOCache, TTLCache, make_cache, CacheStats, POLICIES,
+    jittered_ttl, should_refresh_early
 Hit-ratio curves
     lru_hit_ratios, lru_hit_counts, stack_distances, simulate_hits, hit_ratio_curve
 Workloads
     zipf_probabilities, zipf_trace, request_mix
+Strategies (SimPy)
+    simulate_strategy, compare_strategies, StrategyRun, STRATEGIES
+TTL staleness
+    ttl_staleness, simulate_ttl_staleness, StalenessEstimate
+Stampede (SimPy)
+    simulate_stampede, compare_cures, StampedeRun, CURES
+
+Plots live in :mod:`labkit.caching.plots` (imported on use, so ``import labkit.caching`` stays
+free of matplotlib).
 """
 
 from labkit.caching.curves import (
@@ -24,16 +34,32 @@ from labkit.caching.policies import (
     LFUCache,
     LRUCache,
     TTLCache,
+    jittered_ttl,
     make_cache,
+    should_refresh_early,
+)
+from labkit.caching.staleness import StalenessEstimate, simulate_ttl_staleness, ttl_staleness
+from labkit.caching.stampede import CURES, StampedeRun, compare_cures, simulate_stampede
+from labkit.caching.strategies import (
+    STRATEGIES,
+    StrategyRun,
+    compare_strategies,
+    simulate_strategy,
 )
 from labkit.caching.workloads import request_mix, zipf_probabilities, zipf_trace
 
 __all__ = [
     # policies
     "Cache", "LRUCache", "LFUCache", "FIFOCache", "TTLCache", "make_cache", "CacheStats",
-    "POLICIES",
+    "POLICIES", "jittered_ttl", "should_refresh_early",
     # hit-ratio curves
     "lru_hit_ratios", "lru_hit_counts", "stack_distances", "simulate_hits", "hit_ratio_curve",
     # workloads
     "zipf_probabilities", "zipf_trace", "request_mix",
+    # strategies
+    "simulate_strategy", "compare_strategies", "StrategyRun", "STRATEGIES",
+    # TTL staleness
+    "ttl_staleness", "simulate_ttl_staleness", "StalenessEstimate",
+    # stampede
+    "simulate_stampede", "compare_cures", "StampedeRun", "CURES",
 ]

@@ -9,6 +9,8 @@ same object runs inside a SimPy model (``env.now``) or over a plain request trac
 - :class:`TTLCache` is an LRU cache whose entries also expire ``ttl_s`` seconds after they were
   written (ElastiCache and Memcached keys with an expiry behave like this).
 - :func:`make_cache` builds one by name; :class:`CacheStats` holds the counters.
+- Expiry rules against a cache stampede: :func:`jittered_ttl` and :func:`should_refresh_early`
+  (probabilistic early refresh, "XFetch").
 
 Every cache has ``get``, ``put``, ``delete``, ``access`` (get, and on a miss put), ``clear``
 (a crash or flush) and ``stats``. Any cache accepts ``ttl_s`` so expiry can be combined with any
@@ -17,12 +19,19 @@ replacement policy; ``put(..., ttl_s=...)`` overrides it per entry (jittered TTL
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.core.validation import check_choice, check_int, check_positive, check_time
+from labkit.core.validation import (
+    check_choice,
+    check_finite,
+    check_int,
+    check_positive,
+    check_time,
+)
 
 __all__ = [
     "POLICIES",
@@ -32,7 +41,9 @@ __all__ = [
     "LFUCache",
     "LRUCache",
     "TTLCache",
+    "jittered_ttl",
     "make_cache",
+    "should_refresh_early",
 ]
 
 POLICIES = ("lru", "lfu", "fifo", "ttl")
@@ -340,3 +351,48 @@ def make_cache(policy: str, capacity: int, *, ttl_s: float | None = None) -> Cac
     name = check_choice("policy", policy, POLICIES)
     cls = {"lru": LRUCache, "lfu": LFUCache, "fifo": FIFOCache, "ttl": TTLCache}[name]
     return cls(capacity, ttl_s=ttl_s)
+
+
+def jittered_ttl(ttl_s: float, jitter: float, u: float) -> float:
+    """A TTL spread uniformly over ``ttl_s * [1 - jitter, 1 + jitter)`` by a uniform draw ``u``.
+
+    Keys loaded together then expire at different times instead of all at once (one cure for a
+    cache stampede).
+
+    >>> jittered_ttl(60.0, 0.1, 0.0), jittered_ttl(60.0, 0.1, 0.5)
+    (54.0, 60.0)
+    """
+    ttl = check_positive("ttl_s", ttl_s)
+    j = _check_fraction("jitter", jitter)
+    uu = _check_fraction("u", u)
+    return ttl * (1.0 - j + 2.0 * j * uu)
+
+
+def should_refresh_early(now: float, expires_at: float, recompute_s: float, beta: float,
+                         u: float) -> bool:
+    """Probabilistic early expiration (XFetch; Vattani, Chierichetti and Lowenstein, 2015).
+
+    A reader refreshes a still-valid entry early when
+    ``now - recompute_s * beta * ln(u) >= expires_at`` for a uniform draw ``u`` in (0, 1]: the
+    closer the expiry and the slower the recomputation, the likelier; ``beta > 1`` refreshes
+    earlier. Usually one reader refreshes before the entry expires, so no crowd ever misses.
+
+    >>> should_refresh_early(9.0, 10.0, 0.5, 1.0, u=1.0)    # ln(1) = 0: only at expiry
+    False
+    >>> should_refresh_early(9.0, 10.0, 0.5, 1.0, u=0.1)    # 9 + 0.5 * 2.30 >= 10
+    True
+    """
+    t = check_time("now", now, None)
+    delta = check_positive("recompute_s", recompute_s)
+    b = check_positive("beta", beta)
+    uu = _check_fraction("u", u)
+    if uu <= 0.0:
+        raise ValueError(f"u must be in (0, 1], got {uu!r}")
+    return t - delta * b * math.log(uu) >= expires_at
+
+
+def _check_fraction(name: str, value: float) -> float:
+    x = check_finite(name, value)
+    if not 0.0 <= x <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {x!r}")
+    return x
