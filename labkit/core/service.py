@@ -106,13 +106,13 @@ class Service:
         if outage is not None:
             start = env.now
             yield env.timeout(outage.latency_s)
-            return CallResult(start, env.now, False, "unavailable")
+            return CallResult(float(start), float(env.now), False, "unavailable")
         with self.resource.request() as req:
             yield req
             start = env.now
             duration = self.draw_service_time() * self.faults.slowdown_at(start)
             yield env.timeout(duration)
-        return CallResult(start, env.now, True)
+        return CallResult(float(start), float(env.now), True)
 
 
 def run_queue(arrival_rate: float, service_rate: float, servers: int, n_requests: int,

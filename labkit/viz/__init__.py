@@ -1,0 +1,17 @@
+"""One plotting style for the whole lab, and the figures every family shares.
+
+Style
+    use_style, new_figure, PALETTE, STATE_COLOURS
+Figures
+    plot_state_timeline, plot_latency_percentiles, plot_throughput
+
+matplotlib is imported inside the functions, so importing labkit stays fast.
+"""
+
+from labkit.viz.style import PALETTE, STATE_COLOURS, new_figure, use_style
+from labkit.viz.timeline import plot_latency_percentiles, plot_state_timeline, plot_throughput
+
+__all__ = [
+    "PALETTE", "STATE_COLOURS", "new_figure", "plot_latency_percentiles", "plot_state_timeline",
+    "plot_throughput", "use_style",
+]
