@@ -9,16 +9,25 @@ Hit-ratio curves
 Workloads
     zipf_probabilities, zipf_trace, request_mix
 Strategies (SimPy)
-    simulate_strategy, compare_strategies, StrategyRun, STRATEGIES
+    simulate_strategy, compare_strategies, StrategyRun, STRATEGIES, write_fraction_sweep,
+    break_even_write_fraction
 TTL staleness
     ttl_staleness, simulate_ttl_staleness, StalenessEstimate
 Stampede (SimPy)
     simulate_stampede, compare_cures, StampedeRun, CURES
+On AWS
+    load_aws_facts, cache_layer_stack, entries_for_hit_ratio, cache_memory_gib
 
 Plots live in :mod:`labkit.caching.plots` (imported on use, so ``import labkit.caching`` stays
 free of matplotlib).
 """
 
+from labkit.caching.aws import (
+    cache_layer_stack,
+    cache_memory_gib,
+    entries_for_hit_ratio,
+    load_aws_facts,
+)
 from labkit.caching.curves import (
     hit_ratio_curve,
     lru_hit_counts,
@@ -43,8 +52,10 @@ from labkit.caching.stampede import CURES, StampedeRun, compare_cures, simulate_
 from labkit.caching.strategies import (
     STRATEGIES,
     StrategyRun,
+    break_even_write_fraction,
     compare_strategies,
     simulate_strategy,
+    write_fraction_sweep,
 )
 from labkit.caching.workloads import request_mix, zipf_probabilities, zipf_trace
 
@@ -57,9 +68,12 @@ __all__ = [
     # workloads
     "zipf_probabilities", "zipf_trace", "request_mix",
     # strategies
-    "simulate_strategy", "compare_strategies", "StrategyRun", "STRATEGIES",
+    "simulate_strategy", "compare_strategies", "StrategyRun", "STRATEGIES", "write_fraction_sweep",
+    "break_even_write_fraction",
     # TTL staleness
     "ttl_staleness", "simulate_ttl_staleness", "StalenessEstimate",
     # stampede
     "simulate_stampede", "compare_cures", "StampedeRun", "CURES",
+    # on AWS
+    "load_aws_facts", "cache_layer_stack", "entries_for_hit_ratio", "cache_memory_gib",
 ]

@@ -55,7 +55,14 @@ from labkit.core.validation import (
 )
 from labkit.core.workloads import LogNormal
 
-__all__ = ["STRATEGIES", "StrategyRun", "compare_strategies", "simulate_strategy"]
+__all__ = [
+    "STRATEGIES",
+    "StrategyRun",
+    "break_even_write_fraction",
+    "compare_strategies",
+    "simulate_strategy",
+    "write_fraction_sweep",
+]
 
 STRATEGIES = ("no_cache", "cache_aside", "read_through", "write_through", "write_behind")
 
@@ -76,7 +83,7 @@ class StrategyRun:
         ``stale`` and ``stale_age_s``.
     database : pandas.DataFrame
         One row per database operation: ``start_s``, ``end_s``, ``key``, ``kind``
-        (``"read"``/``"write"``).
+        (``"read"``/``"write"``) and ``version`` (read or written).
     writes_lost : int
         Acknowledged writes the crash of the cache node took with it before they reached the
         database (write-behind without a durable log).
@@ -103,6 +110,33 @@ class StrategyRun:
     def to_frame(self) -> pd.DataFrame:
         """The per-request frame."""
         return self.requests
+
+    def unflushed_timeline(self, step_s: float = 0.05) -> pd.DataFrame:
+        """Acknowledged writes not yet in the database, sampled every ``step_s``: ``time_s``,
+        ``unflushed_writes``. A write counts from its acknowledgement until the database first
+        holds its version or a newer one (never, for a write lost in a crash).
+
+        >>> run = simulate_strategy("write_behind", n_requests=500, n_keys=50, rate=200.0)
+        >>> int(run.unflushed_timeline().unflushed_writes.iloc[-1])
+        0
+        """
+        step = check_positive("step_s", step_s)
+        writes = self.requests[self.requests.op == "write"]
+        acked = (writes.arrival_s + writes.latency_s).to_numpy()
+        commits = self.database[self.database.kind == "write"].sort_values("end_s", kind="stable")
+        persisted = np.full(len(writes), np.inf)
+        by_key: dict = {}
+        for key, end, version in zip(commits.key, commits.end_s, commits.version, strict=True):
+            by_key.setdefault(key, []).append((end, version))
+        for i, (key, version) in enumerate(zip(writes.key, writes.version, strict=True)):
+            for end, committed in by_key.get(key, ()):
+                if committed >= version:
+                    persisted[i] = end
+                    break
+        grid = np.arange(0.0, self.duration_s + step, step)
+        started = np.searchsorted(np.sort(acked), grid, side="right")
+        done = np.searchsorted(np.sort(persisted), grid, side="right")
+        return pd.DataFrame({"time_s": grid, "unflushed_writes": started - done})
 
     def summary(self) -> dict[str, float]:
         """Headline numbers: hit ratio, read/write latency, database load, staleness, losses."""
@@ -260,7 +294,7 @@ def simulate_strategy(strategy: str, requests: pd.DataFrame | None = None, *,
     def db_read(key):
         result = yield env.process(db.call())
         version = db_version.get(key, 0)
-        db_ops.append((result.start_s, env.now, key, "read"))
+        db_ops.append((result.start_s, env.now, key, "read", version))
         if name != "no_cache" and key not in dirty and writing.get(key, -1) <= version:
             store(key, version, ttl)
         return version
@@ -269,7 +303,7 @@ def simulate_strategy(strategy: str, requests: pd.DataFrame | None = None, *,
         if name == "write_behind":
             writing[key] = max(writing.get(key, 0), version)
         result = yield env.process(db.call())
-        db_ops.append((result.start_s, env.now, key, "write"))
+        db_ops.append((result.start_s, env.now, key, "write", version))
         if version > db_version.get(key, 0):
             db_version[key] = version
         if name == "write_behind" and writing.get(key) == version:
@@ -385,7 +419,7 @@ def simulate_strategy(strategy: str, requests: pd.DataFrame | None = None, *,
         "stale": stale_col,
         "stale_age_s": stale_age,
     })
-    database = pd.DataFrame(db_ops, columns=["start_s", "end_s", "key", "kind"])
+    database = pd.DataFrame(db_ops, columns=["start_s", "end_s", "key", "kind", "version"])
     cache_versions = {k: cache.peek(k, now=env.now) for k in cache}
     return StrategyRun(name, frame, database, state["lost"],
                        tuple(sorted(state["lost_keys"], key=str)),
@@ -416,3 +450,68 @@ def compare_strategies(strategies: tuple[str, ...] | list[str] = STRATEGIES[:4],
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "strategy"
     return frame
+
+
+def write_fraction_sweep(write_fractions: list[float] | tuple[float, ...], *,
+                         strategy: str = "cache_aside", n_requests: int = 2_000,
+                         n_keys: int = 1_000, skew: float = 1.0, rate: float = 500.0,
+                         seed: int = 0, **params) -> pd.DataFrame:
+    """Run ``strategy`` and ``"no_cache"`` on request mixes with growing write fractions.
+
+    One row per write fraction: ``write_fraction``, ``hit_ratio``, ``stale_read_fraction``,
+    ``db_ops_per_request`` and ``latency_mean_s`` (over reads and writes) with the cache, and
+    ``db_ops_per_request_no_cache`` and ``latency_mean_no_cache_s`` without it. ``params`` go to
+    :func:`simulate_strategy` (e.g. ``capacity``, ``ttl_s``, ``invalidate_on_write``).
+
+    >>> df = write_fraction_sweep([0.0, 0.9], n_requests=500, n_keys=100, ttl_s=10.0,
+    ...                           invalidate_on_write=True)
+    >>> bool(df.hit_ratio.iloc[0] > df.hit_ratio.iloc[1])
+    True
+    """
+    name = check_choice("strategy", strategy, STRATEGIES[1:])
+    fractions = list(write_fractions)
+    if not fractions:
+        raise ValueError("write_fractions must hold at least one fraction")
+    rows = []
+    for w in fractions:
+        mix = request_mix(n_requests, n_keys, skew, write_fraction=w, rate=rate, seed=seed)
+        cached = simulate_strategy(name, mix, seed=seed, **params)
+        plain = simulate_strategy("no_cache", mix, seed=seed,
+                                  **{k: v for k, v in params.items()
+                                     if k in ("db_latency_s", "db_servers")})
+        s, b = cached.summary(), plain.summary()
+        rows.append({
+            "write_fraction": float(w),
+            "hit_ratio": s["hit_ratio"],
+            "stale_read_fraction": s["stale_read_fraction"],
+            "db_ops_per_request": s["db_ops_per_request"],
+            "db_ops_per_request_no_cache": b["db_ops_per_request"],
+            "latency_mean_s": float(cached.requests.latency_s.mean()),
+            "latency_mean_no_cache_s": float(plain.requests.latency_s.mean()),
+        })
+    return pd.DataFrame(rows)
+
+
+def break_even_write_fraction(sweep: pd.DataFrame) -> float:
+    """The write fraction at which the cache stops lowering the mean request latency, by linear
+    interpolation between the swept points (``nan`` if it never stops paying in the sweep).
+
+    >>> sweep = pd.DataFrame({"write_fraction": [0.0, 0.5, 1.0],
+    ...                       "latency_mean_s": [0.003, 0.006, 0.009],
+    ...                       "latency_mean_no_cache_s": [0.007, 0.007, 0.007]})
+    >>> round(break_even_write_fraction(sweep), 3)
+    0.667
+    """
+    need = ("write_fraction", "latency_mean_s", "latency_mean_no_cache_s")
+    missing = [c for c in need if c not in sweep.columns]
+    if missing:
+        raise ValueError(f"sweep lacks column(s) {missing}")
+    ordered = sweep.sort_values("write_fraction")
+    x = ordered.write_fraction.to_numpy(dtype=float)
+    gain = (ordered.latency_mean_no_cache_s - ordered.latency_mean_s).to_numpy(dtype=float)
+    for i in range(len(x)):
+        if gain[i] <= 0:
+            if i == 0:
+                return float(x[0])
+            return float(x[i - 1] + (x[i] - x[i - 1]) * gain[i - 1] / (gain[i - 1] - gain[i]))
+    return float("nan")
