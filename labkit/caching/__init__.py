@@ -9,7 +9,8 @@ Hit-ratio curves
 Workloads
     zipf_probabilities, zipf_trace, request_mix
 Strategies (SimPy)
-    simulate_strategy, compare_strategies, StrategyRun, STRATEGIES, write_fraction_sweep,
+    simulate_strategy, compare_strategies, summarize_runs, StrategyRun, STRATEGIES,
+    write_fraction_sweep,
     break_even_write_fraction
 TTL staleness
     ttl_staleness, simulate_ttl_staleness, StalenessEstimate
@@ -55,6 +56,7 @@ from labkit.caching.strategies import (
     break_even_write_fraction,
     compare_strategies,
     simulate_strategy,
+    summarize_runs,
     write_fraction_sweep,
 )
 from labkit.caching.workloads import request_mix, zipf_probabilities, zipf_trace
@@ -68,7 +70,8 @@ __all__ = [
     # workloads
     "zipf_probabilities", "zipf_trace", "request_mix",
     # strategies
-    "simulate_strategy", "compare_strategies", "StrategyRun", "STRATEGIES", "write_fraction_sweep",
+    "simulate_strategy", "compare_strategies", "summarize_runs", "StrategyRun", "STRATEGIES",
+    "write_fraction_sweep",
     "break_even_write_fraction",
     # TTL staleness
     "ttl_staleness", "simulate_ttl_staleness", "StalenessEstimate",

@@ -1,6 +1,7 @@
 """Figures for the caching notebook, drawn from the frames and runs of :mod:`labkit.caching`.
 
 - :func:`plot_hit_ratio_curves`: hit ratio against cache size, one line per workload.
+- :func:`plot_read_latency_cdf`: the distribution of read latency, one line per run.
 - :func:`plot_strategy_comparison`: read latency, database load and stale reads per strategy.
 - :func:`plot_unflushed_writes`: write-behind's acknowledged-but-unflushed writes, and a crash.
 - :func:`plot_ttl_staleness`: hit ratio and stale reads against the TTL.
@@ -33,6 +34,7 @@ __all__ = [
     "caching_explorer_figure",
     "plot_cache_layers",
     "plot_hit_ratio_curves",
+    "plot_read_latency_cdf",
     "plot_stampede_load",
     "plot_strategy_comparison",
     "plot_ttl_staleness",
@@ -76,6 +78,29 @@ def plot_hit_ratio_curves(curves: Mapping[str, pd.Series], *,
                     color=colour, ms=7)
     ax.set_xscale("log")
     ax.set_ylim(0, 1)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def plot_read_latency_cdf(
+        runs: Mapping[str, StrategyRun], *,
+        title: str = "Read latency: what fraction of reads finish within x") -> Any:
+    """Empirical CDF of read latency (ms, log scale), one line per labelled run.
+
+    >>> from labkit.caching.strategies import simulate_strategy
+    >>> r = simulate_strategy("no_cache", n_requests=200, n_keys=20)
+    >>> plot_read_latency_cdf({"no cache": r}).axes[0].get_ylabel()
+    'fraction of reads'
+    """
+    _need_mapping("runs", runs)
+    fig, ax = new_figure(title, "read latency (ms, log scale)", "fraction of reads")
+    for i, (label, run) in enumerate(runs.items()):
+        reads = run.requests[run.requests.op == "read"]
+        values = np.sort(reads.latency_s.to_numpy() * 1000)
+        ax.step(values, np.arange(1, len(values) + 1) / len(values), where="post", lw=1.8,
+                color=PALETTE[i % len(PALETTE)], label=label)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.01)
     ax.legend(loc="upper left")
     return fig
 
@@ -136,7 +161,7 @@ def plot_unflushed_writes(runs: Mapping[str, StrategyRun], *, crash_at_s: float 
         ax.axvline(crash_at_s, color="black", ls="--", lw=1)
         ax.annotate("cache node crashes", (crash_at_s, ax.get_ylim()[1] * 0.92),
                     xytext=(4, 0), textcoords="offset points", fontsize=9)
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=min(3, len(runs)))
     return fig
 
 

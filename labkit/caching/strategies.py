@@ -61,6 +61,7 @@ __all__ = [
     "break_even_write_fraction",
     "compare_strategies",
     "simulate_strategy",
+    "summarize_runs",
     "write_fraction_sweep",
 ]
 
@@ -446,8 +447,20 @@ def compare_strategies(strategies: tuple[str, ...] | list[str] = STRATEGIES[:4],
         requests = request_mix(mix.get("n_requests", 5_000), mix.get("n_keys", 1_000),
                                mix.get("skew", 1.0), write_fraction=mix.get("write_fraction", 0.1),
                                rate=mix.get("rate", 500.0), seed=seed)
-    rows = {s: simulate_strategy(s, requests, **params).summary() for s in strategies}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
+    return summarize_runs({s: simulate_strategy(s, requests, **params) for s in strategies})
+
+
+def summarize_runs(runs: dict[str, StrategyRun]) -> pd.DataFrame:
+    """One row of :meth:`StrategyRun.summary` per labelled run (index ``strategy``).
+
+    >>> runs = {s: simulate_strategy(s, n_requests=300, n_keys=30)
+    ...         for s in ("no_cache", "write_through")}
+    >>> summarize_runs(runs).index.tolist()
+    ['no_cache', 'write_through']
+    """
+    if not runs:
+        raise ValueError("runs must hold at least one StrategyRun")
+    frame = pd.DataFrame.from_dict({k: r.summary() for k, r in runs.items()}, orient="index")
     frame.index.name = "strategy"
     return frame
 
