@@ -15,7 +15,7 @@ Strategies (SimPy)
 TTL staleness
     ttl_staleness, simulate_ttl_staleness, StalenessEstimate
 Stampede (SimPy)
-    simulate_stampede, compare_cures, StampedeRun, CURES
+    simulate_stampede, compare_cures, summarize_cures, StampedeRun, CURES
 On AWS
     load_aws_facts, cache_layer_stack, entries_for_hit_ratio, cache_memory_gib
 
@@ -49,7 +49,13 @@ from labkit.caching.policies import (
     should_refresh_early,
 )
 from labkit.caching.staleness import StalenessEstimate, simulate_ttl_staleness, ttl_staleness
-from labkit.caching.stampede import CURES, StampedeRun, compare_cures, simulate_stampede
+from labkit.caching.stampede import (
+    CURES,
+    StampedeRun,
+    compare_cures,
+    simulate_stampede,
+    summarize_cures,
+)
 from labkit.caching.strategies import (
     STRATEGIES,
     StrategyRun,
@@ -76,7 +82,7 @@ __all__ = [
     # TTL staleness
     "ttl_staleness", "simulate_ttl_staleness", "StalenessEstimate",
     # stampede
-    "simulate_stampede", "compare_cures", "StampedeRun", "CURES",
+    "simulate_stampede", "compare_cures", "summarize_cures", "StampedeRun", "CURES",
     # on AWS
     "load_aws_facts", "cache_layer_stack", "entries_for_hit_ratio", "cache_memory_gib",
 ]

@@ -246,7 +246,7 @@ def plot_write_fraction_sweep(sweep: pd.DataFrame, *, break_even: float | None =
 def plot_cache_layers(layers: pd.DataFrame, *,
                       title: str = "Where a read is answered: the AWS cache layers") -> Any:
     """Horizontal bars: the latency of a read answered at each layer (``layer``,
-    ``answered_latency_s``), on a logarithmic axis.
+    ``answered_latency_s``, and ``service`` if present for the labels), on a logarithmic axis.
 
     >>> df = pd.DataFrame({"layer": ["edge", "database"], "answered_latency_s": [0.01, 0.08]})
     >>> fig = plot_cache_layers(df)
@@ -260,7 +260,12 @@ def plot_cache_layers(layers: pd.DataFrame, *,
     values = layers.answered_latency_s.to_numpy(dtype=float) * 1000
     y = np.arange(len(layers))[::-1]
     ax.barh(y, values, color=[PALETTE[i % len(PALETTE)] for i in range(len(layers))])
-    ax.set_yticks(y, layers.layer.tolist())
+    if "service" in layers.columns:
+        names = [f"{svc.split(' (')[0]} ({layer})"
+                 for svc, layer in zip(layers.service, layers.layer, strict=True)]
+    else:
+        names = layers.layer.tolist()
+    ax.set_yticks(y, names)
     for yi, v in zip(y, values, strict=True):
         ax.annotate(f"{v:.1f} ms", (v, yi), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=9)

@@ -35,7 +35,7 @@ from labkit.core.service import Service
 from labkit.core.validation import check_choice, check_int, check_positive
 from labkit.core.workloads import LogNormal, poisson_arrivals
 
-__all__ = ["CURES", "StampedeRun", "compare_cures", "simulate_stampede"]
+__all__ = ["CURES", "StampedeRun", "compare_cures", "simulate_stampede", "summarize_cures"]
 
 CURES = ("none", "coalescing", "jitter", "coalescing+jitter", "early_refresh")
 
@@ -228,7 +228,17 @@ def compare_cures(cures: tuple[str, ...] | list[str] = CURES, **params) -> pd.Da
     """
     if not cures:
         raise ValueError("cures must name at least one cure")
-    rows = {c: simulate_stampede(c, **params).summary() for c in cures}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
+    return summarize_cures({c: simulate_stampede(c, **params) for c in cures})
+
+
+def summarize_cures(runs: dict[str, StampedeRun]) -> pd.DataFrame:
+    """One row of :meth:`StampedeRun.summary` per labelled run (index ``cure``).
+
+    >>> summarize_cures({"none": simulate_stampede("none", horizon_s=2.0)}).index.tolist()
+    ['none']
+    """
+    if not runs:
+        raise ValueError("runs must hold at least one StampedeRun")
+    frame = pd.DataFrame.from_dict({k: r.summary() for k, r in runs.items()}, orient="index")
     frame.index.name = "cure"
     return frame
