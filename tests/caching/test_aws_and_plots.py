@@ -69,3 +69,8 @@ def test_plots_have_titles_and_labelled_axes():
 def test_plots_reject_empty_input():
     with pytest.raises(ValueError, match="curves must be a non-empty mapping"):
         plot_hit_ratio_curves({})
+
+
+def test_explorer_rejects_sizes_outside_its_key_space():
+    with pytest.raises(ValueError, match=r"cache_size must be an integer in \[1, 500\]"):
+        caching_explorer_figure(cache_size=0)
