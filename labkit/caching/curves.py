@@ -53,7 +53,11 @@ def _codes(trace: Sequence | np.ndarray | pd.Series) -> np.ndarray:
     if arr.ndim != 1:
         raise ValueError(f"trace must be one-dimensional, got shape {arr.shape}")
     if arr.dtype.kind in "iub":
-        return arr.astype(np.int64, copy=False)
+        ints = arr.astype(np.int64, copy=False)
+        if ints.min() >= 0 and ints.max() < 2**32:
+            return ints
+        codes, _ = pd.factorize(ints)
+        return codes.astype(np.int64, copy=False)
     codes, _ = pd.factorize(pd.Series(list(trace), dtype=object), use_na_sentinel=False)
     return codes.astype(np.int64, copy=False)
 
@@ -74,7 +78,9 @@ def _earlier_smaller(ranks: np.ndarray) -> np.ndarray:
     Most significant bit first, the entries are kept grouped by the rank bits seen so far and in
     trace order inside a group; an entry whose current bit is 1 is larger than every entry of
     its group with bit 0, so it adds the number of such entries before it. Then the group is
-    split stably by that bit. Value and running count travel packed in one int64.
+    split stably by that bit. Because the ranks are a permutation, every group but the last is a
+    full block of ranks, so where a group starts, and how many bit-0 entries precede it, follow
+    from the rank itself. Value and running count travel packed in one int64.
     """
     m = len(ranks)
     levels = max(1, int(m - 1).bit_length())
@@ -83,20 +89,29 @@ def _earlier_smaller(ranks: np.ndarray) -> np.ndarray:
     zeros_upto = np.zeros(m + 1, dtype=np.int64)
     for bit in range(levels - 1, -1, -1):
         shift = 32 + bit
-        # ranks are a permutation, so the group of prefix g starts at index g * 2**(bit+1)
-        start = np.minimum((packed >> (shift + 1)) << (bit + 1), m)
-        ones = (packed >> shift) & 1
-        np.cumsum(1 - ones, out=zeros_upto[1:])
-        zeros_before = zeros_upto[:-1] - zeros_upto[start]
-        packed += ones * zeros_before
-        middle = np.minimum(start + (1 << bit), m)
-        target = np.where(ones.astype(bool), middle + (index - start - zeros_before),
-                          start + zeros_before)
+        # every earlier group is a full block of 2**(bit+1) ranks, half of them with this bit 0
+        half_start = (packed >> (shift + 1)) << bit
+        zeros = (packed & (1 << shift)) == 0
+        np.cumsum(zeros, out=zeros_upto[1:])
+        zeros_seen = zeros_upto[:-1]
+        zeros_before = zeros_seen - half_start     # bit-0 entries earlier in the same group
+        packed += np.where(zeros, 0, zeros_before)
+        target = np.where(zeros, zeros_seen + half_start, (index + (1 << bit)) - zeros_before)
         moved = np.empty_like(packed)
         moved[target] = packed
         packed = moved
     counts_by_rank = packed & 0xFFFFFFFF              # entries now sit in rank order
     return counts_by_rank[ranks]
+
+
+def _stable_order(codes: np.ndarray) -> np.ndarray:
+    """``argsort(codes, kind="stable")`` for non-negative int codes below 2**32, as two 16-bit
+    radix passes (NumPy radix-sorts 16-bit keys), several times faster than a 64-bit sort."""
+    if len(codes) and int(codes.max()) < 2**16:
+        return np.argsort(codes.astype(np.uint16), kind="stable")
+    order = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (codes >> 16).astype(np.uint16)
+    return order[np.argsort(high[order], kind="stable")]
 
 
 def stack_distances(trace: Sequence | np.ndarray | pd.Series) -> np.ndarray:
@@ -123,7 +138,7 @@ def stack_distances(trace: Sequence | np.ndarray | pd.Series) -> np.ndarray:
     n = len(codes)
     if n >= 2**31:
         raise ValueError(f"trace must hold fewer than 2**31 requests, got {n}")
-    order = np.argsort(codes, kind="stable")
+    order = _stable_order(codes)
     sorted_codes = codes[order]
     previous = np.full(n, -1, dtype=np.int64)
     same = sorted_codes[1:] == sorted_codes[:-1]

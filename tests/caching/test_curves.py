@@ -116,3 +116,14 @@ def test_bad_input_gives_clear_errors(trace, sizes, error, match):
 def test_policy_name_checked():
     with pytest.raises(ValueError, match="policy must be one of"):
         hit_ratio_curve([1, 2], [1], policy="ttl")
+
+
+@pytest.mark.parametrize("transform", [
+    lambda t: t * 70_001,                 # ids above 2**16: two radix passes
+    lambda t: t - 1_000,                  # negative ids: factorized first
+    lambda t: t * 2**40,                  # ids above 2**32: factorized first
+    lambda t: np.array([f"k{k}" for k in t.tolist()]),   # strings
+])
+def test_key_encoding_does_not_change_distances(transform):
+    trace = zipf_trace(5_000, 2_000, 0.8, seed=6)
+    assert (stack_distances(transform(trace)) == stack_distances(trace)).all()
