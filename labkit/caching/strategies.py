@@ -266,7 +266,7 @@ def simulate_strategy(strategy: str, requests: pd.DataFrame | None = None, *,
     loading: dict = {}         # read-through: key -> Event of the load in flight
     db_ops: list = []
     state = {"max_entries": 0, "arrivals_done": False, "writes_open": 0, "lost": 0,
-             "lost_keys": []}
+             "lost_keys": [], "crashes": 0}
 
     def note_size() -> None:
         if len(cache) > state["max_entries"]:
@@ -353,9 +353,13 @@ def simulate_strategy(strategy: str, requests: pd.DataFrame | None = None, *,
             if durable_log:
                 yield env.timeout(log_rtt)
                 log[key] = version
-            dirty[key] = version
-            store(key, version, None)
-            yield env.timeout(cache_rtt)
+            while True:                                  # a crash mid-write: retry on the new node
+                epoch = state["crashes"]
+                dirty[key] = version
+                store(key, version, None)
+                yield env.timeout(cache_rtt)
+                if state["crashes"] == epoch:
+                    break
         else:
             yield from db_write(key, version)
             if name == "write_through":
@@ -395,6 +399,7 @@ def simulate_strategy(strategy: str, requests: pd.DataFrame | None = None, *,
                 state["lost_keys"].append(key)
         cache.clear()
         dirty.clear()
+        state["crashes"] += 1
         if durable_log:                                  # replay the log into the flush queue
             for key, version in log.items():
                 if version > max(db_version.get(key, 0), writing.get(key, 0)):

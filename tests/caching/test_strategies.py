@@ -133,3 +133,12 @@ def test_write_behind_database_converges_to_cache_after_last_flush(rows, capacit
         assert run.database_versions.get(key, 0) == version
     assert run.writes_lost == 0
     assert run.max_cache_entries <= capacity
+
+
+def test_write_in_flight_during_the_crash_is_retried_not_lost():
+    frame = pd.DataFrame({"arrival_s": [0.0, 1.0], "key": [1, 1], "op": ["write", "read"]})
+    run = simulate_strategy("write_behind", frame, capacity=4, crash_at_s=0.0002,
+                            flush_interval_s=0.5, seed=0)
+    assert run.writes_lost == 0
+    assert run.database_versions.get(1) == 1
+    assert run.requests.latency_s.iloc[0] == pytest.approx(2 * 0.0005)   # one retry
