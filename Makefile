@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory unit nbcheck notebooks-test browser
 
 unit: $(STAMP)
-	$(PY) -m pytest -q tests labkit --ignore=tests/browser
+	$(PY) -m pytest -q --doctest-modules -p no:cacheprovider tests labkit --ignore=tests/browser
 
 nbcheck: $(STAMP)
 	$(PY) tools/nbnav.py --check
@@ -44,6 +44,11 @@ notebooks: $(STAMP)
 
 nav: $(STAMP)
 	$(PY) tools/nbnav.py
+
+# Classroom edition: student/ copies with solution cells blanked, executed.
+student: $(STAMP)
+	$(PY) tools/make_student.py
+	$(PY) tools/nbexec.py student/[0-9]*.ipynb
 
 benchmarks: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done

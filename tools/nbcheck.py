@@ -32,12 +32,22 @@ def sections(nb: nbformat.NotebookNode) -> list[tuple[str, list]]:
     """Split cells into (H2 title, cells) after the H1; cells before the first H2 under ''."""
     out: list[tuple[str, list]] = [("", [])]
     for cell in nb.cells:
+        heads = []
         if cell.cell_type == "markdown":
-            first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
-            if first.startswith("## "):
-                out.append((first[3:].strip(), [cell]))
-                continue
-        out[-1][1].append(cell)
+            fenced = False
+            for line in cell.source.splitlines():
+                if line.startswith("```"):
+                    fenced = not fenced
+                elif not fenced and line.startswith("## "):
+                    heads.append(line[3:].strip())
+        if not heads:
+            out[-1][1].append(cell)
+            continue
+        first = cell.source.lstrip().splitlines()[0]
+        if not first.startswith("## "):
+            out[-1][1].append(cell)  # text before the cell's first heading
+        for title in heads:
+            out.append((title, [cell]))
     return out
 
 

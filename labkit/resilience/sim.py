@@ -24,7 +24,7 @@ import simpy
 
 from labkit.core.metrics import percentiles
 from labkit.core.rng import spawn_rngs
-from labkit.core.service import Service
+from labkit.core.service import CallResult, Service
 from labkit.core.validation import (
     check_choice,
     check_int,
@@ -110,7 +110,7 @@ def compare_runs(runs: dict[str, OutageResult]) -> pd.DataFrame:
     """
     if not runs:
         raise ValueError("runs must hold at least one labelled OutageResult")
-    return pd.DataFrame({name: r.summary() for name, r in runs.items()}).T
+    return pd.DataFrame.from_dict({name: r.summary() for name, r in runs.items()}, orient="index")
 
 
 def _make_breakers(breaker: Any, instances: int, shared: bool) -> list[Breaker | None]:
@@ -226,7 +226,13 @@ def run_outage_scenario(breaker: Breaker | Callable[[], Breaker] | None = None, 
             outcome[i] = "rejected"
         else:
             reached[i] = True
-            result = yield env.process(call_with_timeout(env, dependency, timeout))
+            if dependency.faults.outage_at(now) is not None and hang >= timeout:
+                # the dependency hangs past the caller's timeout: the caller gives up at it
+                dependency.calls += 1
+                yield env.timeout(timeout)
+                result = CallResult(now, float(env.now), False, "timeout")
+            else:
+                result = yield env.process(call_with_timeout(env, dependency, timeout))
             duration = result.end_s - result.start_s
             if cb is not None:
                 (cb.on_success if result.ok else cb.on_error)(float(env.now), duration)
