@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-NOTEBOOKS = ["00-index.ipynb"]
+NOTEBOOKS = ["00-index.ipynb", "10-circuit-breaker.ipynb"]
 
 SERVER_START_S = 90.0     # jupyter-lab answers /api/status after ~4 s on an idle machine
 PAGE_READY_MS = 90_000    # page opened -> cells attached, kernel started
@@ -67,9 +67,18 @@ function errorOutputs(root) {
 function visibleNotebook() {
     return document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
 }
+// Code cells whose input is shown and not empty. A cell with hidden input (a collapsed solution)
+// shows a placeholder without its execution count, so it cannot be checked here; Run All stops
+// at the first error, so a later visible cell with a count shows that it ran.
 function codeCells(panel) {
-    return [...panel.querySelectorAll('.jp-CodeCell')]
-        .filter(cell => cell.querySelector('.jp-InputArea-editor').textContent.trim() !== '');
+    return [...panel.querySelectorAll('.jp-CodeCell')].filter(cell => {
+        const editor = cell.querySelector('.jp-InputArea-editor');
+        return editor !== null && editor.textContent.trim() !== '';
+    });
+}
+function running(panel) {
+    return [...panel.querySelectorAll('.jp-InputPrompt')]
+        .some(prompt => prompt.textContent.includes('[*]'));
 }
 function executed(cell) {
     const prompt = cell.querySelector('.jp-InputPrompt');
@@ -84,7 +93,7 @@ ALL_EXECUTED_OR_ERROR_JS = "() => {" + ERROR_OUTPUTS_JS + """
     if (panel === null) return false;
     if (errorOutputs(panel).length > 0) return true;
     const cells = codeCells(panel);
-    return cells.length > 0 && cells.every(executed);
+    return cells.length > 0 && cells.every(executed) && !running(panel);
 }"""
 
 UNEXECUTED_CELLS_JS = "() => {" + ERROR_OUTPUTS_JS + """
@@ -96,7 +105,9 @@ UNEXECUTED_CELLS_JS = "() => {" + ERROR_OUTPUTS_JS + """
 ERRORS_JS = "() => {" + ERROR_OUTPUTS_JS + """
     return errorOutputs(visibleNotebook()).map(out => {
         const cell = out.closest('.jp-CodeCell');
-        const code = cell ? cell.querySelector('.jp-InputArea-editor').innerText.trim() : '?';
+        const input = cell && (cell.querySelector('.jp-InputArea-editor')
+                               || cell.querySelector('.jp-PlaceholderText'));
+        const code = input ? input.innerText.trim() : '?';
         return {cell: code.split('\\n')[0].slice(0, 80), output: out.textContent.slice(0, 2000)};
     });
 }"""
