@@ -3,7 +3,8 @@
 For each notebook: open it on a fresh server, clear its stored outputs, run every cell from the
 Run menu, wait until the kernel is idle, and check that no cell produced an error. Then move the
 first explorer slider one step with the keyboard and check that the explorer's figure is redrawn.
-A screenshot of each notebook is saved under pytest's temporary folder (its path is printed).
+A screenshot of each notebook is saved under pytest's temporary folder; the paths and the
+timings of each step are printed after the run (tests/browser/conftest.py).
 
 Chromium is Debian's package at /usr/bin/chromium (``.ci/run`` installs it with apt-get); it is
 never downloaded with ``playwright install``. If it is missing, the test fails: it does not skip.
@@ -276,7 +277,8 @@ def _wait_until_stable(page, locator, attribute: str, first_change_from: str,
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_notebook_runs_and_explorer_redraws(notebook, lab, chromium, tmp_path):
+def test_notebook_runs_and_explorer_redraws(notebook, lab, chromium, tmp_path,
+                                            browser_report):
     browser = chromium.get()
     timings: dict[str, float] = {}
     t0 = time.monotonic()
@@ -343,5 +345,4 @@ def test_notebook_runs_and_explorer_redraws(notebook, lab, chromium, tmp_path):
         finally:
             context.close()
         timings["total"] = time.monotonic() - t0
-        print(f"\n{notebook}: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-              + f"; screenshot {screenshot}")
+        browser_report.append((notebook, timings, screenshot))
