@@ -10,7 +10,8 @@ cells themselves are skipped), picks up every ``Explorer`` the notebook defines,
 callback at the defaults and at each slider's minimum, middle and maximum (other controls at
 their defaults). Notebooks not written yet are listed as missing.
 
-Run: ``make benchmarks`` or ``.venv/bin/python benchmarks/bench_explorer.py [--repeats N]``.
+Run: ``make benchmarks`` or ``.venv/bin/python benchmarks/bench_explorer.py [--repeats N]
+[--all | NN-name.ipynb ...]`` (default: the index and the circuit-breaker notebook).
 Exits with status 1 if a budget is missed.
 """
 
@@ -101,8 +102,12 @@ def time_explorer(explorer: Explorer, repeats: int) -> list[tuple[str, list[floa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="callbacks per control point")
-    parser.add_argument("notebooks", nargs="*", default=NOTEBOOKS)
+    parser.add_argument("--all", action="store_true", help="every notebook in notebooks/")
+    parser.add_argument("notebooks", nargs="*", default=NOTEBOOKS,
+                        help=f"notebook file names (default: {' '.join(NOTEBOOKS)})")
     args = parser.parse_args(argv)
+    if args.all:
+        args.notebooks = sorted(p.name for p in (REPO / "notebooks").glob("[0-9]*.ipynb"))
     print(f"Explorer callback latency (re-simulate + draw + render PNG); budget median <= "
           f"{MEDIAN_BUDGET_MS:.0f} ms, worst <= {WORST_BUDGET_MS:.0f} ms. {args.repeats} "
           f"callbacks per point; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
