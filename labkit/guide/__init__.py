@@ -10,8 +10,10 @@ Scenario questions (``quiz.py``; data in ``data/quiz.json``)
     load_quiz, validate_quiz, grade, score, Question, Option, Feedback, QuizScore, QuizError
 Key takeaways, measured by small runs of the other families (``takeaways.py``)
     TAKEAWAYS, Takeaway, Measurement, measure_all
-Widgets and Markdown renderings (``widgets.py``; ipywidgets imported when used)
-    checklist, quiz, recommendations_markdown, takeaways_markdown
+Habit vs requirements (``selection.py``) and figures (``plots.py``)
+    coverage, compare_with_habit, HABIT, plot_coverage, plot_scores
+Widgets with static renderings (``widgets.py``; ipywidgets imported when used)
+    RequirementsChecklist, QuizPanel, recommendations_markdown, takeaways_markdown
 """
 
 from labkit.guide.catalog import (
@@ -41,8 +43,15 @@ from labkit.guide.recommend import (
     RequirementsError,
     recommend,
 )
+from labkit.guide.plots import plot_coverage, plot_scores
+from labkit.guide.selection import HABIT, compare_with_habit, coverage
 from labkit.guide.takeaways import TAKEAWAYS, Measurement, Takeaway, measure_all
-from labkit.guide.widgets import checklist, quiz, recommendations_markdown, takeaways_markdown
+from labkit.guide.widgets import (
+    QuizPanel,
+    RequirementsChecklist,
+    recommendations_markdown,
+    takeaways_markdown,
+)
 
 __all__ = [
     # selection table
@@ -56,6 +65,8 @@ __all__ = [
     "validate_quiz",
     # takeaways
     "TAKEAWAYS", "Measurement", "Takeaway", "measure_all",
+    # habit vs requirements, figures
+    "HABIT", "compare_with_habit", "coverage", "plot_coverage", "plot_scores",
     # widgets
-    "checklist", "quiz", "recommendations_markdown", "takeaways_markdown",
+    "QuizPanel", "RequirementsChecklist", "recommendations_markdown", "takeaways_markdown",
 ]

@@ -80,6 +80,7 @@ class PatternCatalog:
     requirements: tuple[Requirement, ...]
     patterns: tuple[Pattern, ...]
     contradictions: tuple[Contradiction, ...]
+    examples: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def requirement(self, requirement_id: str) -> Requirement:
         """The requirement with this id; ``KeyError`` naming the valid ids otherwise."""
@@ -149,7 +150,14 @@ def _catalog_from_dict(raw: dict[str, Any], notebooks: set[str] | None) -> Patte
         if len(pair) != 2 or set(pair) - known:
             raise ValueError(f"contradiction {pair!r} must name two known requirements")
         contradictions.append(Contradiction(pair, c["reason"]))  # type: ignore[arg-type]
-    return PatternCatalog(requirements, tuple(patterns), tuple(contradictions))
+    examples = []
+    for e in raw.get("examples", []):
+        wanted = tuple(e["requirements"])
+        if set(wanted) - known:
+            raise ValueError(f"example {e['system']!r} names unknown requirements "
+                             f"{sorted(set(wanted) - known)}")
+        examples.append((e["system"], wanted))
+    return PatternCatalog(requirements, tuple(patterns), tuple(contradictions), tuple(examples))
 
 
 def load_catalog(path: str | Path | None = None, *,

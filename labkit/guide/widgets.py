@@ -1,10 +1,11 @@
-"""The interactive pieces of notebook 13: the requirements checklist and the quiz, plus the
-static Markdown renderings shown on GitHub and compared by nbval.
+"""The interactive pieces of notebook 13, each with a static rendering for GitHub and nbval:
+the requirements checklist (ranked patterns with links into the notebooks) and the quiz (feedback
+per answer and a running score).
 
-ipywidgets and IPython are imported inside the functions, so importing labkit stays fast.
+ipywidgets, IPython and matplotlib are imported inside the methods, so importing labkit stays fast.
 
 Contents
-    recommendations_markdown, takeaways_markdown, checklist, quiz
+    RequirementsChecklist, QuizPanel, recommendations_markdown, takeaways_markdown
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from labkit.guide.catalog import PatternCatalog, load_catalog
 from labkit.guide.quiz import Question, grade, load_quiz, score
 from labkit.guide.recommend import Recommendation, RequirementsError, recommend
 
-__all__ = ["checklist", "quiz", "recommendations_markdown", "takeaways_markdown"]
+__all__ = ["QuizPanel", "RequirementsChecklist", "recommendations_markdown",
+           "takeaways_markdown"]
 
 
 def _cell(text: str) -> str:
@@ -30,9 +32,11 @@ def recommendations_markdown(recs: Sequence[Recommendation], *, reasons: bool = 
     >>> table.splitlines()[2].split(" | ")[1]
     '[Saga (orchestrated with compensations)](05-saga.ipynb)'
     """
-    head = "| rank | pattern | score | AWS services | why | watch out |"
-    rows = [head if reasons else "| rank | pattern | score | AWS services |",
-            "|---|---|---|---|---|---|" if reasons else "|---|---|---|---|"]
+    if reasons:
+        rows = ["| rank | pattern | score | AWS services | why | watch out |",
+                "|---|---|---|---|---|---|"]
+    else:
+        rows = ["| rank | pattern | score | AWS services |", "|---|---|---|---|"]
     for r in recs:
         cells = [str(r.rank), f"[{r.pattern.name}]({r.pattern.notebook})", str(r.score),
                  _cell("; ".join(r.pattern.aws_services))]
@@ -52,71 +56,121 @@ def takeaways_markdown(frame) -> str:
     return "\n".join(rows)
 
 
-def checklist(*, catalog: PatternCatalog | None = None, limit: int = 6):
-    """A requirements checklist (one checkbox per requirement, grouped) that ranks the patterns
-    as boxes are ticked. Returns an ipywidgets ``VBox``."""
-    import ipywidgets as widgets
-    from IPython.display import Markdown, display
+class RequirementsChecklist:
+    """Tick requirements, get ranked patterns with reasons, trade-offs and notebook links.
 
-    catalog = catalog or load_catalog()
-    boxes = {r.id: widgets.Checkbox(value=False, description=r.label, indent=False,
-                                    layout=widgets.Layout(width="auto"))
-             for r in catalog.requirements}
-    groups = []
-    for group in dict.fromkeys(r.group for r in catalog.requirements):
-        members = [boxes[r.id] for r in catalog.requirements if r.group == group]
-        groups.append(widgets.VBox([widgets.HTML(f"<b>{group.capitalize()}</b>"), *members]))
-    out = widgets.Output()
+    ``static(requirements)`` draws the ranking for a fixed choice (figure and table);
+    ``widget()`` returns checkboxes that re-rank on every tick.
+    """
 
-    def refresh(_change=None) -> None:
-        chosen = [rid for rid, box in boxes.items() if box.value]
-        out.clear_output(wait=True)
-        with out:
-            try:
-                recs = recommend(chosen, catalog=catalog, limit=limit)
-            except RequirementsError as err:
-                display(Markdown(f"**{err}**"))
-                return
-            display(Markdown(recommendations_markdown(recs)))
+    def __init__(self, *, catalog: PatternCatalog | None = None, limit: int = 6) -> None:
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ValueError(f"limit must be a positive integer, got {limit!r}")
+        self.catalog = catalog or load_catalog()
+        self.limit = limit
 
-    for box in boxes.values():
-        box.observe(refresh, names="value")
-    refresh()
-    return widgets.VBox([widgets.HBox(groups[:3]), widgets.HBox(groups[3:]), out])
+    def _show(self, requirements: Sequence[str]) -> None:
+        import matplotlib.pyplot as plt
+        from IPython.display import Markdown, display
+
+        from labkit.guide.plots import plot_scores
+
+        try:
+            recs = recommend(requirements, catalog=self.catalog, limit=self.limit)
+        except RequirementsError as err:
+            display(Markdown(f"**{err}**"))
+            return
+        fig = plot_scores(recs)
+        display(fig)
+        plt.close(fig)
+        display(Markdown(recommendations_markdown(recs)))
+
+    def static(self, requirements: Sequence[str]) -> None:
+        """Show the ranking for ``requirements`` (figure, then a table with links)."""
+        self._show(requirements)
+
+    def widget(self):
+        """Checkboxes grouped by theme above an output that re-ranks on every change."""
+        import ipywidgets as widgets
+
+        boxes = {r.id: widgets.Checkbox(value=False, description=r.label, indent=False,
+                                        layout=widgets.Layout(width="auto"))
+                 for r in self.catalog.requirements}
+        groups = []
+        for group in dict.fromkeys(r.group for r in self.catalog.requirements):
+            members = [boxes[r.id] for r in self.catalog.requirements if r.group == group]
+            groups.append(widgets.VBox([widgets.HTML(f"<b>{group.capitalize()}</b>"), *members]))
+        out = widgets.Output()
+
+        def refresh(_change=None) -> None:
+            out.clear_output(wait=True)
+            with out:
+                self._show([rid for rid, box in boxes.items() if box.value])
+
+        for box in boxes.values():
+            box.observe(refresh, names="value")
+        refresh()
+        return widgets.VBox([widgets.HBox(groups[:3]), widgets.HBox(groups[3:]), out])
 
 
-def quiz(questions: Sequence[Question] | None = None):
-    """The quiz as widgets: each question with its options, a Check button giving feedback on
-    every option, and a running score. Returns an ipywidgets ``VBox``."""
-    import ipywidgets as widgets
+class QuizPanel:
+    """The scenario questions with feedback per answer and a running score.
 
-    questions = tuple(questions) if questions is not None else load_quiz()
-    answers: dict[str, str] = {}
-    total = widgets.HTML(score(questions, answers).text())
-    items = []
-    for q in questions:
-        choice = widgets.RadioButtons(options=[(f"{o.key}. {o.text}", o.key) for o in q.options],
-                                      value=None, layout=widgets.Layout(width="auto"))
-        button = widgets.Button(description="Check", button_style="primary")
-        feedback = widgets.HTML()
+    ``static(question_id, choice)`` shows one question and the feedback for one choice;
+    ``widget()`` returns every question with its options, a Check button and the score.
+    """
 
-        def check(_button, q=q, choice=choice, feedback=feedback) -> None:
-            if choice.value is None:
-                feedback.value = "<i>Choose an option first.</i>"
-                return
-            answers[q.id] = choice.value
-            result = grade(q, choice.value)
-            verdict = ("<b style='color:#009E73'>Correct.</b>" if result.correct else
-                       f"<b style='color:#D55E00'>Not quite: the answer is {q.answer}.</b>")
-            rows = "".join(f"<li><b>{o.key}</b>: {o.explanation}</li>" for o in q.options)
-            feedback.value = (f"{verdict}<ul>{rows}</ul><small>Sources: "
-                              f"{'; '.join(q.sources)}</small>")
-            total.value = score(questions, answers).text()
+    def __init__(self, questions: Sequence[Question] | None = None) -> None:
+        self.questions = tuple(questions) if questions is not None else load_quiz()
+        if not self.questions:
+            raise ValueError("questions must not be empty")
 
-        button.on_click(check)
-        items.append(widgets.VBox([
-            widgets.HTML(f"<h4>{q.id} · {q.topic} "
-                         f"(<a href='{q.notebook}'>{q.notebook}</a>)</h4>"
-                         f"<p>{q.scenario}</p><p><i>{q.question}</i></p>"),
-            choice, button, feedback]))
-    return widgets.VBox([total, *items, total])
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise ValueError(f"question_id must be one of {', '.join(q.id for q in self.questions)}, "
+                         f"got {question_id!r}")
+
+    def static(self, question_id: str, choice: str) -> None:
+        """Show one question as Markdown, then the printed feedback for ``choice``."""
+        from IPython.display import Markdown, display
+
+        q = self.question(question_id)
+        display(Markdown(q.as_markdown()))
+        print(grade(q, choice).text())
+
+    def widget(self):
+        """Every question with radio buttons, a Check button, feedback and the score."""
+        import ipywidgets as widgets
+
+        answers: dict[str, str] = {}
+        total = widgets.HTML(score(self.questions, answers).text())
+        items = []
+        for q in self.questions:
+            choice = widgets.RadioButtons(
+                options=[(f"{o.key}. {o.text}", o.key) for o in q.options], value=None,
+                layout=widgets.Layout(width="auto"))
+            button = widgets.Button(description="Check", button_style="primary")
+            feedback = widgets.HTML()
+
+            def check(_button, q=q, choice=choice, feedback=feedback) -> None:
+                if choice.value is None:
+                    feedback.value = "<i>Choose an option first.</i>"
+                    return
+                answers[q.id] = choice.value
+                result = grade(q, choice.value)
+                verdict = ("<b style='color:#009E73'>Correct.</b>" if result.correct else
+                           f"<b style='color:#D55E00'>Not quite: the answer is {q.answer}.</b>")
+                rows = "".join(f"<li><b>{o.key}</b>: {o.explanation}</li>" for o in q.options)
+                feedback.value = (f"{verdict}<ul>{rows}</ul><small>Sources: "
+                                  f"{'; '.join(q.sources)}</small>")
+                total.value = score(self.questions, answers).text()
+
+            button.on_click(check)
+            items.append(widgets.VBox([
+                widgets.HTML(f"<h4>{q.id} · {q.topic} "
+                             f"(<a href='{q.notebook}'>{q.notebook}</a>)</h4>"
+                             f"<p>{q.scenario}</p><p><i>{q.question}</i></p>"),
+                choice, button, feedback]))
+        return widgets.VBox([total, *items, total])

@@ -2,7 +2,14 @@
 
 import math
 
-from labkit.guide import TAKEAWAYS, checklist, measure_all, quiz, takeaways_markdown
+from labkit.guide import (
+    TAKEAWAYS,
+    QuizPanel,
+    RequirementsChecklist,
+    compare_with_habit,
+    measure_all,
+    takeaways_markdown,
+)
 from labkit.guide.quiz import load_quiz
 
 
@@ -29,7 +36,7 @@ def test_takeaways_show_the_lessons():
 
 
 def test_checklist_reacts_to_ticks():
-    box = checklist()
+    box = RequirementsChecklist().widget()
     out = box.children[-1]
     boxes = [c for group in box.children[:2] for vbox in group.children
              for c in vbox.children[1:]]
@@ -40,10 +47,26 @@ def test_checklist_reacts_to_ticks():
 
 def test_quiz_widget_scores_answers():
     qs = load_quiz()[:2]
-    widget = quiz(qs)
+    widget = QuizPanel(qs).widget()
     first = widget.children[1]
     _, radio, button, feedback = first.children
     radio.value = qs[0].answer
     button.click()
     assert "Correct." in feedback.value
     assert "Score: 1 of 1" in widget.children[0].value
+
+
+def test_static_renderings(capsys):
+    RequirementsChecklist().static(["fail_fast"])
+    RequirementsChecklist().static([])  # shows the error message instead of raising
+    panel = QuizPanel()
+    q = panel.questions[0]
+    panel.static(q.id, q.answer)
+    assert "Correct." in capsys.readouterr().out
+
+
+def test_habit_covers_less_than_the_recommender():
+    frame = compare_with_habit()
+    assert len(frame) >= 5
+    assert (frame.recommended_coverage >= frame.habit_coverage).all()
+    assert frame.recommended_coverage.mean() > frame.habit_coverage.mean() + 0.3
