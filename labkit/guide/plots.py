@@ -20,7 +20,7 @@ def plot_coverage(frame, *, title: str = "Requirements covered: habit vs chosen 
     ax.bar(x - 0.2, 100 * frame.habit_coverage, width=0.4, color=PALETTE[1],
            label="habit: queue + circuit breaker")
     ax.bar(x + 0.2, 100 * frame.recommended_coverage, width=0.4, color=PALETTE[2],
-           label="recommender's top 3")
+           label="recommender's top picks")
     ax.set_xticks(x, frame.system, rotation=20, ha="right")
     ax.set_ylim(0, 110)
     ax.legend(loc="lower right")

@@ -37,7 +37,7 @@ def coverage(requirements: Sequence[str], pattern_ids: Sequence[str], *,
     return len(served) / len(requirements), hurt
 
 
-def compare_with_habit(*, habit: Sequence[str] = HABIT, top: int = 3,
+def compare_with_habit(*, habit: Sequence[str] = HABIT, top: int = 4,
                        catalog: PatternCatalog | None = None):
     """One row per example system of the catalog: requirement coverage and conflicts of the
     habitual design and of the recommender's ``top`` patterns.
