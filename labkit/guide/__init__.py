@@ -25,6 +25,7 @@ from labkit.guide.catalog import (
     TradeOff,
     load_catalog,
 )
+from labkit.guide.plots import plot_coverage, plot_scores
 from labkit.guide.quiz import (
     Feedback,
     Option,
@@ -43,7 +44,6 @@ from labkit.guide.recommend import (
     RequirementsError,
     recommend,
 )
-from labkit.guide.plots import plot_coverage, plot_scores
 from labkit.guide.selection import HABIT, compare_with_habit, coverage
 from labkit.guide.takeaways import TAKEAWAYS, Measurement, Takeaway, measure_all
 from labkit.guide.widgets import (
