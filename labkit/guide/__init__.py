@@ -10,6 +10,8 @@ Scenario questions (``quiz.py``; data in ``data/quiz.json``)
     load_quiz, validate_quiz, grade, score, Question, Option, Feedback, QuizScore, QuizError
 Key takeaways, measured by small runs of the other families (``takeaways.py``)
     TAKEAWAYS, Takeaway, Measurement, measure_all
+Limits the questions turn on, from the data files (``limits.py``)
+    load_limits, exam_limits, EXAM_LIMITS
 Habit vs requirements (``selection.py``) and figures (``plots.py``)
     coverage, compare_with_habit, HABIT, plot_coverage, plot_scores
 Widgets with static renderings (``widgets.py``; ipywidgets imported when used)
@@ -25,6 +27,7 @@ from labkit.guide.catalog import (
     TradeOff,
     load_catalog,
 )
+from labkit.guide.limits import EXAM_LIMITS, exam_limits, load_limits
 from labkit.guide.plots import plot_coverage, plot_scores
 from labkit.guide.quiz import (
     Feedback,
@@ -65,6 +68,8 @@ __all__ = [
     "validate_quiz",
     # takeaways
     "TAKEAWAYS", "Measurement", "Takeaway", "measure_all",
+    # limits
+    "EXAM_LIMITS", "exam_limits", "load_limits",
     # habit vs requirements, figures
     "HABIT", "compare_with_habit", "coverage", "plot_coverage", "plot_scores",
     # widgets

@@ -83,3 +83,40 @@ def test_grade_and_score():
     assert s.percent == 50.0 and qs[1].topic in s.text()
     with pytest.raises(ValueError, match="unknown questions"):
         score(qs, {"nope": "A"})
+
+
+def _limit(setting: str) -> str:
+    from labkit.guide import exam_limits
+
+    frame = exam_limits()
+    return frame[frame.setting == setting].value.iloc[0]
+
+
+@pytest.mark.parametrize("qid, setting, phrase", [
+    ("q08", "account concurrency quota per Region (default)", "quota of {v:,}"),
+    ("q08", "unreserved concurrency that must remain", "at least {v}"),
+    ("q09", "retry window for throttled asynchronous invokes", "up to {v} hours"),
+    ("q04", "retry_budget budget_percent (default)", "budget_percent = {v}"),
+    ("q04", "retry_budget min_retry_concurrency (default)", "min_retry_concurrency = {v}"),
+    ("q06", "outlier max_ejection_percent (default)", "max_ejection_percent = {v}%"),
+    ("q17", "FIFO deduplication window", "{m}-minute window"),
+    ("q16", "message retention maximum", "up to {d} days"),
+    ("q19", "filter policy keys maximum", "at most {v} attribute keys"),
+    ("q19", "filter policy value combinations maximum", "{v} value combinations"),
+    ("q19", "$or combinations maximum", "{v:,} $or combinations"),
+    ("q32", "write per shard", "{v:,} records/s"),
+    ("q32", "write bytes per shard", "{v} MB/s"),
+    ("q29", "price per TB scanned (us-east-1)", "${v:.2f} per TB"),
+    ("q29", "minimum billed per query", "{v} MB minimum"),
+])
+def test_quiz_numbers_match_the_data_files(qid, setting, phrase):
+    """A limit quoted in a question is the one in data/ (so a data update flags the question)."""
+    raw = _limit(setting)
+    v = float(raw)
+    v = int(v) if v.is_integer() else v
+    text = phrase.format(v=v, m=int(v) // 60 if isinstance(v, int) else v,
+                         d=int(v) // 86400 if isinstance(v, int) else v)
+    q = next(q for q in RAW["questions"] if q["id"] == qid)
+    blob = " ".join([q["scenario"], q["question"]] +
+                    [o["text"] + " " + o["explanation"] for o in q["options"]])
+    assert text in blob, (qid, text)
