@@ -129,9 +129,10 @@ def simulate_functions(arrival_rate: float, warm_service_s: float, cold_service_
     env = simpy.Environment()
     created: list[float] = []     # creation time per instance id
     idle_since: list[float] = []  # when each instance last became idle
-    terminated: list[float] = [math.inf] * 0
+    terminated: list[float] = []
     expires: list[bool] = []
-    idle_heap: list[int] = []     # -instance_id: newest-created idle instance on top
+    idle_heap: list[int] = []     # -instance_id: newest-created idle on-demand instance on top
+    idle_provisioned: list[int] = []  # idle provisioned instances (used first, never expire)
     busy_time = 0.0
     running = 0
     start_kind = np.empty(n, dtype=object)
@@ -143,10 +144,13 @@ def simulate_functions(arrival_rate: float, warm_service_s: float, cold_service_
         idle_since.append(0.0)
         terminated.append(math.inf)
         expires.append(False)
-        heapq.heappush(idle_heap, -(len(created) - 1))
+        idle_provisioned.append(len(created) - 1)
 
     def take_idle(now: float) -> int | None:
-        """Newest-created idle instance still alive at ``now``; expired ones are terminated."""
+        """An idle provisioned instance if any, else the newest-created idle on-demand instance
+        still alive at ``now`` (expired ones met on the way are terminated)."""
+        if idle_provisioned:
+            return idle_provisioned.pop()
         while idle_heap:
             k = -idle_heap[0]
             if expires[k] and idle_since[k] + keep <= now:
@@ -163,7 +167,10 @@ def simulate_functions(arrival_rate: float, warm_service_s: float, cold_service_
         running -= 1
         busy_time += min(float(env.now), horizon) - min(arrivals[i], horizon)
         idle_since[k] = float(env.now)
-        heapq.heappush(idle_heap, -k)
+        if expires[k]:
+            heapq.heappush(idle_heap, -k)
+        else:
+            idle_provisioned.append(k)
 
     def source():
         nonlocal running
