@@ -45,6 +45,11 @@ notebooks: $(STAMP)
 nav: $(STAMP)
 	$(PY) tools/nbnav.py
 
+# Classroom edition: student/ copies with solution cells blanked, executed.
+student: $(STAMP)
+	$(PY) tools/make_student.py
+	$(PY) tools/nbexec.py student/[0-9]*.ipynb
+
 benchmarks: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(PY) $$f || exit 1; done
 

@@ -53,7 +53,7 @@ def nav_text(settings: dict, existing: list[dict], entry: dict, marker: str) -> 
     prev = existing[i - 1] if i > 0 else None
     nxt = existing[i + 1] if i + 1 < len(existing) else None
     parts = []
-    if prev is not None:
+    if prev is not None and prev["file"] != "00-index.ipynb":
         parts.append(f"[← {prev['label']}]({prev['file']})")
     if entry["file"] != "00-index.ipynb":
         parts.append("[Index](00-index.ipynb)")
