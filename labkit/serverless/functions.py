@@ -60,6 +60,22 @@ class FunctionStats:
     def to_frame(self) -> pd.DataFrame:
         return self.requests
 
+    def peak_running(self) -> int:
+        """Most requests in flight at once during the run (from the request log).
+
+        >>> simulate_functions(1.0, 0.5, 1.0, 60, horizon_s=100, seed=2).peak_running() >= 1
+        True
+        """
+        f = self.requests.dropna(subset=["response_s"])
+        if f.empty:
+            return 0
+        starts = f.arrival_s.to_numpy()
+        ends = starts + f.response_s.to_numpy()
+        times = np.concatenate([starts, ends])
+        steps = np.concatenate([np.ones(len(starts)), -np.ones(len(ends))])
+        order = np.lexsort((steps, times))  # at equal times an end comes before a start
+        return int(np.cumsum(steps[order]).max())
+
     def summary(self) -> dict[str, float]:
         """The headline numbers as plain floats (for tables)."""
         return {
@@ -161,9 +177,9 @@ def simulate_functions(arrival_rate: float, warm_service_s: float, cold_service_
             return k
         return None
 
-    def serve(i: int, k: int, duration: float):
+    def depart(i: int, k: int) -> None:
+        """A request ends: its instance becomes idle (a timeout callback, not a process)."""
         nonlocal busy_time, running
-        yield env.timeout(duration)
         running -= 1
         busy_time += min(float(env.now), horizon) - min(arrivals[i], horizon)
         idle_since[k] = float(env.now)
@@ -195,7 +211,7 @@ def simulate_functions(arrival_rate: float, warm_service_s: float, cold_service_
             running += 1
             instance_of[i] = k
             response[i] = duration
-            env.process(serve(i, k, duration))
+            env.timeout(duration).callbacks.append(lambda _event, i=i, k=k: depart(i, k))
 
     env.process(source())
     env.run()
