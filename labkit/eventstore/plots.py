@@ -1,0 +1,112 @@
+"""Figures for notebook 04 (the viz layer of the event-sourcing family).
+
+Each function takes the tidy frames of :mod:`labkit.eventstore.cqrs` and returns a Figure with a
+title and labelled axes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labkit.eventstore.cqrs import CqrsRun, run_cqrs
+from labkit.viz import PALETTE, new_figure
+
+__all__ = ["cqrs_explorer_figure", "plot_contention", "plot_propagation", "plot_read_scaling",
+           "plot_replay_cost", "plot_stale_reads"]
+
+
+def plot_replay_cost(frame: pd.DataFrame, *,
+                     title: str = "Events replayed to load one order") -> Any:
+    """Events replayed per stream length, full replay vs snapshots (log scale)."""
+    fig, ax = new_figure(title, "events in the order's stream", "events replayed (log scale)")
+    modes = list(dict.fromkeys(frame["mode"]))
+    sizes = sorted(frame.events_in_stream.unique())
+    width = 0.8 / len(modes)
+    for k, mode in enumerate(modes):
+        sub = frame[frame["mode"] == mode].set_index("events_in_stream").reindex(sizes)
+        xs = np.arange(len(sizes)) + (k - (len(modes) - 1) / 2) * width
+        values = sub.events_replayed.clip(lower=0.8)  # keep zero visible on a log axis
+        bars = ax.bar(xs, values, width=width, label=mode, color=PALETTE[k])
+        ax.bar_label(bars, labels=[str(int(v)) for v in sub.events_replayed], fontsize=8)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(sizes)), [f"{s:,}" for s in sizes])
+    ax.legend(loc="upper left")
+    return fig
+
+
+def plot_propagation(run: CqrsRun, *, read_after_s: float | None = None,
+                     title: str = "From commit to read model: propagation delay") -> Any:
+    """Histogram of write-to-read-model delays; the read delay marks what counts as stale."""
+    r = run.reads
+    delay = (r.applied_s - r.write_s).to_numpy()
+    fig, ax = new_figure(title, "delay from commit to read model (s)", "writes")
+    ax.hist(delay, bins=30, color=PALETTE[0], histtype="stepfilled")
+    if read_after_s is None:
+        read_after_s = float((r.read_s - r.write_s).iloc[0])
+    ax.axvline(read_after_s, color=PALETTE[3], linestyle="--",
+               label=f"client reads {read_after_s:.1f} s after writing: "
+                     f"{r.stale.mean():.0%} stale")
+    ax.legend(loc="upper right")
+    return fig
+
+
+def plot_stale_reads(sweep: pd.DataFrame, *,
+                     title: str = "Read-your-writes violations against read delay") -> Any:
+    """Share of stale reads against the read delay, one line per projection lag."""
+    fig, ax = new_figure(title, "time between a write and the client's read (s)",
+                         "stale reads (share of reads)")
+    for k, (lag, g) in enumerate(sweep.groupby("processing_lag_s")):
+        ax.plot(g.read_after_s, g.stale_read_share, marker="o", color=PALETTE[k],
+                label=f"mean projection lag {lag:.1f} s")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend()
+    return fig
+
+
+def plot_read_scaling(frame: pd.DataFrame, *,
+                      title: str = "Scaling the read side by adding replicas") -> Any:
+    """Served read throughput and p99 latency against the number of read replicas."""
+    fig, axes = new_figure(title, "read replicas", "reads served per second", ncols=2)
+    axes[0].plot(frame.replicas, frame.served_reads_per_s, marker="o", color=PALETTE[0],
+                 label="served")
+    axes[0].plot(frame.replicas, frame.offered_reads_per_s, linestyle="--", color=PALETTE[7],
+                 label="offered")
+    axes[0].legend()
+    axes[1].plot(frame.replicas, frame.p99_latency_s * 1000, marker="o", color=PALETTE[3])
+    axes[1].set_yscale("log")
+    axes[1].set_ylabel("p99 read latency (ms, log scale)")
+    for a in axes:
+        a.set_xticks(frame.replicas)
+    return fig
+
+
+def cqrs_explorer_figure(read_after_s: float = 0.5, poll_interval_s: float = 1.0,
+                         processing_lag_s: float = 0.2, seed: int = 3) -> Any:
+    """Explorer: the propagation histogram and stale share at these settings."""
+    run = run_cqrs(n_orders=50, read_after_s=read_after_s, poll_interval_s=poll_interval_s,
+                   processing_lag_s=processing_lag_s, seed=seed)
+    s = run.summary()
+    fig = plot_propagation(run, read_after_s=read_after_s,
+                           title=f"{s['stale_reads']} of {s['writes']} reads were stale; "
+                                 f"p99 propagation {s['p99_propagation_s']:.2f} s")
+    return fig
+
+
+def plot_contention(frame: pd.DataFrame, *,
+                    title: str = "Concurrent writers on 5 hot orders") -> Any:
+    """Lost updates (CRUD) and rejected-then-retried appends (event store) against writers."""
+    fig, ax = new_figure(title, "concurrent writers", "commands")
+    crud = frame[frame["mode"] == "crud"]
+    es = frame[frame["mode"] == "event_store"]
+    ax.plot(crud.writers, crud.lost_updates, marker="o", color=PALETTE[3],
+            label="CRUD, last writer wins: updates lost")
+    ax.plot(es.writers, es.conflicts, marker="s", color=PALETTE[0],
+            label="event store: conflicts detected and retried")
+    ax.plot(es.writers, es.lost_updates, marker="^", color=PALETTE[2],
+            label="event store: updates lost")
+    ax.set_xticks(sorted(frame.writers.unique()))
+    ax.legend(loc="upper left")
+    return fig

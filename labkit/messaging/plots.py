@@ -1,0 +1,97 @@
+"""Figures for notebook 03 (the viz layer of the messaging family).
+
+Each function takes the tidy results of :mod:`labkit.messaging.scenarios` and returns a matplotlib
+Figure with a title and labelled axes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from labkit.messaging.scenarios import ConsumerRun, run_consumers
+from labkit.viz import PALETTE, new_figure
+
+__all__ = ["consumer_explorer_figure", "plot_delivery_timeline", "plot_effects_per_order",
+           "plot_poison_message"]
+
+OUTCOME_COLOURS = {
+    "processed": PALETTE[0],
+    "processed_late": PALETTE[1],
+    "crashed_before_delete": PALETTE[3],
+    "duplicate_skipped": PALETTE[2],
+    "failed": PALETTE[4],
+}
+
+
+def plot_delivery_timeline(run: ConsumerRun, *, title: str = "Every delivery of every order",
+                           orders: int = 60) -> Any:
+    """Deliveries of the first ``orders`` orders over time; repeated orders stand out."""
+    d = run.deliveries.copy()
+    d["n"] = d.order_id.str.slice(6).astype(int)
+    d = d[d.n < orders]
+    fig, ax = new_figure(title, "time the message was received (s)", "order number")
+    for outcome, group in d.groupby("outcome", sort=False):
+        ax.scatter(group.received_s, group.n, s=14, label=outcome.replace("_", " "),
+                   color=OUTCOME_COLOURS.get(outcome, PALETTE[7]))
+    repeated = d[d.receive_count > 1]
+    ax.scatter(repeated.received_s, repeated.n, s=80, facecolors="none", edgecolors=PALETTE[3],
+               label="redelivery")
+    ax.legend(loc="upper left", ncols=2)
+    return fig
+
+
+def plot_effects_per_order(runs: dict[str, ConsumerRun], *,
+                           title: str = "How many times each order's card was charged") -> Any:
+    """For each run, how many orders had their side effect applied 0, 1, 2, 3+ times."""
+    fig, ax = new_figure(title, "times the side effect ran for one order", "orders")
+    width = 0.8 / max(1, len(runs))
+    for k, (name, run) in enumerate(runs.items()):
+        eff = run.deliveries[run.deliveries.effect_applied].groupby("order_id").size()
+        counts = eff.clip(upper=3).value_counts().reindex([1, 2, 3], fill_value=0)
+        zero = run.sent - int(eff.size)
+        values = [zero, *counts.tolist()]
+        xs = [x + (k - (len(runs) - 1) / 2) * width for x in range(4)]
+        bars = ax.bar(xs, values, width=width, label=name, color=PALETTE[k % len(PALETTE)])
+        ax.bar_label(bars, fontsize=8)
+    ax.set_xticks(range(4), ["0", "1 (exactly once)", "2", "3+"])
+    ax.legend()
+    return fig
+
+
+def plot_poison_message(run: ConsumerRun, order_id: str, *,
+                        title: str = "A poison message: received, failed, moved to the DLQ") -> Any:
+    """Each receive of one order's message, with its receive count."""
+    d = run.deliveries[run.deliveries.order_id == order_id]
+    fig, ax = new_figure(title, "time (s)", "receive count")
+    ax.step(pd.concat([d.received_s, d.finished_s.tail(1)]),
+            pd.concat([d.receive_count, d.receive_count.tail(1)]), where="post",
+            color=PALETTE[4])
+    ax.scatter(d.received_s, d.receive_count, color=PALETTE[3], zorder=3, label="receive, then "
+               "processing fails")
+    ax.set_yticks(range(0, int(d.receive_count.max()) + 2))
+    ax.legend(loc="upper left")
+    return fig
+
+
+def consumer_explorer_figure(visibility_timeout_s: float = 4.0, median_processing_s: float = 2.0,
+                             crash_probability: float = 0.02, consumers: int = 3,
+                             seed: int = 7) -> Any:
+    """Explorer: the same messages, naive vs idempotent consumer, at these settings."""
+    common = dict(n_messages=120, send_rate=4.0, consumers=consumers,
+                  visibility_timeout_s=visibility_timeout_s, crash_probability=crash_probability,
+                  seed=seed)
+    from labkit.core.workloads import LogNormal
+
+    processing = LogNormal(median_processing_s, 0.6)
+    runs = {"naive consumer": run_consumers(processing=processing, **common),
+            "idempotent consumer": run_consumers(processing=processing, idempotent=True,
+                                                 **common)}
+    s = runs["naive consumer"].summary()
+    title = (f"{s['deliveries']} deliveries for {s['messages_sent']} messages: "
+             f"{s['duplicate_effects']} duplicate charges without idempotency, "
+             f"{runs['idempotent consumer'].summary()['duplicate_effects']} with")
+    fig = plot_effects_per_order(runs, title=title)
+    fig.axes[0].title.set_fontsize(10)
+    return fig
