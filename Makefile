@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory unit nbcheck notebooks-test browser
 
 unit: $(STAMP)
-	$(PY) -m pytest -q --doctest-modules -p no:cacheprovider tests labkit --ignore=tests/browser
+	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser
 
 nbcheck: $(STAMP)
 	$(PY) tools/nbnav.py --check

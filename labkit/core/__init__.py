@@ -10,25 +10,34 @@ Service and queues
     Service, CallResult, run_queue, erlang_b, erlang_c_probability, erlang_c_wait
 Metrics
     percentiles, latency_summary, throughput, littles_law, LittleCheck
+
+Names are loaded on first use (PEP 562), so importing one core module does not pull in pandas
+and SimPy for the others.
 """
 
-from labkit.core.metrics import LittleCheck, latency_summary, littles_law, percentiles, throughput
-from labkit.core.queueing import erlang_b, erlang_c_probability, erlang_c_wait
-from labkit.core.rng import make_rng, spawn_rngs
-from labkit.core.service import CallResult, Service, run_queue
-from labkit.core.workloads import (
-    Constant,
-    Exponential,
-    FaultSchedule,
-    FaultWindow,
-    LogNormal,
-    piecewise_poisson_arrivals,
-    poisson_arrivals,
-)
+from importlib import import_module
 
-__all__ = [
-    "CallResult", "Constant", "Exponential", "FaultSchedule", "FaultWindow", "LittleCheck",
-    "LogNormal", "Service", "erlang_b", "erlang_c_probability", "erlang_c_wait",
-    "latency_summary", "littles_law", "make_rng", "percentiles", "piecewise_poisson_arrivals",
-    "poisson_arrivals", "run_queue", "spawn_rngs", "throughput",
-]
+_HOME = {
+    "make_rng": "rng", "spawn_rngs": "rng",
+    "Exponential": "workloads", "Constant": "workloads", "LogNormal": "workloads",
+    "poisson_arrivals": "workloads", "piecewise_poisson_arrivals": "workloads",
+    "FaultWindow": "workloads", "FaultSchedule": "workloads",
+    "Service": "service", "CallResult": "service", "run_queue": "service",
+    "erlang_b": "queueing", "erlang_c_probability": "queueing", "erlang_c_wait": "queueing",
+    "percentiles": "metrics", "latency_summary": "metrics", "throughput": "metrics",
+    "littles_law": "metrics", "LittleCheck": "metrics",
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        value = getattr(import_module(f"labkit.core.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'labkit.core' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,184 @@
+"""Saga experiments: many random orders under injected faults, as tidy DataFrames.
+
+- :func:`random_orders`: seeded orders (customer, SKU, quantity, amount).
+- :func:`run_sagas`: run them through the orchestrated or the choreographed saga against one
+  shop; returns a :class:`SagaBatch` with one row per order and the invariant violations.
+- :func:`compare_styles`: the same orders and faults through both styles, summarised.
+- :func:`attempt_spans`: an execution's history as bars (attempts, retry waits) for a
+  Gantt-style timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from labkit.core.rng import spawn_rngs
+from labkit.core.validation import check_choice, check_int
+from labkit.workflows.asl import Execution
+from labkit.workflows.choreography import ChoreographedSaga
+from labkit.workflows.faults import FaultPlan, ScriptedFaults
+from labkit.workflows.saga import SagaRun, needs_attention, run_orchestrated, run_without_saga
+from labkit.workflows.services import Order, Shop, Violation
+
+__all__ = ["SagaBatch", "attempt_spans", "compare_styles", "coupling", "definition_table",
+           "random_orders", "run_sagas"]
+
+
+def random_orders(n: int, *, seed: int = 0, skus: int = 3, customers: int = 20) -> list[Order]:
+    """``n`` seeded orders: 1–3 units of a random SKU for $10–$120.
+
+    >>> [o.order_id for o in random_orders(2)]
+    ['order-00000', 'order-00001']
+    """
+    n = check_int("n", n, minimum=0)
+    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    cust = rng.integers(0, customers, n)
+    sku = rng.integers(0, skus, n)
+    qty = rng.integers(1, 4, n)
+    amount = rng.integers(10, 121, n)
+    return [Order(f"order-{i:05d}", f"customer-{cust[i]}", f"sku-{sku[i]}", int(qty[i]),
+                  int(amount[i])) for i in range(n)]
+
+
+@dataclass
+class SagaBatch:
+    """Result of :func:`run_sagas`: ``runs`` (one row per order), the ``shop`` and its
+    ``violations``; ``alerts`` holds the executions the alert rule flags (orchestration)."""
+
+    runs: pd.DataFrame
+    shop: Shop
+    violations: list[Violation]
+    alerts: list[tuple[str, Execution]] = field(default_factory=list)
+
+    def violations_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.violations, columns=list(Violation._fields))
+
+
+def run_sagas(n_orders: int, *, style: str = "orchestration",
+              faults: FaultPlan | ScriptedFaults | None = None, seed: int = 0,
+              stock: int = 1000, skus: int = 3, customers: int = 20, balance_usd: int = 3000,
+              service_s: float = 0.05, hop_s: float = 0.02) -> SagaBatch:
+    """Run ``n_orders`` random orders through one ``style`` (``"orchestration"``,
+    ``"choreography"`` or the ``"no saga"`` baseline) and check the ledgers.
+
+    >>> batch = run_sagas(50, faults=FaultPlan({"charge": 0.3}), seed=1)
+    >>> len(batch.runs), batch.violations
+    (50, [])
+    """
+    check_choice("style", style, ("orchestration", "choreography", "no saga"))
+    shop = Shop.create(stock=stock, skus=skus, customers=customers, balance_usd=balance_usd)
+    order_rng, saga_rng = spawn_rngs(seed, 2)
+    orders = random_orders(n_orders, seed=int(order_rng.integers(2**31)), skus=skus,
+                           customers=customers)
+    rows: list[SagaRun] = []
+    alerts: list[tuple[str, Execution]] = []
+    if style == "orchestration":
+        for order in orders:
+            run, execution = run_orchestrated(shop, order, faults, seed=saga_rng,
+                                              service_s=service_s, hop_s=hop_s)
+            rows.append(run)
+            if needs_attention(execution):
+                alerts.append((order.order_id, execution))
+    elif style == "no saga":
+        rows = [run_without_saga(shop, order, faults, seed=saga_rng, service_s=service_s,
+                                 hop_s=hop_s) for order in orders]
+    else:
+        saga = ChoreographedSaga(shop, faults, seed=saga_rng, service_s=service_s, hop_s=hop_s)
+        rows = [saga.run(order) for order in orders]
+    runs = pd.DataFrame(rows, columns=list(SagaRun._fields))
+    return SagaBatch(runs, shop, shop.violations(), alerts)
+
+
+def compare_styles(n_orders: int, *, faults: FaultPlan | None = None, seed: int = 0,
+                   **kwargs) -> pd.DataFrame:
+    """Both styles on the same orders and faults: one row per style with outcome counts,
+    latency percentiles, messages and service calls per order, the logs an operator reads to
+    follow one order, and violations."""
+    out = []
+    for style in ("orchestration", "choreography"):
+        batch = run_sagas(n_orders, style=style, faults=faults, seed=seed, **kwargs)
+        r = batch.runs
+        out.append({
+            "style": style,
+            "completed": int((r["outcome"] == "completed").sum()),
+            "compensated": int((r["outcome"] == "compensated").sum()),
+            "stuck": int((r["outcome"] == "stuck").sum()),
+            "latency_p50_s": float(r["latency_s"].quantile(0.5)),
+            "latency_p99_s": float(r["latency_s"].quantile(0.99)),
+            "messages_per_order": float(r["messages"].mean()),
+            "calls_per_order": float(r["attempts"].mean()),
+            "logs_to_read": float(r["logs_to_read"].mean()),
+            "violations": len(batch.violations),
+        })
+    return pd.DataFrame(out).set_index("style")
+
+
+def coupling() -> pd.DataFrame:
+    """Who knows what, per style: components that know the whole flow, dependencies between
+    components (and how many are service to service), and interface items (operations the
+    orchestrator calls, or event types services publish).
+
+    >>> int(coupling().loc["orchestration", "knows_whole_flow"])
+    1
+    """
+    from labkit.workflows.choreography import dependencies, producers
+    from labkit.workflows.faults import COMPENSATIONS, FORWARD_STEPS
+
+    deps = dependencies()
+    rows = [
+        {"style": "orchestration", "knows_whole_flow": 1,
+         "dependencies": len(FORWARD_STEPS),  # the state machine -> each service
+         "service_to_service": 0,
+         "interface_items": len(FORWARD_STEPS) + len(COMPENSATIONS)},  # operations
+        {"style": "choreography", "knows_whole_flow": 0,
+         "dependencies": len(deps), "service_to_service": len(deps),
+         "interface_items": len(producers())},  # event types
+    ]
+    return pd.DataFrame(rows).set_index("style")
+
+
+def definition_table(definition: dict) -> pd.DataFrame:
+    """One row per state of a (flat) definition: type, where it goes next, what it retries and
+    where it catches errors to, as a reader would check it before deploying.
+
+    >>> from labkit.workflows.saga import order_saga_definition
+    >>> definition_table(order_saga_definition()).loc["ChargePayment", "on_error"]
+    'States.ALL -> RefundPayment'
+    """
+    rows = []
+    for name, state in definition["States"].items():
+        retry = "; ".join(f"{'/'.join(r['ErrorEquals'])} x{r.get('MaxAttempts', 3)}"
+                          for r in state.get("Retry", []))
+        catch = "; ".join(f"{'/'.join(c['ErrorEquals'])} -> {c['Next']}"
+                          for c in state.get("Catch", []))
+        rows.append({"state": name, "type": state["Type"], "next": state.get("Next", "(end)"),
+                     "retry": retry, "on_error": catch})
+    return pd.DataFrame(rows).set_index("state")
+
+
+def attempt_spans(execution: Execution) -> pd.DataFrame:
+    """Bars for a Gantt chart: one row per task attempt or retry wait.
+
+    Columns: ``state``, ``kind`` (``attempt`` or ``retry_wait``), ``start_s``, ``end_s``,
+    ``outcome`` (``succeeded``, ``failed`` or ``waiting``), ``error``, ``order`` (first time the
+    state was entered, for sorting the rows).
+    """
+    rows = []
+    first_seen: dict[str, int] = {}
+    open_attempt: dict[str, float] = {}
+    for e in execution.events:
+        first_seen.setdefault(e.state, len(first_seen))
+        if e.event == "attempt":
+            open_attempt[e.state] = e.time_s
+        elif e.event in ("succeeded", "failed") and e.state in open_attempt:
+            start = open_attempt.pop(e.state)
+            rows.append((e.state, "attempt", start, e.time_s, e.event, e.error))
+        elif e.event == "retry_wait":
+            rows.append((e.state, "retry_wait", e.time_s, e.time_s + e.duration_s, "waiting",
+                         e.error))
+    frame = pd.DataFrame(rows, columns=["state", "kind", "start_s", "end_s", "outcome", "error"])
+    frame["order"] = frame["state"].map(first_seen)
+    return frame
