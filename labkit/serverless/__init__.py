@@ -17,9 +17,28 @@ Authentication (Cognito-style JWTs)
 Pricing
     load_serverless_prices, lambda_monthly_cost, LambdaBill, provisioned_share,
     lambda_cost_curve, break_even_with_containers
+Stream processing (Kinesis -> Lambda event source mapping)
+    EventSourceMapping, run_stream_processing, StreamRun, iterator_age_series
+Batch processing (S3 events -> transform -> DuckDB)
+    Bucket, s3_event, make_raw_orders, transform_orders_handler, query_processed,
+    run_batch_demo, BatchRun
+Orchestrated ETL (States Language)
+    etl_definition, run_etl, EtlFaults, EtlRun, warehouse_table
+
+The SimFaaS validation data are in :mod:`labkit.serverless.experiments` and the figures in
+:mod:`labkit.serverless.plots`; import them where needed.
 """
 
 from labkit.serverless.auth import ApiResponse, AuthorizedApi, InvalidToken, TokenVerifier, UserPool
+from labkit.serverless.batch import (
+    BatchRun,
+    Bucket,
+    make_raw_orders,
+    query_processed,
+    run_batch_demo,
+    s3_event,
+    transform_orders_handler,
+)
 from labkit.serverless.cdn import cdn_hit_ratio, origin_load, simulate_cdn, zipf_popularity
 from labkit.serverless.concurrency import (
     ACCOUNT_CONCURRENCY,
@@ -36,6 +55,7 @@ from labkit.serverless.dynamodb import (
     read_units,
     write_units,
 )
+from labkit.serverless.etl import EtlFaults, EtlRun, etl_definition, run_etl, warehouse_table
 from labkit.serverless.functions import FunctionStats, simulate_functions
 from labkit.serverless.gateway import (
     ACCOUNT_BURST,
@@ -52,6 +72,12 @@ from labkit.serverless.pricing import (
     lambda_monthly_cost,
     load_serverless_prices,
     provisioned_share,
+)
+from labkit.serverless.streams import (
+    EventSourceMapping,
+    StreamRun,
+    iterator_age_series,
+    run_stream_processing,
 )
 
 __all__ = [
@@ -72,4 +98,11 @@ __all__ = [
     # Pricing
     "load_serverless_prices", "lambda_monthly_cost", "LambdaBill", "provisioned_share",
     "lambda_cost_curve", "break_even_with_containers",
+    # Stream processing
+    "EventSourceMapping", "run_stream_processing", "StreamRun", "iterator_age_series",
+    # Batch processing
+    "Bucket", "s3_event", "make_raw_orders", "transform_orders_handler", "query_processed",
+    "run_batch_demo", "BatchRun",
+    # Orchestrated ETL
+    "etl_definition", "run_etl", "EtlFaults", "EtlRun", "warehouse_table",
 ]

@@ -1,4 +1,4 @@
-"""A CDN in front of the origin: hit ratio from popularity and TTL, and the load left for the origin.
+"""A CDN in front of the origin: hit ratio from popularity and TTL, and the origin's load.
 
 Model (a TTL cache at one edge, capacity not binding, as for CloudFront serving a catalogue of
 ``n_objects`` whose popularity follows Zipf's law with exponent ``zipf_s``):

@@ -65,7 +65,7 @@ def load_simfaas_experiments(path: str | Path | None = None) -> pd.DataFrame:
 def compare_with_experiments(*, min_requests: int = 8000, min_horizon_s: float = 20_000.0,
                              seed: int = 0, experiments: pd.DataFrame | None = None
                              ) -> pd.DataFrame:
-    """Run :func:`simulate_functions` at each experiment's rate; measured and simulated side by side.
+    """Run :func:`simulate_functions` at each experiment's rate: measured and model side by side.
 
     Each run lasts ``max(min_requests / rate, min_horizon_s)`` seconds. Columns:
     ``arrival_rate``, then ``<metric>_measured`` and ``<metric>_model`` for ``cold_start_prob``,

@@ -333,7 +333,7 @@ def iterator_age_series(run: StreamRun, *, bin_s: float = 10.0) -> pd.DataFrame:
     inv = run.invocations
     bins = np.digitize(inv.start_s.to_numpy(), edges) - 1
     ages = np.zeros(len(edges) - 1)
-    for b, age in zip(bins, inv.iterator_age_s.to_numpy()):
+    for b, age in zip(bins, inv.iterator_age_s.to_numpy(), strict=False):
         if 0 <= b < len(ages):
             ages[b] = max(ages[b], age)
     return pd.DataFrame({"time_s": edges[1:], "iterator_age_s": ages})
