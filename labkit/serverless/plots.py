@@ -5,7 +5,8 @@ a title and labelled axes (units in the labels), in the lab's style and palette.
 
 Functions
     plot_cold_starts, plot_simfaas_agreement, plot_provisioned_tradeoff, plot_burst,
-    plot_dynamodb, plot_origin_load, cold_start_explorer_figure
+    plot_dynamodb, plot_origin_load, cold_start_explorer_figure, plot_iterator_age,
+    plot_backlog, stream_explorer_figure
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from labkit.viz.style import PALETTE, new_figure
 
 __all__ = [
     "cold_start_explorer_figure",
+    "plot_backlog",
+    "plot_iterator_age",
+    "stream_explorer_figure",
     "plot_burst",
     "plot_cold_starts",
     "plot_dynamodb",
@@ -216,4 +220,82 @@ def cold_start_explorer_figure(rate_per_s: float = 2.0, idle_timeout_min: float 
     axes[1].bar(list(bills), list(bills.values()), color=[PALETTE[0], PALETTE[2]][:len(bills)])
     axes[1].set_xlabel(f"Lambda, {memory_mb} MB, x86")
     axes[1].set_ylabel("monthly cost (USD)")
+    return fig
+
+
+def _backlog(run: Any, times: np.ndarray) -> np.ndarray:
+    rec = run.records
+    arrived = np.searchsorted(np.sort(rec.arrival_s.to_numpy()), times, side="right")
+    done = np.sort(rec.done_s.dropna().to_numpy())
+    finished = np.searchsorted(done, times, side="right")
+    return arrived - finished
+
+
+def plot_iterator_age(runs: dict[str, Any], *, bin_s: float = 10.0,
+                      title: str | None = None) -> Any:
+    """Maximum IteratorAge per bin for several stream runs (one line each).
+
+    >>> from labkit.serverless import run_stream_processing
+    >>> fig = plot_iterator_age({"default": run_stream_processing(horizon_s=60)})
+    >>> fig.axes[0].get_ylabel()
+    'iterator age, maximum per bin (s)'
+    """
+    from labkit.serverless.streams import iterator_age_series
+
+    fig, ax = new_figure(title or "Iterator age: how far behind the consumer is",
+                         "time (s)", "iterator age, maximum per bin (s)")
+    for k, (name, run) in enumerate(runs.items()):
+        series = iterator_age_series(run, bin_s=bin_s)
+        ax.plot(series.time_s, series.iterator_age_s, "-", lw=1.8,
+                color=PALETTE[k % len(PALETTE)], label=name)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def plot_backlog(runs: dict[str, Any], *, title: str | None = None) -> Any:
+    """Records written but not yet processed or discarded, over time, for several runs.
+
+    >>> from labkit.serverless import run_stream_processing
+    >>> len(plot_backlog({"default": run_stream_processing(horizon_s=30)}).axes)
+    1
+    """
+    fig, ax = new_figure(title or "Backlog: records waiting in the stream", "time (s)",
+                         "records not yet processed")
+    for k, (name, run) in enumerate(runs.items()):
+        times = np.linspace(0.0, run.horizon_s, 241)
+        ax.plot(times, _backlog(run, times), lw=1.8, color=PALETTE[k % len(PALETTE)], label=name)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def stream_explorer_figure(shards: int = 1, batch_size: int = 10,
+                           parallelization_factor: int = 1, *, records_per_s: float = 100.0,
+                           horizon_s: float = 30.0, seed: int = 0) -> Any:
+    """Explorer figure: iterator age and backlog for one stream configuration (10 ms per record
+    plus 50 ms per invocation).
+
+    >>> stream_explorer_figure(1, 100, 1, horizon_s=10).axes[0].get_xlabel()
+    'time (s)'
+    """
+    from labkit.serverless.streams import (
+        EventSourceMapping,
+        iterator_age_series,
+        run_stream_processing,
+    )
+
+    esm = EventSourceMapping(batch_size=int(batch_size),
+                             parallelization_factor=int(parallelization_factor))
+    run = run_stream_processing(esm, shards=int(shards), records_per_s=records_per_s,
+                                horizon_s=horizon_s, per_record_s=0.01, invoke_overhead_s=0.05,
+                                seed=seed)
+    s = run.summary()
+    fig, axes = new_figure(
+        f"{int(shards)} shard(s), batch {int(batch_size)}, factor {int(parallelization_factor)}: "
+        f"final iterator age {s['final_iterator_age_s']:.1f} s",
+        "time (s)", "iterator age (s)", ncols=2)
+    series = iterator_age_series(run, bin_s=2.5)
+    axes[0].plot(series.time_s, series.iterator_age_s, color=PALETTE[0], lw=1.8)
+    times = np.linspace(0.0, horizon_s, 91)
+    axes[1].plot(times, _backlog(run, times), color=PALETTE[3], lw=1.8)
+    axes[1].set_ylabel("records waiting")
     return fig
