@@ -246,7 +246,7 @@ def plot_iterator_age(runs: dict[str, Any], *, bin_s: float = 10.0,
                          "time (s)", "iterator age, maximum per bin (s)")
     for k, (name, run) in enumerate(runs.items()):
         series = iterator_age_series(run, bin_s=bin_s)
-        ax.plot(series.time_s, series.iterator_age_s, "-", lw=1.8,
+        ax.plot(series.time_s, series.iterator_age_s, ("-", "--", ":", "-.")[k % 4], lw=2.0,
                 color=PALETTE[k % len(PALETTE)], label=name)
     ax.legend(loc="upper left")
     return fig
@@ -263,7 +263,8 @@ def plot_backlog(runs: dict[str, Any], *, title: str | None = None) -> Any:
                          "records not yet processed")
     for k, (name, run) in enumerate(runs.items()):
         times = np.linspace(0.0, run.horizon_s, 241)
-        ax.plot(times, _backlog(run, times), lw=1.8, color=PALETTE[k % len(PALETTE)], label=name)
+        ax.plot(times, _backlog(run, times), ("-", "--", ":", "-.")[k % 4], lw=2.0,
+                color=PALETTE[k % len(PALETTE)], label=name)
     ax.legend(loc="upper left")
     return fig
 
