@@ -271,7 +271,7 @@ def plot_backlog(runs: dict[str, Any], *, title: str | None = None) -> Any:
 
 def stream_explorer_figure(shards: int = 1, batch_size: int = 10,
                            parallelization_factor: int = 1, *, records_per_s: float = 100.0,
-                           horizon_s: float = 30.0, seed: int = 0) -> Any:
+                           horizon_s: float = 20.0, seed: int = 0) -> Any:
     """Explorer figure: iterator age and backlog for one stream configuration (10 ms per record
     plus 50 ms per invocation).
 

@@ -169,3 +169,32 @@ def test_burst_is_deterministic():
     b = run_lambda_burst([(0, 100.0)], horizon_s=5, seed=4)
     assert a.equals(b)
     assert math.isclose(a.latency_s.mean(), b.latency_s.mean())
+
+
+@settings(max_examples=80, deadline=None)
+@given(ops=st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.booleans(),
+                              st.floats(0, 3)), min_size=1, max_size=300))
+def test_concurrency_ledger_invariants(ops):
+    # random starts and finishes never break the limits or the books
+    acct = LambdaConcurrency(account_limit=300, scaling_per_10s=50)
+    acct.add_function("a", reserved=20, provisioned=5)
+    acct.add_function("b", reserved=150)
+    acct.add_function("c")
+    running: dict[str, list[str]] = {"a": [], "b": [], "c": []}
+    t = 0.0
+    for name, start, dt in ops:
+        t += dt
+        if start or not running[name]:
+            d = acct.try_start(name, t)
+            if d.allowed:
+                running[name].append(d.start)
+            else:
+                assert d.status == 429 and d.reason
+        else:
+            acct.finish(name, t, running[name].pop())
+        assert acct.in_flight("a") <= 20 and acct.in_flight("b") <= 150
+        assert acct.in_flight("c") <= acct.unreserved_limit == 130
+        for f in "abc":
+            assert acct.in_flight(f) == len(running[f]) >= 0
+            assert acct.environments(f) >= acct.in_flight(f)
+        assert acct.environments("c") <= 50 + 5 * t + 1e-9
