@@ -107,7 +107,6 @@ def check_lesson(path: Path, nb: nbformat.NotebookNode) -> list[str]:
     problems = []
     secs = sections(nb)
     titles = [t for t, _ in secs[1:]]
-    expected = iter(SKELETON)
     matched = []
     for title in titles:
         want = next((s for s in SKELETON if title.startswith(s)), None)

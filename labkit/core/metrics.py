@@ -104,7 +104,8 @@ class LittleCheck:
         return abs(self.mean_in_system - self.predicted_in_system) / self.mean_in_system
 
 
-def littles_law(frame: pd.DataFrame, *, arrival: str = "arrival_s", end: str = "end_s") -> LittleCheck:
+def littles_law(frame: pd.DataFrame, *, arrival: str = "arrival_s",
+                end: str = "end_s") -> LittleCheck:
     """Check Little's law on a run: time-average number in system vs arrival rate × mean latency.
 
     Both sides are measured over ``[first arrival, last departure]``.

@@ -24,7 +24,7 @@ _BLOCK = 4096
 
 @dataclass(frozen=True)
 class CallResult:
-    """What one call to a :class:`Service` saw: when it started service, ended, and whether it failed."""
+    """What one call to a :class:`Service` saw: start of service, end, and whether it failed."""
 
     start_s: float
     end_s: float

@@ -117,7 +117,8 @@ def piecewise_poisson_arrivals(segments: Sequence[tuple[float, float]], horizon_
     A step load is two segments; a burst is three (base, burst, base).
 
     >>> import numpy as np
-    >>> t = piecewise_poisson_arrivals([(0, 1.0), (10, 100.0), (11, 1.0)], 20, np.random.default_rng(1))
+    >>> segments = [(0, 1.0), (10, 100.0), (11, 1.0)]
+    >>> t = piecewise_poisson_arrivals(segments, 20, np.random.default_rng(1))
     >>> int(((t >= 10) & (t < 11)).sum()) > 50
     True
     """
@@ -159,7 +160,8 @@ class FaultWindow:
         check_nonnegative("start_s", self.start_s)
         check_finite("end_s", self.end_s)
         if self.end_s <= self.start_s:
-            raise ValueError(f"end_s must be greater than start_s ({self.start_s}), got {self.end_s}")
+            raise ValueError(
+                f"end_s must be greater than start_s ({self.start_s}), got {self.end_s}")
         check_choice("kind", self.kind, ("outage", "slowdown"))
         check_positive("factor", self.factor)
         check_nonnegative("latency_s", self.latency_s)

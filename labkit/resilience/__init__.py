@@ -1,18 +1,59 @@
-"""Resilience patterns: circuit breakers, timeouts and the outage scenario.
+"""Resilience patterns: circuit breakers, bulkheads, retries, timeouts and their scenarios.
 
-Breakers (pure, clock-injected state machines)
+Breakers (pure, clock-injected state machines; ``breaker.py``)
     CircuitBreaker (resilience4j semantics), ConsecutiveFailureBreaker (pybreaker semantics)
-Timeouts (SimPy)
+Bulkheads and concurrency limits (``bulkhead.py``, ``concurrency.py``)
+    SemaphoreBulkhead, ThreadPoolBulkhead, BulkheadDecision, LambdaConcurrency, Invocation,
+    ReservationError
+Retries, backoff and budgets (``retry.py``; the first retry is ``retry=0``)
+    Backoff, backoff_delay, backoff_ceiling, BACKOFF_STRATEGIES, envoy_backoff_interval_ms,
+    grpc_backoff_s, resilience4j_intervals_ms, resilience4j_randomized_ms, RetryBudget,
+    RetryThrottle, RetryQuota, retry_amplification, budget_amplification
+Timeouts (SimPy; ``timeout.py``)
     call_with_timeout
 Scenarios (SimPy)
-    run_outage_scenario, OutageResult, compare_runs
+    run_outage_scenario, OutageResult, compare_runs (``outage.py``);
+    run_noisy_neighbour, pool_summary, run_priority_queues, run_lambda_concurrency,
+    LambdaFunction (``isolation.py``); run_backoff_contention, compare_backoff_strategies
+    (``contention.py``)
 """
 
 from labkit.resilience.breaker import STATES, CircuitBreaker, ConsecutiveFailureBreaker
-from labkit.resilience.sim import OutageResult, compare_runs, run_outage_scenario
+from labkit.resilience.bulkhead import BulkheadDecision, SemaphoreBulkhead, ThreadPoolBulkhead
+from labkit.resilience.concurrency import Invocation, LambdaConcurrency, ReservationError
+from labkit.resilience.contention import compare_backoff_strategies, run_backoff_contention
+from labkit.resilience.isolation import (
+    LambdaFunction,
+    pool_summary,
+    run_lambda_concurrency,
+    run_noisy_neighbour,
+    run_priority_queues,
+)
+from labkit.resilience.outage import OutageResult, compare_runs, run_outage_scenario
+from labkit.resilience.retry import (
+    BACKOFF_STRATEGIES,
+    Backoff,
+    RetryBudget,
+    RetryQuota,
+    RetryThrottle,
+    backoff_ceiling,
+    backoff_delay,
+    budget_amplification,
+    envoy_backoff_interval_ms,
+    grpc_backoff_s,
+    resilience4j_intervals_ms,
+    resilience4j_randomized_ms,
+    retry_amplification,
+)
 from labkit.resilience.timeout import call_with_timeout
 
 __all__ = [
-    "STATES", "CircuitBreaker", "ConsecutiveFailureBreaker", "OutageResult", "call_with_timeout",
-    "compare_runs", "run_outage_scenario",
+    "BACKOFF_STRATEGIES", "Backoff", "BulkheadDecision", "CircuitBreaker",
+    "ConsecutiveFailureBreaker", "Invocation", "LambdaConcurrency", "LambdaFunction",
+    "OutageResult", "ReservationError", "RetryBudget", "RetryQuota", "RetryThrottle", "STATES",
+    "SemaphoreBulkhead", "ThreadPoolBulkhead", "backoff_ceiling", "backoff_delay",
+    "budget_amplification", "call_with_timeout", "compare_backoff_strategies", "compare_runs",
+    "envoy_backoff_interval_ms", "grpc_backoff_s", "pool_summary", "resilience4j_intervals_ms",
+    "resilience4j_randomized_ms", "retry_amplification", "run_backoff_contention",
+    "run_lambda_concurrency", "run_noisy_neighbour", "run_outage_scenario", "run_priority_queues",
 ]

@@ -213,7 +213,7 @@ class CircuitBreaker:
 
     # -- the protocol ----------------------------------------------------------------------------
     def try_acquire(self, now: float) -> bool:
-        """Ask permission for a call at ``now``; False means the call must not run (short-circuit)."""
+        """Ask permission for a call at ``now``; False means the call must not run."""
         t = self._tick(now)
         if self.state in ("closed", "disabled"):
             return True
@@ -352,7 +352,7 @@ class ConsecutiveFailureBreaker:
         return False
 
     def on_success(self, now: float, duration_s: float = 0.0) -> None:
-        """Record a success (``duration_s`` is accepted for symmetry; pybreaker has no slow calls)."""
+        """Record a success (``duration_s`` only for symmetry: pybreaker has no slow calls)."""
         t = self._tick(now)
         check_nonnegative("duration_s", duration_s)
         if self.state == "closed":

@@ -1,4 +1,4 @@
-"""Figures for the resilience notebooks, drawn from :class:`~labkit.resilience.sim.OutageResult`."""
+"""Figures for the circuit-breaker notebook, drawn from outage-scenario results."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.validation import check_positive
-from labkit.resilience.sim import OutageResult
+from labkit.resilience.outage import OutageResult
 from labkit.viz.style import PALETTE, STATE_COLOURS
 from labkit.viz.timeline import plot_state_timeline
 
@@ -38,7 +38,7 @@ def plot_outage_runs(runs: dict[str, OutageResult], *, bin_s: float = 5.0,
                      panels: tuple[str, ...] = ("calls", "p99", "errors")) -> Any:
     """Panels over time: calls reaching the dependency, caller p99 latency, caller errors.
 
-    >>> from labkit.resilience.sim import run_outage_scenario
+    >>> from labkit.resilience.outage import run_outage_scenario
     >>> r = run_outage_scenario(arrival_rate=5, horizon_s=60, incident=(20, 30), seed=0)
     >>> len(plot_outage_runs({"no breaker": r}).axes)
     3
@@ -87,7 +87,7 @@ def plot_breaker_states(runs: dict[str, OutageResult], *,
     """One state strip per labelled run (instance 0 of each), with the incident shaded.
 
     >>> from labkit.resilience.breaker import CircuitBreaker
-    >>> from labkit.resilience.sim import run_outage_scenario
+    >>> from labkit.resilience.outage import run_outage_scenario
     >>> r = run_outage_scenario(lambda: CircuitBreaker(window_size=10, minimum_calls=5),
     ...                         arrival_rate=5, horizon_s=60, incident=(20, 30), seed=0)
     >>> len(plot_breaker_states({"breaker": r}).axes)
@@ -123,7 +123,7 @@ def _explorer_run(outage_s: float, seed: int) -> dict[str, Any]:
 @lru_cache(maxsize=32)
 def _explorer_baseline(outage_s: float, seed: int) -> OutageResult:
     """The run without a breaker depends only on the outage and the seed: computed once each."""
-    from labkit.resilience.sim import run_outage_scenario
+    from labkit.resilience.outage import run_outage_scenario
 
     return run_outage_scenario(None, **_explorer_run(outage_s, seed))
 
@@ -140,7 +140,7 @@ def breaker_explorer_figure(failure_rate_threshold: float = 50.0, window_size: i
     2
     """
     from labkit.resilience.breaker import CircuitBreaker
-    from labkit.resilience.sim import run_outage_scenario
+    from labkit.resilience.outage import run_outage_scenario
 
     outage = check_positive("outage_s", outage_s)
     if outage > 80:
@@ -157,5 +157,6 @@ def breaker_explorer_figure(failure_rate_threshold: float = 50.0, window_size: i
     s = runs["breaker"].summary()
     n = runs["no breaker"].summary()
     return plot_outage_runs(
-        runs, panels=("calls", "errors"), title=(f"Calls into the outage: {n['calls_during_incident']} without, "
+        runs, panels=("calls", "errors"),
+        title=(f"Calls into the outage: {n['calls_during_incident']} without, "
                      f"{s['calls_during_incident']} with the breaker"))

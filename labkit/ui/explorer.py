@@ -16,7 +16,7 @@ __all__ = ["Control", "Explorer"]
 
 @dataclass(frozen=True)
 class Control:
-    """One control: a slider (``minimum``/``maximum``/``step``), a dropdown (``options``) or a checkbox."""
+    """One control: a slider (minimum, maximum, step), a dropdown (options) or a checkbox."""
 
     name: str
     label: str

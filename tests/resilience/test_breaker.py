@@ -274,7 +274,7 @@ def test_properties_of_the_state_machine(events, window_type, window, minimum, p
     assert in_flight == 0
     times = [t for t, _, _ in cb.transitions]
     assert times == sorted(times)
-    for (_, _, to), (_, frm, _) in zip(cb.transitions, cb.transitions[1:]):
+    for (_, _, to), (_, frm, _) in zip(cb.transitions, cb.transitions[1:], strict=False):
         assert to == frm  # transitions chain
 
 

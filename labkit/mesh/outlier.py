@@ -1,0 +1,285 @@
+"""Envoy outlier detection: eject hosts that keep failing, bring them back after a while.
+
+:class:`OutlierDetector` is a pure, clock-injected model of Envoy's
+``envoy.config.cluster.v3.OutlierDetection`` (reference/resilience.md §5.1):
+
+- **consecutive 5xx**, per host, inline: each 5xx increments the host's counter, any other
+  response resets it; on *reaching* ``consecutive_5xx`` an ejection is attempted at once (with
+  probability ``enforcing_consecutive_5xx`` %) and the counter resets either way;
+- **ejection cap**, an explicit parameter ``ejection_cap_rule``:
+  ``"current"`` (Envoy ≥ 1.28, PRs #27624/#27909): eject only if
+  ``100 × (ejected + 1) / hosts ≤ max_ejection_percent`` — with the default 10 %, clusters under
+  10 hosts eject nothing unless ``always_eject_one_host``; ``"legacy"`` (earlier Envoy): eject if
+  ``100 × ejected / hosts < max_ejection_percent``, so one host is always ejectable;
+- **ejection time** = ``base_ejection_time × k``: ``k`` grows by one per ejection while
+  ``k × base < max_ejection_time``; each sweep that finds a host not ejected lowers its ``k``
+  by one;
+- **sweeps** every ``interval_s`` (at ``start_s + m·interval``): an ejected host returns once
+  ``now − ejected_at ≥ ejection time`` (so ejections last until the next sweep after that), with its
+  counters cleared; success-rate ejection is evaluated at sweeps (hosts with at least
+  ``success_rate_request_volume`` requests in the interval, if at least
+  ``success_rate_minimum_hosts`` qualify: eject those below ``mean − stdev_factor/1000 × stdev``);
+- **panic**: when fewer than ``panic_threshold`` % of hosts are healthy, load balancing uses all
+  hosts again (:meth:`routable_hosts`).
+
+:func:`run_outlier_detection` runs a seeded cluster with one bad host and returns the requests and
+the detector's events.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from labkit.core.rng import spawn_rngs
+from labkit.core.validation import (
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_probability,
+    check_time,
+)
+
+__all__ = ["OutlierDetector", "run_outlier_detection"]
+
+CAP_RULES = ("current", "legacy")
+
+
+@dataclass
+class _Host:
+    consecutive_5xx: int = 0
+    ejected: bool = False
+    ejected_at: float = 0.0
+    backoff: int = 0           # k: ejection time = base × k (bounded by max_ejection_time)
+    ejections: int = 0
+    requests: int = 0          # in the current interval (success-rate detection)
+    successes: int = 0
+
+
+class OutlierDetector:
+    """Envoy outlier detection over a fixed set of hosts (defaults as in Envoy's proto).
+
+    Examples
+    --------
+    Five hosts, default 10 %: the current cap rule ejects nothing, the legacy rule ejects one.
+
+    >>> hosts = ["h0", "h1", "h2", "h3", "h4"]
+    >>> current = OutlierDetector(hosts)
+    >>> legacy = OutlierDetector(hosts, ejection_cap_rule="legacy")
+    >>> for t in range(5):
+    ...     _ = current.on_response(float(t), "h0", 503)
+    ...     _ = legacy.on_response(float(t), "h0", 503)
+    >>> current.ejected_hosts(), current.overflow, legacy.ejected_hosts()
+    ([], 1, ['h0'])
+    >>> legacy.advance(30.0); legacy.ejected_hosts()   # ejected at 4 s for 30 s: still out
+    ['h0']
+    >>> legacy.advance(40.0); legacy.ejected_hosts()   # the sweep at 40 s returns it
+    []
+    """
+
+    def __init__(self, hosts: Sequence[str], *, consecutive_5xx: int = 5,
+                 interval_s: float = 10.0, base_ejection_time_s: float = 30.0,
+                 max_ejection_percent: float = 10.0, enforcing_consecutive_5xx: float = 100.0,
+                 max_ejection_time_s: float = 300.0, ejection_cap_rule: str = "current",
+                 always_eject_one_host: bool = False, success_rate_minimum_hosts: int = 5,
+                 success_rate_request_volume: int = 100, success_rate_stdev_factor: int = 1900,
+                 enforcing_success_rate: float = 100.0, panic_threshold: float = 50.0,
+                 start_s: float = 0.0, rng: np.random.Generator | None = None) -> None:
+        names = [str(h) for h in hosts]
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f"hosts must be a non-empty list of distinct names, got {names}")
+        self.hosts = {h: _Host() for h in names}
+        self.consecutive_5xx = check_int("consecutive_5xx", consecutive_5xx, minimum=1)
+        self.interval_s = check_positive("interval_s", interval_s)
+        self.base_ejection_time_s = check_positive("base_ejection_time_s", base_ejection_time_s)
+        self.max_ejection_percent = self._percent("max_ejection_percent", max_ejection_percent)
+        self.enforcing_consecutive_5xx = self._percent("enforcing_consecutive_5xx",
+                                                       enforcing_consecutive_5xx)
+        # Envoy: max_ejection_time, or base_ejection_time if that is larger
+        self.max_ejection_time_s = max(check_positive("max_ejection_time_s", max_ejection_time_s),
+                                       self.base_ejection_time_s)
+        self.ejection_cap_rule = check_choice("ejection_cap_rule", ejection_cap_rule, CAP_RULES)
+        self.always_eject_one_host = bool(always_eject_one_host)
+        self.success_rate_minimum_hosts = check_int("success_rate_minimum_hosts",
+                                                    success_rate_minimum_hosts, minimum=1)
+        self.success_rate_request_volume = check_int("success_rate_request_volume",
+                                                     success_rate_request_volume, minimum=1)
+        self.success_rate_stdev_factor = check_int("success_rate_stdev_factor",
+                                                   success_rate_stdev_factor, minimum=0)
+        self.enforcing_success_rate = self._percent("enforcing_success_rate",
+                                                    enforcing_success_rate)
+        self.panic_threshold = self._percent("panic_threshold", panic_threshold)
+        self.rng = rng
+        if self.rng is None and (0 < self.enforcing_consecutive_5xx < 100
+                                 or 0 < self.enforcing_success_rate < 100):
+            raise ValueError("an rng is needed when an enforcing percentage is between 0 and 100")
+        self._next_sweep = check_nonnegative("start_s", start_s) + self.interval_s
+        self._last: float | None = None
+        self.overflow = 0
+        self.events: list[tuple[float, str, str]] = []
+
+    @staticmethod
+    def _percent(name: str, value: float) -> float:
+        x = check_nonnegative(name, value)
+        if x > 100:
+            raise ValueError(f"{name} must be in [0, 100], got {value!r}")
+        return x
+
+    # --- queries ---------------------------------------------------------------------------
+    def ejected_hosts(self) -> list[str]:
+        return [h for h, s in self.hosts.items() if s.ejected]
+
+    def ejection_time_s(self, host: str) -> float:
+        """How long ``host``'s current (or next) ejection lasts: ``min(base × k, max)``."""
+        k = max(self.hosts[host].backoff, 1)
+        return min(self.base_ejection_time_s * k, self.max_ejection_time_s)
+
+    def routable_hosts(self) -> list[str]:
+        """Hosts the load balancer may pick: the healthy ones, or all of them in panic mode."""
+        healthy = [h for h, s in self.hosts.items() if not s.ejected]
+        if 100.0 * len(healthy) / len(self.hosts) < self.panic_threshold:
+            return list(self.hosts)
+        return healthy
+
+    # --- time --------------------------------------------------------------------------------
+    def advance(self, now: float) -> None:
+        """Run every sweep due at or before ``now``."""
+        t = check_time("now", now, self._last)
+        self._last = t
+        while self._next_sweep <= t:
+            self._sweep(self._next_sweep)
+            self._next_sweep += self.interval_s
+
+    def _sweep(self, at: float) -> None:
+        for name, h in self.hosts.items():
+            if h.ejected:
+                if at - h.ejected_at >= min(self.base_ejection_time_s * h.backoff,
+                                            self.max_ejection_time_s):
+                    h.ejected = False
+                    h.consecutive_5xx = 0
+                    self.events.append((at, name, "unejected"))
+            elif h.backoff > 0:
+                h.backoff -= 1
+        self._success_rate_sweep(at)
+        for h in self.hosts.values():
+            h.requests = h.successes = 0
+
+    def _success_rate_sweep(self, at: float) -> None:
+        volume = {n: h for n, h in self.hosts.items()
+                  if h.requests >= self.success_rate_request_volume}
+        if len(volume) < self.success_rate_minimum_hosts:
+            return
+        rates = {n: 100.0 * h.successes / h.requests for n, h in volume.items()}
+        values = list(rates.values())
+        mean = sum(values) / len(values)
+        stdev = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+        threshold = mean - self.success_rate_stdev_factor / 1000.0 * stdev
+        for name, rate in rates.items():
+            if rate < threshold:
+                self._try_eject(at, name, self.enforcing_success_rate, "success_rate")
+
+    # --- traffic -----------------------------------------------------------------------------
+    def on_response(self, now: float, host: str, status: int) -> bool:
+        """Record a response from ``host`` at ``now`` (``status`` >= 500 is a 5xx; 0 stands for a
+        local-origin failure such as a reset or timeout, which counts like a 5xx).
+
+        Returns ``True`` if this response got the host ejected.
+        """
+        self.advance(now)
+        if host not in self.hosts:
+            raise ValueError(f"unknown host {host!r}; hosts are {list(self.hosts)}")
+        code = check_int("status", status, minimum=0, maximum=599)
+        h = self.hosts[host]
+        h.requests += 1
+        failed = code >= 500 or code == 0
+        if not failed:
+            h.successes += 1
+            h.consecutive_5xx = 0
+            return False
+        h.consecutive_5xx += 1
+        if h.consecutive_5xx < self.consecutive_5xx:
+            return False
+        h.consecutive_5xx = 0
+        return self._try_eject(self._last, host, self.enforcing_consecutive_5xx,
+                               "consecutive_5xx")
+
+    def _cap_allows(self) -> bool:
+        n = len(self.hosts)
+        ejected = len(self.ejected_hosts())
+        if self.ejection_cap_rule == "legacy":
+            return 100.0 * ejected / n < self.max_ejection_percent
+        if 100.0 * (ejected + 1) / n <= self.max_ejection_percent:
+            return True
+        return self.always_eject_one_host and ejected == 0
+
+    def _try_eject(self, at: float, host: str, enforcing: float, reason: str) -> bool:
+        h = self.hosts[host]
+        if h.ejected:
+            return False
+        if enforcing <= 0 or (enforcing < 100 and float(self.rng.random()) * 100 >= enforcing):
+            self.events.append((at, host, f"detected_{reason}"))
+            return False
+        if not self._cap_allows():
+            self.overflow += 1
+            self.events.append((at, host, "ejection_overflow"))
+            return False
+        h.ejected = True
+        h.ejected_at = at
+        h.ejections += 1
+        if h.backoff * self.base_ejection_time_s < self.max_ejection_time_s:
+            h.backoff += 1
+        self.events.append((at, host, f"ejected_{reason}"))
+        return True
+
+    def events_frame(self) -> pd.DataFrame:
+        """The detector's events: ``time_s``, ``host``, ``event``."""
+        return pd.DataFrame(self.events, columns=["time_s", "host", "event"])
+
+
+def run_outlier_detection(*, hosts: int = 5, bad_host_error: float = 0.9,
+                          bad_from_s: float = 20.0, rate: float = 50.0, horizon_s: float = 120.0,
+                          healthy_error: float = 0.001, seed: int = 0,
+                          **detector: object) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A cluster of ``hosts`` behind random load balancing; host ``h0`` starts failing
+    with probability ``bad_host_error`` at ``bad_from_s``.
+
+    Extra keyword arguments go to :class:`OutlierDetector` (e.g. ``ejection_cap_rule``,
+    ``max_ejection_percent``). Returns ``(requests, events)``: one row per request (``time_s``,
+    ``host``, ``status``, ``ok``, ``h0_ejected``) and the detector's events.
+
+    >>> req, ev = run_outlier_detection(horizon_s=60, max_ejection_percent=20, seed=1)
+    >>> "ejected_consecutive_5xx" in set(ev.event)
+    True
+    """
+    n_hosts = check_int("hosts", hosts, minimum=1)
+    p_bad = check_probability("bad_host_error", bad_host_error)
+    p_ok = check_probability("healthy_error", healthy_error)
+    lam = check_positive("rate", rate)
+    horizon = check_positive("horizon_s", horizon_s)
+    start_bad = check_nonnegative("bad_from_s", bad_from_s)
+    arr_rng, pick_rng, fail_rng, det_rng = spawn_rngs(seed, 4)
+    names = [f"h{i}" for i in range(n_hosts)]
+    det = OutlierDetector(names, rng=det_rng, **detector)  # type: ignore[arg-type]
+    n = int(arr_rng.poisson(lam * horizon))
+    times = np.sort(arr_rng.uniform(0.0, horizon, n))
+    picks = pick_rng.random(n)
+    fails = fail_rng.random(n)
+    host_col, status_col, ejected_col = [], [], []
+    for t, u, f in zip(times, picks, fails, strict=True):
+        det.advance(float(t))
+        choices = det.routable_hosts()
+        host = choices[int(u * len(choices))]
+        p = p_bad if host == "h0" and t >= start_bad else p_ok
+        status = 503 if f < p else 200
+        det.on_response(float(t), host, status)
+        host_col.append(host)
+        status_col.append(status)
+        ejected_col.append(det.hosts["h0"].ejected)
+    requests = pd.DataFrame({"time_s": times, "host": host_col, "status": status_col,
+                             "ok": np.array(status_col) < 500, "h0_ejected": ejected_col})
+    return requests, det.events_frame()

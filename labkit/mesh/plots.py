@@ -1,0 +1,144 @@
+"""Figures for the service-mesh notebook: retry amplification, backoff strategies, outlier
+detection, canary rollouts and trace waterfalls. Each takes the frames labkit.mesh (or
+labkit.resilience.contention) returns and gives back a matplotlib Figure.
+
+matplotlib is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "explore_outlier_detection",
+    "plot_amplification",
+    "plot_backoff_strategies",
+    "plot_canary_rollout",
+    "plot_outlier_run",
+    "plot_trace_waterfall",
+]
+
+
+def plot_amplification(results: Mapping[str, object], *, worst_case: float | None = None):
+    """Backend calls per user request for each run (a :class:`~labkit.mesh.storm.StormResult`)."""
+    from labkit.viz import PALETTE, new_figure
+
+    fig, ax = new_figure("Retry amplification at the backend", "retry policy",
+                         "backend calls per user request")
+    names = list(results)
+    values = [results[n].amplification for n in names]  # type: ignore[attr-defined]
+    ax.bar(names, values, color=[PALETTE[i % len(PALETTE)] for i in range(len(names))])
+    for x, v in enumerate(values):
+        ax.annotate(f"{v:.2f}x", (x, v), ha="center", va="bottom", fontsize=9)
+    if worst_case is not None:
+        ax.axhline(worst_case, color="#999999", ls="--", lw=1, label=f"worst case {worst_case:g}x")
+        ax.legend()
+    return fig
+
+
+def plot_backoff_strategies(frame: pd.DataFrame):
+    """Two panels: mean server calls and mean completion time vs clients, per strategy."""
+    from labkit.viz import PALETTE, new_figure
+
+    fig, axes = new_figure("Backoff strategies under contention", "clients",
+                           "server calls (work)", ncols=2)
+    for colour, (strategy, g) in zip(PALETTE, frame.groupby("strategy", sort=False),
+                                     strict=False):
+        axes[0].plot(g["clients"], g["calls"], marker="o", color=colour, label=strategy)
+        axes[1].plot(g["clients"], g["completion_s"], marker="o", color=colour, label=strategy)
+    axes[0].set_title("work")
+    axes[1].set_title("completion time")
+    axes[1].set_ylabel("time until the last client succeeds (s)")
+    axes[1].set_yscale("log")
+    axes[0].legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_outlier_run(requests: pd.DataFrame, *, bin_s: float = 2.0, title: str | None = None,
+                     bad_from_s: float | None = None):
+    """Cluster success rate over time, with the periods when host ``h0`` is ejected shaded."""
+    from labkit.viz import PALETTE, new_figure
+
+    fig, ax = new_figure(title or "Success rate seen by clients", "time (s)", "success rate (%)")
+    bins = np.floor(requests["time_s"].to_numpy() / bin_s) * bin_s
+    rate = 100.0 * requests.groupby(bins)["ok"].mean()
+    ax.plot(rate.index, rate.to_numpy(), color=PALETTE[0], marker="o", ms=3,
+            label="all requests")
+    ejected = requests["h0_ejected"].to_numpy()
+    times = requests["time_s"].to_numpy()
+    starts = np.flatnonzero(ejected & ~np.r_[False, ejected[:-1]])
+    ends = np.flatnonzero(ejected & ~np.r_[ejected[1:], False])
+    for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        ax.axvspan(times[s], times[e], color=PALETTE[2], alpha=0.15,
+                   label="h0 ejected" if k == 0 else None)
+    if bad_from_s is not None:
+        ax.axvline(bad_from_s, color=PALETTE[3], ls="--", lw=1, label="h0 starts failing")
+    ax.set_ylim(0, 105)
+    ax.legend(loc="lower left")
+    return fig
+
+
+def explore_outlier_detection(hosts: int = 5, max_ejection_percent: int = 10,
+                              ejection_cap_rule: str = "current", consecutive_5xx: int = 5,
+                              seed: int = 0):
+    """Explorer callback: one bad host in a cluster, success rate over a short run."""
+    from labkit.mesh.outlier import run_outlier_detection
+
+    requests, _ = run_outlier_detection(
+        hosts=hosts, bad_from_s=10.0, horizon_s=60.0, rate=40.0, seed=seed,
+        max_ejection_percent=max_ejection_percent, ejection_cap_rule=ejection_cap_rule,
+        consecutive_5xx=consecutive_5xx)
+    after = requests[requests["time_s"] >= 10.0]
+    return plot_outlier_run(
+        requests, bin_s=3.0, bad_from_s=10.0,
+        title=f"{hosts} hosts, max {max_ejection_percent}% ejected ({ejection_cap_rule} rule): "
+              f"{100 * after['ok'].mean():.1f}% success")
+
+
+def plot_canary_rollout(steps: pd.DataFrame, *, title: str = "Canary rollout"):
+    """Per judged step: the canary's weight (bars) and both error rates (lines)."""
+    from labkit.viz import PALETTE, new_figure
+
+    fig, ax = new_figure(title, "step", "canary traffic (%)")
+    x = steps["step"].to_numpy()
+    ax.bar(x, steps["canary_percent"], color=PALETTE[5], alpha=0.6, label="canary weight")
+    for xi, decision in zip(x, steps["decision"], strict=True):
+        ax.annotate(decision, (xi, 106), ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, 118)
+    ax2 = ax.twinx()
+    ax2.plot(x, 100 * steps["baseline_error_rate"], color=PALETTE[0], marker="o",
+             label="baseline error rate")
+    ax2.plot(x, 100 * steps["canary_error_rate"], color=PALETTE[3], marker="s",
+             label="canary error rate")
+    ax2.set_ylabel("error rate (%)")
+    ax2.set_ylim(bottom=0)
+    ax2.grid(False)
+    handles = ax.get_legend_handles_labels()
+    handles2 = ax2.get_legend_handles_labels()
+    ax.legend(handles[0] + handles2[0], handles[1] + handles2[1], loc="upper left")
+    ax.set_xticks(x)
+    return fig
+
+
+def plot_trace_waterfall(spans: pd.DataFrame, *, title: str = "Trace waterfall"):
+    """One bar per span (waterfall order), indented by depth; failed spans in vermillion."""
+    from labkit.viz import PALETTE, new_figure
+
+    fig, ax = new_figure(title, "time since the request started (ms)", "span",
+                         figsize=(8.0, 0.45 * len(spans) + 1.2))
+    y = np.arange(len(spans))[::-1]
+    for yi, (_, s) in zip(y, spans.iterrows(), strict=True):
+        colour = PALETTE[0] if s["status"] == "ok" else PALETTE[3]
+        ax.barh(yi, 1000 * s["duration_s"], left=1000 * s["start_s"], color=colour, height=0.6)
+        ax.annotate(f"{1000 * s['duration_s']:.1f} ms", (1000 * s["end_s"], yi),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    labels = ["  " * int(d) + f"{svc}: {op}" for d, svc, op in
+              zip(spans["depth"], spans["service"], spans["operation"], strict=True)]
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=8, family="monospace")
+    ax.set_xlim(0, 1000 * spans["end_s"].max() * 1.15)
+    return fig

@@ -1,0 +1,215 @@
+"""Figures for the multi-account family: the organization tree (with a decision's path), the
+decision explorer figure, deny-list vs allow-list matrices, detective-control findings and the
+CIDR plan. Each function returns a matplotlib Figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from labkit.org.evaluation import Decision
+from labkit.org.tree import Organization, OrgNode
+from labkit.viz.style import PALETTE, new_figure
+
+__all__ = ["OUTCOME_COLOURS", "plot_access_decision", "plot_cidr_plan", "plot_compliance",
+           "plot_decision_matrix", "plot_organization"]
+
+#: Colours for a node's SCP outcome on a decision path (Okabe-Ito).
+OUTCOME_COLOURS = {"allow": "#009E73", "no allow": "#E69F00", "explicit deny": "#D55E00",
+                   "exempt": "#56B4E9", "off path": "#eeeeee"}
+_REASON_COLOURS = {"ALLOWED": "#009E73", "EXPLICIT_DENY_SCP": "#D55E00",
+                   "EXPLICIT_DENY_IAM": "#CC79A7", "IMPLICIT_DENY_SCP": "#E69F00",
+                   "IMPLICIT_DENY_IAM": "#F0E442", "EXPLICIT_DENY_BOUNDARY": "#CC79A7",
+                   "EXPLICIT_DENY_SESSION": "#CC79A7", "IMPLICIT_DENY_BOUNDARY": "#F0E442",
+                   "IMPLICIT_DENY_SESSION": "#F0E442"}
+
+
+def _layout(org: Organization) -> dict[str, tuple[float, float]]:
+    pos: dict[str, tuple[float, float]] = {}
+    counter = [0.0]
+
+    def place(node: OrgNode, depth: int) -> float:
+        if not node.children:
+            x = counter[0]
+            counter[0] += 1.0
+        else:
+            xs = [place(c, depth + 1) for c in node.children]
+            x = (xs[0] + xs[-1]) / 2
+        pos[node.id] = (x, -float(depth))
+        return x
+
+    place(org.root, 0)
+    return pos
+
+
+def _short(scp: str) -> str:
+    short = scp.replace("aws-guardrails-", "gr-").replace("FullAWSAccess", "FullAWS")
+    return short.replace("strongly-recommended", "recommended")
+
+
+def plot_organization(org: Organization, decision: Decision | None = None, *,
+                      title: str = "Organization tree and attached SCPs", ax: Any = None,
+                      scps: str = "all") -> Any:
+    """Draw the tree: one box per node with its name and SCPs; with ``decision``, the nodes on
+    the principal's path are coloured by their SCP outcome (allow / no allow / explicit deny).
+    ``scps`` chooses whose SCP names are written: ``"all"``, ``"path"`` (only the decision's
+    path, which keeps the explorer fast) or ``"none"``.
+
+    >>> org = Organization.from_dict({"type": "root", "id": "r-1", "name": "Root"}, {})
+    >>> plot_organization(org).axes[0].get_title()
+    'Organization tree and attached SCPs'
+    """
+    import matplotlib.pyplot as plt
+
+    if scps not in ("all", "path", "none"):
+        raise ValueError(f"scps must be 'all', 'path' or 'none', got {scps!r}")
+    pos = _layout(org)
+    width = max(x for x, _ in pos.values()) + 1
+    depth = -min(y for _, y in pos.values()) + 1
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * width), 1.1 * depth + 0.5))
+    else:
+        fig = ax.figure
+    outcome = {}
+    if decision is not None:
+        outcome = {lv.node: lv.outcome for lv in decision.levels}
+    for node in org.nodes():
+        for child in node.children:
+            (x0, y0), (x1, y1) = pos[node.id], pos[child.id]
+            on_path = node.id in outcome and child.id in outcome
+            ax.plot([x0, x1], [y0 - 0.18, y1 + 0.18], color="#333333" if on_path else "#aaaaaa",
+                    lw=2.2 if on_path else 0.8, zorder=1)
+    for node in org.nodes():
+        x, y = pos[node.id]
+        if decision is None:
+            face = {"root": "#ffffff", "ou": "#e8f1f8", "account": "#fff6e0"}[node.type]
+        elif node.id in outcome:
+            face = OUTCOME_COLOURS[outcome[node.id]]
+        else:
+            face = OUTCOME_COLOURS["off path"]
+        label = node.name + (" (mgmt)" if node.management else "")
+        if scps == "all" or (scps == "path" and node.id in outcome):
+            label += "\n" + "\n".join(_short(s) for s in node.scps)
+        ax.text(x, y, label, ha="center", va="center", fontsize=6.5, zorder=3,
+                bbox={"boxstyle": "round,pad=0.3", "fc": face,
+                      "ec": "#000000" if node.id in outcome else "#777777",
+                      "lw": 1.4 if node.id in outcome else 0.6,
+                      "ls": "--" if node.type == "ou" else "-"})
+    ax.set_xlim(-0.7, width - 0.3)
+    ax.set_ylim(-depth + 0.6, 0.55)
+    ax.set_title(title)
+    xlabel = "organizational units (dashed) and accounts"
+    if decision is not None:
+        xlabel += ("; path colours: green = an SCP allows, orange = no Allow, "
+                   "red = explicit deny, grey = off the path")
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel("level below the root")
+    ax.set_yticks([-d for d in range(int(depth))], [str(d) for d in range(int(depth))])
+    ax.set_xticks([])
+    ax.grid(False)
+    return fig
+
+
+def plot_access_decision(org: Organization, decision: Decision) -> Any:
+    """The explorer figure: the tree with the path coloured and the decision as the title,
+    the deciding policy and statement underneath.
+
+    >>> from labkit.org.controltower import build_landing_zone
+    >>> from labkit.org.scenarios import access_request
+    >>> lz = build_landing_zone()
+    >>> d = access_request(lz, "Root user", "Prod", "s3:GetObject")
+    >>> plot_access_decision(lz.organization, d).axes[0].get_title()
+    'ALLOW (ALLOWED)'
+    """
+    fig = plot_organization(org, decision, title=f"{decision.decision} ({decision.reason})",
+                            scps="path")
+    ax = fig.axes[0]
+    where = f" at {org.node(decision.node).label}" if decision.node else ""
+    by = f"decided by {decision.policy} / {decision.statement}" if decision.policy else \
+        "no statement matched: implicit deny"
+    if not decision.scp_applies:
+        by = "SCPs do not apply (exempt); " + by
+    ax.text(0.99, 0.99, f"{by}{where}", transform=ax.transAxes, ha="right", va="top",
+            fontsize=8, color=_REASON_COLOURS.get(decision.reason, "#000000")
+            if decision.reason != "ALLOWED" else "#006644")
+    return fig
+
+
+def plot_decision_matrix(frame, *, title: str = "Decisions by strategy") -> Any:
+    """A grid of decisions: rows = requests (or actions), columns = strategies, colour = reason.
+
+    ``frame`` is :func:`labkit.org.scenarios.request_table` or ``decision_matrix`` output.
+    """
+    from matplotlib.patches import Patch, Rectangle
+
+    key = "request" if "request" in frame.columns else "action"
+    strategies = list(dict.fromkeys(frame["strategy"]))
+    actions = list(dict.fromkeys(frame[key]))
+    fig, ax = new_figure(title, "organization / SCP strategy", key,
+                         figsize=(2.6 * len(strategies) + 3.0, 0.42 * len(actions) + 1.4))
+    for row in frame.itertuples():
+        x, y = strategies.index(row.strategy), actions.index(getattr(row, key))
+        ax.add_patch(Rectangle((x - 0.48, y - 0.45), 0.96, 0.9, fc=_REASON_COLOURS[row.reason],
+                               ec="white"))
+        ax.text(x, y, row.reason.replace("_", " ").lower(), ha="center", va="center",
+                fontsize=7.5)
+    ax.set_xlim(-0.5, len(strategies) - 0.5)
+    ax.set_ylim(len(actions) - 0.5, -0.5)
+    ax.set_xticks(range(len(strategies)), strategies)
+    ax.set_yticks(range(len(actions)), actions)
+    ax.grid(False)
+    seen = list(dict.fromkeys(frame["reason"]))
+    ax.legend(handles=[Patch(fc=_REASON_COLOURS[r], label=r) for r in seen],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    return fig
+
+
+def plot_compliance(frame, *, title: str = "Detective controls: non-compliant resources") -> Any:
+    """Stacked bars of NON_COMPLIANT evaluations per account, one colour per control.
+
+    ``frame`` is :meth:`labkit.org.controltower.ComplianceReport.to_frame` output.
+    """
+    bad = frame[frame["compliance"] == "NON_COMPLIANT"]
+    accounts = sorted(frame["account_name"].unique())
+    table = (bad.groupby(["account_name", "control"]).size().unstack(fill_value=0)
+             .reindex(accounts, fill_value=0))
+    fig, ax = new_figure(title, "account", "non-compliant resources (count)")
+    bottom = None
+    for i, control in enumerate(table.columns):
+        vals = table[control].to_numpy()
+        ax.bar(table.index, vals, bottom=bottom, label=control, color=PALETTE[i % len(PALETTE)])
+        bottom = vals if bottom is None else bottom + vals
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    return fig
+
+
+def plot_cidr_plan(plan: Mapping[str, Any], supernet: str, *,
+                   segments: Mapping[str, str] | None = None,
+                   title: str = "VPC CIDR plan inside the supernet") -> Any:
+    """One bar per VPC across the supernet's address space (offset in /24 blocks)."""
+    import ipaddress
+
+    net = ipaddress.ip_network(supernet)
+    fig, ax = new_figure(title, f"offset inside {net} (number of /24 blocks)", "VPC")
+    groups = list(dict.fromkeys((segments or {}).get(k, "shared services") for k in plan))
+    for i, (name, block) in enumerate(plan.items()):
+        block = ipaddress.ip_network(block)
+        start = (int(block.network_address) - int(net.network_address)) / 256
+        seg = (segments or {}).get(name, "shared services")
+        ax.barh(i, block.num_addresses / 256, left=start,
+                color=PALETTE[groups.index(seg) % len(PALETTE)],
+                label=seg if seg not in ax.get_legend_handles_labels()[1] else None)
+        span = block.num_addresses / 256
+        if span >= 0.08 * net.num_addresses / 256:
+            ax.text(start + span / 2, i, str(block), ha="center", va="center", fontsize=7,
+                    color="white")
+        else:
+            ax.text(start + span + 4, i, str(block), ha="left", va="center", fontsize=7)
+    ax.set_yticks(range(len(plan)), list(plan))
+    ax.set_xlim(0, net.num_addresses / 256)
+    ax.legend(loc="lower right", fontsize=7)
+    return fig

@@ -1,0 +1,125 @@
+"""Figures for the bulkhead notebook, drawn from the frames :mod:`labkit.resilience.isolation`
+returns: pool comparisons, latency over time, queue waits by priority, Lambda throttles.
+
+matplotlib is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from labkit.resilience.isolation import pool_summary
+
+__all__ = [
+    "explore_noisy_neighbour",
+    "plot_lambda_throttles",
+    "plot_latency_over_time",
+    "plot_pool_comparison",
+    "plot_priority_waits",
+]
+
+
+def plot_latency_over_time(frame: pd.DataFrame, *, title: str,
+                           window: tuple[float, float] | None = None):
+    """Each request as a dot: arrival time vs latency, by tenant; rejections as crosses."""
+    from labkit.viz import PALETTE, new_figure
+
+    fig, ax = new_figure(title, "arrival time (s)", "latency (s)")
+    for colour, (tenant, g) in zip(PALETTE, frame.groupby("tenant", sort=True), strict=False):
+        ok = g[g["ok"]]
+        bad = g[~g["ok"]]
+        ax.scatter(ok["arrival_s"], ok["latency_s"], s=4, color=colour, alpha=0.5,
+                   label=f"{tenant} served")
+        if len(bad):
+            ax.scatter(bad["arrival_s"], bad["latency_s"], s=10, marker="x", color=colour,
+                       alpha=0.6, label=f"{tenant} rejected")
+    if window is not None:
+        ax.axvspan(*window, color="#999999", alpha=0.15, label="B overloaded")
+    ax.legend(loc="upper right", ncol=3)
+    return fig
+
+
+def plot_pool_comparison(frames: dict[str, pd.DataFrame], *, tenant: str = "A",
+                         title: str | None = None):
+    """Two panels for one tenant across designs: success rate (%) and p99 latency (ms)."""
+    from labkit.viz import PALETTE, new_figure
+
+    title = title or f"Tenant {tenant} with a noisy neighbour"
+    fig, axes = new_figure(title, "design", "success rate (%)", ncols=2)
+    names = list(frames)
+    rows = [pool_summary(f).set_index("tenant").loc[tenant] for f in frames.values()]
+    success = [100.0 * r["success_rate"] for r in rows]
+    p99 = [1000.0 * r["p99_ok_s"] for r in rows]
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    axes[0].bar(names, success, color=colours)
+    axes[0].set_ylim(0, 105)
+    axes[0].set_title("success rate")
+    axes[1].bar(names, p99, color=colours)
+    axes[1].set_ylabel("p99 latency of served calls (ms)")
+    axes[1].set_title("p99 latency")
+    for ax, values, fmt in ((axes[0], success, "{:.1f}%"), (axes[1], p99, "{:.0f} ms")):
+        for x, v in enumerate(values):
+            ax.annotate(fmt.format(v), (x, v), ha="center", va="bottom", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_priority_waits(frames: dict[str, pd.DataFrame], *, bin_s: float = 2.0,
+                        flood_window: tuple[float, float] | None = None):
+    """p99 queue wait of high-priority messages over time, one line per design."""
+    from labkit.viz import PALETTE, new_figure
+
+    fig, ax = new_figure("High-priority messages: p99 time in the queue", "send time (s)",
+                         "p99 wait (s)")
+    for colour, (name, frame) in zip(PALETTE, frames.items(), strict=False):
+        high = frame[frame["priority"] == "high"]
+        bins = np.floor(high["sent_s"] / bin_s) * bin_s
+        p99 = high.groupby(bins)["wait_s"].quantile(0.99)
+        ax.plot(p99.index, p99.to_numpy(), marker="o", ms=3, color=colour, label=name)
+    if flood_window is not None:
+        ax.axvspan(*flood_window, color="#999999", alpha=0.15, label="low-priority flood")
+    ax.legend()
+    return fig
+
+
+def plot_lambda_throttles(frames: dict[str, pd.DataFrame], *, function: str,
+                          bin_s: float = 1.0):
+    """Throttled share (%) of ``function``'s invocations per second, one line per scenario."""
+    from labkit.viz import PALETTE, new_figure
+
+    fig, ax = new_figure(f"Throttles (HTTP 429) of '{function}'", "time (s)",
+                         "throttled invocations (%)")
+    for colour, (name, frame) in zip(PALETTE, frames.items(), strict=False):
+        g = frame[frame["function"] == function]
+        bins = np.floor(g["arrival_s"] / bin_s) * bin_s
+        share = 100.0 * g.groupby(bins)["throttled"].mean()
+        ax.plot(share.index, share.to_numpy(), color=colour, label=name)
+    ax.set_ylim(-2, 102)
+    ax.legend()
+    return fig
+
+
+def explore_noisy_neighbour(overload_b: float = 5.0, permits_a: int = 10,
+                            max_wait_ms: int = 50, seed: int = 0, horizon_s: float = 1.5):
+    """Explorer callback: tenant A's success rate under shared vs partitioned pools.
+
+    One axes (fast to redraw); the p99 of A's served calls is written on each bar. A short run
+    (``horizon_s``) keeps the callback fast; the notebook's headline numbers come from longer runs.
+    """
+    from labkit.resilience.isolation import run_noisy_neighbour
+    from labkit.viz import PALETTE, new_figure
+
+    fig, ax = new_figure(f"Tenant A when B sends {overload_b:g}x its normal load",
+                         "design", "A's success rate (%)", figsize=(6.0, 3.4))
+    for x, design in enumerate(("shared", "partitioned")):
+        frame = run_noisy_neighbour(design, overload_b=overload_b, permits=20,
+                                    permits_a=permits_a, max_wait_s=max_wait_ms / 1000.0,
+                                    horizon_s=horizon_s, seed=seed)
+        row = pool_summary(frame).set_index("tenant").loc["A"]
+        success = 100.0 * row["success_rate"]
+        ax.bar([design], [success], color=PALETTE[x])
+        ax.annotate(f"{success:.1f}% served\np99 {1000 * row['p99_ok_s']:.0f} ms", (x, success),
+                    ha="center", va="bottom", fontsize=9)
+    ax.set_ylim(0, 125)
+    return fig
