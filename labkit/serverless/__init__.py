@@ -3,7 +3,7 @@
 Function instances (SimFaaS's scale-per-request model)
     simulate_functions, FunctionStats
 Concurrency and throttling (Lambda)
-    LambdaConcurrency, InvokeDecision, run_lambda_burst, ACCOUNT_CONCURRENCY,
+    LambdaScaling, InvokeDecision, run_lambda_burst, ACCOUNT_CONCURRENCY,
     SCALING_ENVIRONMENTS_PER_10S, UNRESERVED_MINIMUM
 API Gateway throttling
     TokenBucket, UsagePlan, ApiGatewayThrottle, ThrottleDecision, ACCOUNT_RATE_RPS,
@@ -45,7 +45,7 @@ from labkit.serverless.concurrency import (
     SCALING_ENVIRONMENTS_PER_10S,
     UNRESERVED_MINIMUM,
     InvokeDecision,
-    LambdaConcurrency,
+    LambdaScaling,
     run_lambda_burst,
 )
 from labkit.serverless.dynamodb import (
@@ -84,7 +84,7 @@ __all__ = [
     # Function instances
     "simulate_functions", "FunctionStats",
     # Concurrency and throttling
-    "LambdaConcurrency", "InvokeDecision", "run_lambda_burst", "ACCOUNT_CONCURRENCY",
+    "LambdaScaling", "InvokeDecision", "run_lambda_burst", "ACCOUNT_CONCURRENCY",
     "SCALING_ENVIRONMENTS_PER_10S", "UNRESERVED_MINIMUM",
     # API Gateway throttling
     "TokenBucket", "UsagePlan", "ApiGatewayThrottle", "ThrottleDecision", "ACCOUNT_RATE_RPS",

@@ -21,7 +21,7 @@ Environments, once created, stay warm for the run (bursts last seconds, keep-ali
 :func:`labkit.serverless.simulate_functions` for expiry). Pure, clock-injected logic.
 
 Classes
-    LambdaConcurrency, InvokeDecision
+    LambdaScaling, InvokeDecision
 Functions
     run_lambda_burst (a seeded burst through an optional API Gateway throttle)
 Constants
@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ACCOUNT_CONCURRENCY",
     "InvokeDecision",
-    "LambdaConcurrency",
+    "LambdaScaling",
     "SCALING_ENVIRONMENTS_PER_10S",
     "UNRESERVED_MINIMUM",
     "run_lambda_burst",
@@ -76,18 +76,23 @@ class InvokeDecision:
 class _Function:
     reserved: int | None
     provisioned: int
-    in_flight: int
     environments: int
     scaler: TokenBucket
     busy_provisioned: int = 0
 
 
-class LambdaConcurrency:
-    """Concurrency book-keeping of one account in one Region.
+class LambdaScaling:
+    """Lambda concurrency of one account in one Region, with execution environments.
+
+    Reservations and the shared unreserved pool are kept by
+    :class:`labkit.resilience.LambdaConcurrency` (the bulkhead notebook's model); this class adds
+    what a burst meets on top of them: the per-function scaling rate and provisioned
+    environments, so each admitted request also says whether it started ``"provisioned"``,
+    ``"warm"`` or ``"cold"``.
 
     Examples
     --------
-    >>> acct = LambdaConcurrency(account_limit=1000)
+    >>> acct = LambdaScaling(account_limit=1000)
     >>> acct.add_function("orders", reserved=2, provisioned=1)
     >>> [acct.try_start("orders", 0.0).start for _ in range(2)]
     ['provisioned', 'cold']
@@ -98,10 +103,13 @@ class LambdaConcurrency:
     """
 
     def __init__(self, account_limit: int = ACCOUNT_CONCURRENCY, *,
-                 scaling_per_10s: int = SCALING_ENVIRONMENTS_PER_10S) -> None:
-        self.account_limit = check_int("account_limit", account_limit,
-                                       minimum=UNRESERVED_MINIMUM)
+                 scaling_per_10s: int = SCALING_ENVIRONMENTS_PER_10S,
+                 unreserved_minimum: int = UNRESERVED_MINIMUM) -> None:
+        from labkit.resilience.concurrency import LambdaConcurrency
+
+        self.account_limit = check_int("account_limit", account_limit, minimum=1)
         self.scaling_per_10s = check_int("scaling_per_10s", scaling_per_10s, minimum=1)
+        self._books = LambdaConcurrency(self.account_limit, unreserved_minimum)
         self._functions: dict[str, _Function] = {}
 
     # -- configuration -------------------------------------------------------------------------
@@ -109,23 +117,27 @@ class LambdaConcurrency:
     def unreserved_limit(self) -> int:
         """Concurrency shared by functions without a reservation
         (``UnreservedConcurrentExecutions``)."""
-        return self.account_limit - sum(f.reserved or 0 for f in self._functions.values())
+        return self._books.unreserved_capacity
 
     def add_function(self, name: str, *, reserved: int | None = None,
                      provisioned: int = 0) -> None:
-        """Register a function with optional reserved and provisioned concurrency."""
+        """Register a function with optional reserved and provisioned concurrency.
+
+        A reservation that would leave the unreserved pool below its minimum raises
+        :class:`labkit.resilience.ReservationError` (a ``ValueError``).
+        """
         if not isinstance(name, str) or not name:
             raise ValueError(f"name must be a non-empty string, got {name!r}")
         if name in self._functions:
             raise ValueError(f"function {name!r} is already registered")
+        cap = self.account_limit
         if reserved is not None:
-            already = self.account_limit - self.unreserved_limit
-            top = self.account_limit - UNRESERVED_MINIMUM - already
-            reserved = check_int("reserved", reserved, minimum=0, maximum=max(top, 0))
-        cap = reserved if reserved is not None else self.account_limit
+            check_int("reserved", reserved, minimum=0, maximum=self.account_limit)
+            self._books.reserve(name, reserved)
+            cap = int(reserved)
         provisioned = check_int("provisioned", provisioned, minimum=0, maximum=cap)
         rate = self.scaling_per_10s / 10.0
-        self._functions[name] = _Function(reserved, provisioned, 0, provisioned,
+        self._functions[name] = _Function(reserved, provisioned, provisioned,
                                           TokenBucket(rate, self.scaling_per_10s))
 
     def _get(self, name: str) -> _Function:
@@ -138,8 +150,9 @@ class LambdaConcurrency:
     def in_flight(self, name: str | None = None) -> int:
         """Requests in flight for one function, or for the whole account."""
         if name is not None:
-            return self._get(name).in_flight
-        return sum(f.in_flight for f in self._functions.values())
+            self._get(name)
+            return self._books.in_flight.get(name, 0)
+        return sum(self._books.in_flight.values())
 
     def environments(self, name: str) -> int:
         """Execution environments the function has (busy or idle)."""
@@ -150,26 +163,22 @@ class LambdaConcurrency:
         """Admit or throttle one invocation of ``name`` at ``now``."""
         f = self._get(name)
         check_nonnegative("now", now)
-        if f.reserved is not None:
-            if f.in_flight >= f.reserved:
-                return InvokeDecision(False, 429, RESERVED_LIMIT, "")
-        else:
-            shared = sum(g.in_flight for g in self._functions.values() if g.reserved is None)
-            if shared >= self.unreserved_limit:
-                return InvokeDecision(False, 429, ACCOUNT_LIMIT, "")
+        admitted = self._books.invoke(name)          # reservation and account limits
+        if admitted.throttled:
+            f.scaler.tokens(now)
+            return InvokeDecision(False, 429, admitted.reason or ACCOUNT_LIMIT, "")
+        busy = self._books.in_flight[name] - 1       # before this request
         if f.busy_provisioned < f.provisioned:
             f.busy_provisioned += 1
-            start = "provisioned"
-        elif f.in_flight - f.busy_provisioned < f.environments - f.provisioned:
-            start = "warm"
-        elif f.scaler.try_acquire(now):
+            return InvokeDecision(True, 200, "", "provisioned")
+        if busy - f.busy_provisioned < f.environments - f.provisioned:
+            return InvokeDecision(True, 200, "", "warm")
+        if f.scaler.try_acquire(now):
             f.environments += 1
-            start = "cold"
-        else:
-            f.scaler.tokens(now)
-            return InvokeDecision(False, 429, SCALING_LIMIT, "")
-        f.in_flight += 1
-        return InvokeDecision(True, 200, "", start)
+            return InvokeDecision(True, 200, "", "cold")
+        self._books.finish(name)                     # not admitted after all: scaling rate
+        self._books.throttles[name] = self._books.throttles.get(name, 0) + 1
+        return InvokeDecision(False, 429, SCALING_LIMIT, "")
 
     def finish(self, name: str, now: float, start: str = "warm") -> None:
         """One invocation of ``name`` ended at ``now``; ``start`` is the kind its
@@ -178,13 +187,13 @@ class LambdaConcurrency:
         f = self._get(name)
         check_nonnegative("now", now)
         check_choice("start", start, ("provisioned", "warm", "cold"))
-        if f.in_flight == 0:
+        if self._books.in_flight.get(name, 0) == 0:
             raise ValueError(f"function {name!r} has no invocation in flight")
         if start == "provisioned":
             if f.busy_provisioned == 0:
                 raise ValueError(f"function {name!r} has no provisioned invocation in flight")
             f.busy_provisioned -= 1
-        f.in_flight -= 1
+        self._books.finish(name)
 
 
 def run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: float,
@@ -205,7 +214,7 @@ def run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: floa
     cold_start_s : float
         Extra initialisation time added to a cold start.
     account_limit, reserved, provisioned :
-        Lambda concurrency settings (see :class:`LambdaConcurrency`).
+        Lambda concurrency settings (see :class:`LambdaScaling`).
     gateway : ApiGatewayThrottle, optional
         API Gateway throttle in front; refused requests never reach Lambda.
 
@@ -232,7 +241,7 @@ def run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: floa
     arrivals = piecewise_poisson_arrivals(segments, horizon, arrival_rng)
     n = len(arrivals)
     services = Exponential(1.0 / dur).sample(service_rng, n)
-    acct = LambdaConcurrency(account_limit)
+    acct = LambdaScaling(account_limit)
     acct.add_function("fn", reserved=reserved, provisioned=provisioned)
     status = np.full(n, 200, dtype=np.int64)
     layer = np.full(n, "", dtype=object)

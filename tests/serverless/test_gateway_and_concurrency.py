@@ -12,7 +12,7 @@ from labkit.serverless import (
     ACCOUNT_BURST,
     ACCOUNT_RATE_RPS,
     ApiGatewayThrottle,
-    LambdaConcurrency,
+    LambdaScaling,
     TokenBucket,
     UsagePlan,
     run_lambda_burst,
@@ -87,7 +87,7 @@ def test_bad_plans_and_stage_settings_are_refused():
 
 
 def test_reservations_leave_one_hundred_unreserved():
-    acct = LambdaConcurrency(1000)
+    acct = LambdaScaling(1000)
     acct.add_function("a", reserved=600)
     with pytest.raises(ValueError, match="reserved"):
         acct.add_function("b", reserved=301)
@@ -100,7 +100,7 @@ def test_reservations_leave_one_hundred_unreserved():
 
 
 def test_reserved_zero_stops_the_function():
-    acct = LambdaConcurrency()
+    acct = LambdaScaling()
     acct.add_function("off", reserved=0)
     d = acct.try_start("off", 0.0)
     assert (d.allowed, d.status, d.reason) == (False, 429,
@@ -108,7 +108,7 @@ def test_reserved_zero_stops_the_function():
 
 
 def test_scaling_rate_is_1000_environments_per_10_seconds():
-    acct = LambdaConcurrency(account_limit=10_000)
+    acct = LambdaScaling(account_limit=10_000)
     acct.add_function("f")
     first = sum(acct.try_start("f", 0.0).allowed for _ in range(1500))
     assert first == 1000 and acct.environments("f") == 1000
@@ -122,7 +122,7 @@ def test_scaling_rate_is_1000_environments_per_10_seconds():
 
 
 def test_provisioned_environments_are_used_first_and_never_cold():
-    acct = LambdaConcurrency()
+    acct = LambdaScaling()
     acct.add_function("f", provisioned=3)
     starts = [acct.try_start("f", 0.0).start for _ in range(5)]
     assert starts == ["provisioned"] * 3 + ["cold"] * 2
@@ -130,11 +130,11 @@ def test_provisioned_environments_are_used_first_and_never_cold():
     acct.finish("f", 1.0, "provisioned")
     assert [acct.try_start("f", 1.0).start for _ in range(2)] == ["provisioned", "warm"]
     with pytest.raises(ValueError, match="provisioned"):
-        LambdaConcurrency().add_function("g", reserved=2, provisioned=3)
+        LambdaScaling().add_function("g", reserved=2, provisioned=3)
 
 
 def test_finish_without_start_and_unknown_function_are_errors():
-    acct = LambdaConcurrency()
+    acct = LambdaScaling()
     acct.add_function("f")
     with pytest.raises(ValueError, match="in flight"):
         acct.finish("f", 0.0)
@@ -176,7 +176,7 @@ def test_burst_is_deterministic():
                               st.floats(0, 3)), min_size=1, max_size=300))
 def test_concurrency_ledger_invariants(ops):
     # random starts and finishes never break the limits or the books
-    acct = LambdaConcurrency(account_limit=300, scaling_per_10s=50)
+    acct = LambdaScaling(account_limit=300, scaling_per_10s=50)
     acct.add_function("a", reserved=20, provisioned=5)
     acct.add_function("b", reserved=150)
     acct.add_function("c")
