@@ -200,7 +200,8 @@ def run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: floa
                      duration_s: float = 0.5, cold_start_s: float = 0.5,
                      account_limit: int = ACCOUNT_CONCURRENCY, reserved: int | None = None,
                      provisioned: int = 0, gateway: ApiGatewayThrottle | None = None,
-                     seed: int = 0) -> pd.DataFrame:
+                     client_retries: int = 0, backoff_base_s: float = 0.1,
+                     backoff_cap_s: float = 10.0, seed: int = 0) -> pd.DataFrame:
     """Send a (piecewise Poisson) burst to one function; one row per request.
 
     Parameters
@@ -217,12 +218,16 @@ def run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: floa
         Lambda concurrency settings (see :class:`LambdaScaling`).
     gateway : ApiGatewayThrottle, optional
         API Gateway throttle in front; refused requests never reach Lambda.
+    client_retries : int
+        How many times a client retries a 429, each time after a "full jitter" exponential
+        backoff: a uniform wait in ``[0, min(backoff_cap_s, backoff_base_s x 2^attempt)]``.
 
     Returns
     -------
-    DataFrame with ``arrival_s``, ``status`` (200/429), ``layer`` ("", "api_gateway",
-    "lambda"), ``reason``, ``start``, ``latency_s`` (NaN when refused), ``in_flight``
-    (function concurrency just after the request was decided).
+    DataFrame with ``arrival_s``, ``status`` (200/429, the final answer), ``layer`` ("",
+    "api_gateway", "lambda"), ``reason``, ``start``, ``attempts``, ``latency_s`` (first try to
+    response, backoff included; NaN when finally refused), ``in_flight`` (function concurrency
+    just after the final decision).
 
     Examples
     --------
@@ -237,7 +242,10 @@ def run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: floa
     horizon = check_positive("horizon_s", horizon_s)
     dur = check_positive("duration_s", duration_s)
     cold = check_nonnegative("cold_start_s", cold_start_s)
-    arrival_rng, service_rng = spawn_rngs(seed, 2)
+    retries = check_int("client_retries", client_retries, minimum=0)
+    base = check_positive("backoff_base_s", backoff_base_s)
+    cap = check_positive("backoff_cap_s", backoff_cap_s)
+    arrival_rng, service_rng, jitter_rng = spawn_rngs(seed, 3)
     arrivals = piecewise_poisson_arrivals(segments, horizon, arrival_rng)
     n = len(arrivals)
     services = Exponential(1.0 / dur).sample(service_rng, n)
@@ -249,27 +257,39 @@ def run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: floa
     start = np.full(n, "", dtype=object)
     latency = np.full(n, np.nan)
     in_flight = np.zeros(n, dtype=np.int64)
+    attempts = np.ones(n, dtype=np.int64)
     ends: list[tuple[float, str]] = []
-    for i in range(n):
-        t = float(arrivals[i])
+    tries: list[tuple[float, int, int]] = [(float(arrivals[i]), i, 1) for i in range(n)]
+    heapq.heapify(tries)
+    while tries:
+        t, i, attempt = heapq.heappop(tries)
         while ends and ends[0][0] <= t:
             end, kind = heapq.heappop(ends)
             acct.finish("fn", end, kind)
         if gateway is not None:
             g = gateway.check(t)
-            if not g.allowed:
-                status[i], layer[i], reason[i] = g.status, "api_gateway", g.layer
-                in_flight[i] = acct.in_flight("fn")
-                continue
-        d = acct.try_start("fn", t)
-        if not d.allowed:
-            status[i], layer[i], reason[i] = d.status, "lambda", d.reason
+            refused = None if g.allowed else (g.status, "api_gateway", g.layer)
         else:
-            lat = float(services[i]) + (cold if d.start == "cold" else 0.0)
-            latency[i] = lat
+            refused = None
+        d = None
+        if refused is None:
+            d = acct.try_start("fn", t)
+            if not d.allowed:
+                refused = (d.status, "lambda", d.reason)
+        attempts[i] = attempt
+        if refused is not None:
+            if attempt <= retries:
+                wait = float(jitter_rng.uniform(0.0, min(cap, base * 2.0 ** attempt)))
+                heapq.heappush(tries, (t + wait, i, attempt + 1))
+                continue
+            status[i], layer[i], reason[i] = refused
+        else:
+            assert d is not None
+            service = float(services[i]) + (cold if d.start == "cold" else 0.0)
+            latency[i] = (t - float(arrivals[i])) + service
             start[i] = d.start
-            heapq.heappush(ends, (t + lat, d.start))
+            heapq.heappush(ends, (t + service, d.start))
         in_flight[i] = acct.in_flight("fn")
     return pd.DataFrame({"arrival_s": arrivals, "status": status, "layer": layer,
-                         "reason": reason, "start": start, "latency_s": latency,
-                         "in_flight": in_flight})
+                         "reason": reason, "start": start, "attempts": attempts,
+                         "latency_s": latency, "in_flight": in_flight})

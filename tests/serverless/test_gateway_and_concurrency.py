@@ -198,3 +198,18 @@ def test_concurrency_ledger_invariants(ops):
             assert acct.in_flight(f) == len(running[f]) >= 0
             assert acct.environments(f) >= acct.in_flight(f)
         assert acct.environments("c") <= 50 + 5 * t + 1e-9
+
+
+def test_client_retries_with_jittered_backoff_turn_429s_into_late_successes():
+    kwargs = dict(horizon_s=6, duration_s=0.25, reserved=200, seed=4)
+    burst = [(0, 50.0), (2, 2000.0), (3, 50.0)]
+    none = run_lambda_burst(burst, **kwargs)
+    some = run_lambda_burst(burst, client_retries=5, **kwargs)
+    assert (none.attempts == 1).all()
+    assert (some.status == 429).sum() < (none.status == 429).sum() / 3
+    assert some.attempts.max() <= 6
+    retried = some[(some.attempts > 1) & (some.status == 200)]
+    assert len(retried) > 0 and (retried.latency_s > 0.0).all()
+    assert len(some) == len(none)              # the same requests, only fates differ
+    with pytest.raises(ValueError, match="client_retries"):
+        run_lambda_burst(burst, client_retries=-1, **kwargs)
