@@ -145,7 +145,7 @@ def run_queue(arrival_rate: float, service_rate: float, servers: int, n_requests
     end = np.empty(n)
 
     def request(i: int):
-        result = yield env.process(service.call())
+        result = yield from service.call()
         start[i] = result.start_s
         end[i] = result.end_s
 

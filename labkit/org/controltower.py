@@ -110,11 +110,13 @@ PREVENTIVE_CONTROLS: dict[str, Control] = {c.identifier: c for c in [
 ]}
 
 DETECTIVE_CONTROLS: dict[str, Control] = {c.identifier: c for c in [
+    # Mandatory only for the Log Archive buckets; on every bucket it is a strongly recommended
+    # control (reference section 4.3). The lab applies it to every bucket, so it is labelled so.
     Control("S3_BUCKET_PUBLIC_READ_PROHIBITED", "Detect public read access to S3 buckets",
-            "detective", "mandatory", "all OUs", resource_type="AWS::S3::Bucket",
+            "detective", "strongly recommended", "all OUs", resource_type="AWS::S3::Bucket",
             property="public_read", compliant_value=False),
     Control("S3_BUCKET_PUBLIC_WRITE_PROHIBITED", "Detect public write access to S3 buckets",
-            "detective", "mandatory", "all OUs", resource_type="AWS::S3::Bucket",
+            "detective", "strongly recommended", "all OUs", resource_type="AWS::S3::Bucket",
             property="public_write", compliant_value=False),
     Control("ROOT_ACCOUNT_MFA_ENABLED", "Detect whether MFA for the root user is enabled",
             "detective", "strongly recommended", "all OUs", resource_type="AWS::::Account",

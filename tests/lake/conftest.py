@@ -1,0 +1,14 @@
+"""Shared fixtures: one small lake built once per test session (it is read-only for the tests)."""
+
+import pytest
+
+from labkit.lake import Lake
+
+ROWS = 6_000
+
+
+@pytest.fixture(scope="session")
+def built_lake(tmp_path_factory):
+    lake = Lake(tmp_path_factory.mktemp("lake"))
+    report = lake.build(rows=ROWS, seed=3)
+    return lake, report
