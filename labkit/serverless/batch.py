@@ -9,7 +9,9 @@ The transform handler reads a raw CSV of orders with pyarrow, drops invalid rows
 adds a ``dt`` day column and writes one Parquet file per raw file under
 ``processed/dt=<day>/`` — atomically (temporary name, then rename), and under a name derived from
 the raw key, so re-delivering the same event rewrites the same file (S3 notifications are
-delivered at least once). DuckDB then queries the processed zone like Athena would.
+delivered at least once). Writes go through the data lake's
+:func:`labkit.lake.storage.atomic_write_bytes`. DuckDB then queries the processed zone like
+Athena would.
 
 Classes
     Bucket
@@ -20,7 +22,6 @@ Functions
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,11 +107,9 @@ class Bucket:
         """Store ``body`` atomically under ``key``; return what the notified handlers returned."""
         if not isinstance(body, (bytes, bytearray)):
             raise TypeError(f"body must be bytes, got {type(body).__name__}")
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(bytes(body))
-        os.replace(tmp, target)
+        from labkit.lake.storage import atomic_write_bytes
+
+        atomic_write_bytes(self.path(key), bytes(body))   # temporary name, then rename
         results = []
         for n in self._notifications:
             if key.startswith(n.prefix) and key.endswith(n.suffix):
