@@ -11,7 +11,7 @@ callback at the defaults and at each slider's minimum, middle and maximum (other
 their defaults). Notebooks not written yet are listed as missing.
 
 Run: ``make benchmarks`` or ``.venv/bin/python benchmarks/bench_explorer.py [--repeats N]
-[--all | NN-name.ipynb ...]`` (default: the index and the circuit-breaker notebook).
+[--all | NN-name.ipynb ...]`` (default: every notebook).
 Exits with status 1 if a budget is missed.
 """
 
@@ -34,7 +34,7 @@ matplotlib.use("Agg")
 from labkit.ui import Explorer  # noqa: E402  (after choosing the backend)
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ["00-index.ipynb", "10-circuit-breaker.ipynb"]
+NOTEBOOKS: list[str] = []  # empty: every notebook
 MEDIAN_BUDGET_MS = 150.0
 WORST_BUDGET_MS = 500.0
 
@@ -123,11 +123,11 @@ def breakdown(explorer: Explorer, repeats: int) -> tuple[float, float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="callbacks per control point")
-    parser.add_argument("--all", action="store_true", help="every notebook in notebooks/")
+    parser.add_argument("--all", action="store_true", help="every notebook (the default)")
     parser.add_argument("notebooks", nargs="*", default=NOTEBOOKS,
-                        help=f"notebook file names (default: {' '.join(NOTEBOOKS)})")
+                        help="notebook file names (default: every notebook in notebooks/)")
     args = parser.parse_args(argv)
-    if args.all:
+    if args.all or not args.notebooks:
         args.notebooks = sorted(p.name for p in (REPO / "notebooks").glob("[0-9]*.ipynb"))
     print(f"Explorer callback latency (re-simulate + draw + render PNG); budget median <= "
           f"{MEDIAN_BUDGET_MS:.0f} ms, worst <= {WORST_BUDGET_MS:.0f} ms. {args.repeats} "

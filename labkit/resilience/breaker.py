@@ -85,7 +85,36 @@ class _Window:
         return 100.0 * self.failed / self.calls, 100.0 * self.slow / self.calls
 
 
-class CircuitBreaker:
+class _StateMachine:
+    """What both breakers share: the state, its transition log, the clock check and the manual
+    controls (forced open, disabled)."""
+
+    def __init__(self) -> None:
+        self.state = "closed"
+        self.transitions: list[tuple[float, str, str]] = []
+        self.not_permitted_calls = 0
+        self._last_now: float | None = None
+
+    def _tick(self, now: object) -> float:
+        t = check_time("now", now, self._last_now)
+        self._last_now = t
+        return t
+
+    def _move(self, now: float, to: str) -> None:
+        if to != self.state:
+            self.transitions.append((now, self.state, to))
+            self.state = to
+
+    def force_open(self, now: float) -> None:
+        """Reject every call until :meth:`reset`."""
+        self._move(self._tick(now), "forced_open")
+
+    def disable(self, now: float) -> None:
+        """Permit every call and record nothing until :meth:`reset`."""
+        self._move(self._tick(now), "disabled")
+
+
+class CircuitBreaker(_StateMachine):
     """resilience4j's CircuitBreaker, driven by an injected clock.
 
     Parameters
@@ -147,30 +176,21 @@ class CircuitBreaker:
         if not isinstance(automatic_transition, bool):
             raise TypeError("automatic_transition must be True or False")
         self.automatic_transition = automatic_transition
-        self.state = "closed"
-        self.transitions: list[tuple[float, str, str]] = []
+        super().__init__()
         self.opened_at: float | None = None
-        self.not_permitted_calls = 0
         self._window = self._closed_window()
         self._permits = 0
-        self._last_now: float | None = None
 
     # -- helpers -------------------------------------------------------------------------------
     def _closed_window(self) -> _Window:
         return _Window(self.window_type, self.window_size, self.minimum_calls)
 
     def _tick(self, now: object) -> float:
-        t = check_time("now", now, self._last_now)
-        self._last_now = t
+        t = super()._tick(now)
         if (self.automatic_transition and self.state == "open" and self.opened_at is not None
                 and t >= self.opened_at + self.wait_in_open_s):
             self._to_half_open(self.opened_at + self.wait_in_open_s)
         return t
-
-    def _move(self, now: float, to: str) -> None:
-        if to != self.state:
-            self.transitions.append((now, self.state, to))
-            self.state = to
 
     def _to_half_open(self, now: float) -> None:
         self._move(now, "half_open")
@@ -263,16 +283,6 @@ class CircuitBreaker:
         if self.state == "half_open":
             self._permits = min(self._permits + 1, self.half_open_calls)
 
-    def force_open(self, now: float) -> None:
-        """Reject every call until :meth:`reset` (or another explicit transition)."""
-        t = self._tick(now)
-        self._move(t, "forced_open")
-
-    def disable(self, now: float) -> None:
-        """Permit every call and record nothing until :meth:`reset`."""
-        t = self._tick(now)
-        self._move(t, "disabled")
-
     def reset(self, now: float) -> None:
         """Back to CLOSED with an empty window."""
         t = self._tick(now)
@@ -280,7 +290,7 @@ class CircuitBreaker:
         self.not_permitted_calls = 0
 
 
-class ConsecutiveFailureBreaker:
+class ConsecutiveFailureBreaker(_StateMachine):
     """pybreaker's CircuitBreaker, driven by an injected clock.
 
     Opens when ``fail_max`` consecutive failures have been recorded. While open, calls are
@@ -306,24 +316,11 @@ class ConsecutiveFailureBreaker:
         self.fail_max = check_int("fail_max", fail_max, minimum=1)
         self.reset_timeout_s = check_nonnegative("reset_timeout_s", reset_timeout_s)
         self.success_threshold = check_int("success_threshold", success_threshold, minimum=1)
-        self.state = "closed"
-        self.transitions: list[tuple[float, str, str]] = []
+        super().__init__()
         self.fail_counter = 0
         self.success_counter = 0
         self.opened_at: float | None = None
-        self.not_permitted_calls = 0
         self._trial_in_flight = False
-        self._last_now: float | None = None
-
-    def _tick(self, now: object) -> float:
-        t = check_time("now", now, self._last_now)
-        self._last_now = t
-        return t
-
-    def _move(self, now: float, to: str) -> None:
-        if to != self.state:
-            self.transitions.append((now, self.state, to))
-            self.state = to
 
     def _open(self, now: float) -> None:
         self._move(now, "open")
@@ -381,14 +378,6 @@ class ConsecutiveFailureBreaker:
     def on_ignored(self, now: float) -> None:
         """An excluded error: pybreaker counts it as a success."""
         self.on_success(now)
-
-    def force_open(self, now: float) -> None:
-        t = self._tick(now)
-        self._move(t, "forced_open")
-
-    def disable(self, now: float) -> None:
-        t = self._tick(now)
-        self._move(t, "disabled")
 
     def reset(self, now: float) -> None:
         t = self._tick(now)

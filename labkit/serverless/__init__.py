@@ -1,0 +1,108 @@
+"""Serverless: Lambda-style functions and the managed services around them.
+
+Function instances (SimFaaS's scale-per-request model)
+    simulate_functions, FunctionStats
+Concurrency and throttling (Lambda)
+    LambdaScaling, InvokeDecision, run_lambda_burst, ACCOUNT_CONCURRENCY,
+    SCALING_ENVIRONMENTS_PER_10S, UNRESERVED_MINIMUM
+API Gateway throttling
+    TokenBucket, UsagePlan, ApiGatewayThrottle, ThrottleDecision, ACCOUNT_RATE_RPS,
+    ACCOUNT_BURST
+CDN in front
+    zipf_popularity, cdn_hit_ratio, origin_load, simulate_cdn
+DynamoDB capacity
+    write_units, read_units, provisioned_table, on_demand_table, demand_spike
+Authentication (Cognito-style JWTs)
+    UserPool, TokenVerifier, InvalidToken, AuthorizedApi, ApiResponse
+Pricing
+    load_serverless_prices, lambda_monthly_cost, LambdaBill, provisioned_share,
+    lambda_cost_curve, break_even_with_containers
+Stream processing (Kinesis -> Lambda event source mapping)
+    EventSourceMapping, run_stream_processing, StreamRun, iterator_age_series
+Batch processing (S3 events -> transform -> DuckDB)
+    Bucket, s3_event, make_raw_orders, transform_orders_handler, query_processed,
+    run_batch_demo, BatchRun
+Orchestrated ETL (States Language)
+    etl_definition, run_etl, EtlFaults, EtlRun, warehouse_table
+
+The SimFaaS validation data are in :mod:`labkit.serverless.experiments` and the figures in
+:mod:`labkit.serverless.plots`; import them where needed.
+"""
+
+from labkit.serverless.auth import ApiResponse, AuthorizedApi, InvalidToken, TokenVerifier, UserPool
+from labkit.serverless.batch import (
+    BatchRun,
+    Bucket,
+    make_raw_orders,
+    query_processed,
+    run_batch_demo,
+    s3_event,
+    transform_orders_handler,
+)
+from labkit.serverless.cdn import cdn_hit_ratio, origin_load, simulate_cdn, zipf_popularity
+from labkit.serverless.concurrency import (
+    ACCOUNT_CONCURRENCY,
+    SCALING_ENVIRONMENTS_PER_10S,
+    UNRESERVED_MINIMUM,
+    InvokeDecision,
+    LambdaScaling,
+    run_lambda_burst,
+)
+from labkit.serverless.dynamodb import (
+    demand_spike,
+    on_demand_table,
+    provisioned_table,
+    read_units,
+    write_units,
+)
+from labkit.serverless.etl import EtlFaults, EtlRun, etl_definition, run_etl, warehouse_table
+from labkit.serverless.functions import FunctionStats, simulate_functions
+from labkit.serverless.gateway import (
+    ACCOUNT_BURST,
+    ACCOUNT_RATE_RPS,
+    ApiGatewayThrottle,
+    ThrottleDecision,
+    TokenBucket,
+    UsagePlan,
+)
+from labkit.serverless.pricing import (
+    LambdaBill,
+    break_even_with_containers,
+    lambda_cost_curve,
+    lambda_monthly_cost,
+    load_serverless_prices,
+    provisioned_share,
+)
+from labkit.serverless.streams import (
+    EventSourceMapping,
+    StreamRun,
+    iterator_age_series,
+    run_stream_processing,
+)
+
+__all__ = [
+    # Function instances
+    "simulate_functions", "FunctionStats",
+    # Concurrency and throttling
+    "LambdaScaling", "InvokeDecision", "run_lambda_burst", "ACCOUNT_CONCURRENCY",
+    "SCALING_ENVIRONMENTS_PER_10S", "UNRESERVED_MINIMUM",
+    # API Gateway throttling
+    "TokenBucket", "UsagePlan", "ApiGatewayThrottle", "ThrottleDecision", "ACCOUNT_RATE_RPS",
+    "ACCOUNT_BURST",
+    # CDN
+    "zipf_popularity", "cdn_hit_ratio", "origin_load", "simulate_cdn",
+    # DynamoDB
+    "write_units", "read_units", "provisioned_table", "on_demand_table", "demand_spike",
+    # Authentication
+    "UserPool", "TokenVerifier", "InvalidToken", "AuthorizedApi", "ApiResponse",
+    # Pricing
+    "load_serverless_prices", "lambda_monthly_cost", "LambdaBill", "provisioned_share",
+    "lambda_cost_curve", "break_even_with_containers",
+    # Stream processing
+    "EventSourceMapping", "run_stream_processing", "StreamRun", "iterator_age_series",
+    # Batch processing
+    "Bucket", "s3_event", "make_raw_orders", "transform_orders_handler", "query_processed",
+    "run_batch_demo", "BatchRun",
+    # Orchestrated ETL
+    "etl_definition", "run_etl", "EtlFaults", "EtlRun", "warehouse_table",
+]

@@ -1,0 +1,120 @@
+"""The published SimFaaS validation data (20 AWS Lambda experiments) and the model against it.
+
+``data/simfaas-exp.csv`` is ``examples/exp.csv`` of github.com/pacslab/simfaas (MIT licence):
+Poisson arrivals at 0.0019–1.0 requests per second to a 128 MB python3.6 function in
+``us-east-1`` (2020), idle timeout 10 minutes, with measured warm and cold response times (ms),
+cold-start probability (and its standard error), average instance count, utilisation and
+running / idle instance counts.
+
+As in the SimFaaS notebook ``04-Experiment-Comparison``, the model is fed the **mean** warm and
+cold response times over the 20 experiments and the 600 s threshold. The data are from 2020:
+they test the model's logic, not today's Lambda behaviour.
+
+Functions
+    load_simfaas_experiments, compare_with_experiments, agreement
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from labkit.core.validation import check_int, check_positive
+from labkit.serverless.functions import simulate_functions
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["agreement", "compare_with_experiments", "load_simfaas_experiments"]
+
+
+def _path() -> Path:
+    return Path(__file__).resolve().parents[2] / "data" / "simfaas-exp.csv"
+
+
+def load_simfaas_experiments(path: str | Path | None = None) -> pd.DataFrame:
+    """The 20 experiments, sorted by rate, with tidy column names and times in seconds.
+
+    Columns: ``experiment``, ``arrival_rate``, ``warm_service_s``, ``cold_service_s``,
+    ``idle_timeout_s``, ``cold_start_prob``, ``cold_start_prob_se``, ``mean_instances``,
+    ``utilization``, ``mean_running``, ``mean_idle``.
+
+    >>> e = load_simfaas_experiments()
+    >>> len(e), float(e.idle_timeout_s.iloc[0])
+    (20, 600.0)
+    """
+    import pandas as pd
+
+    raw = pd.read_csv(path if path is not None else _path())
+    frame = pd.DataFrame({
+        "experiment": raw.iloc[:, 0],
+        "arrival_rate": raw.ArrivalRate,
+        "warm_service_s": raw.ServiceTimeWarm / 1000.0,
+        "cold_service_s": raw.ServiceTimeCold / 1000.0,
+        "idle_timeout_s": raw.IdleMinutesBeforeKill * 60.0,
+        "cold_start_prob": raw.ColdStartProbability,
+        "cold_start_prob_se": raw.ColdStartProbabilitySE,
+        "mean_instances": raw.AverageInstanceCount,
+        "utilization": raw.AverageUtilization,
+        "mean_running": raw.AverageRunningInstances,
+        "mean_idle": raw.AverageIdleInstances,
+    })
+    return frame.sort_values("arrival_rate", ignore_index=True)
+
+
+def compare_with_experiments(*, min_requests: int = 8000, min_horizon_s: float = 20_000.0,
+                             seed: int = 0, experiments: pd.DataFrame | None = None
+                             ) -> pd.DataFrame:
+    """Run :func:`simulate_functions` at each experiment's rate: measured and model side by side.
+
+    Each run lasts ``max(min_requests / rate, min_horizon_s)`` seconds. Columns:
+    ``arrival_rate``, then ``<metric>_measured`` and ``<metric>_model`` for ``cold_start_prob``,
+    ``mean_instances``, ``utilization``, plus ``cold_start_prob_se`` and ``model_requests``.
+
+    >>> c = compare_with_experiments(min_requests=300, min_horizon_s=1000,
+    ...     experiments=load_simfaas_experiments().tail(2))
+    >>> list(c.columns[:3])
+    ['arrival_rate', 'cold_start_prob_measured', 'cold_start_prob_model']
+    """
+    import pandas as pd
+
+    n = check_int("min_requests", min_requests, minimum=1)
+    floor = check_positive("min_horizon_s", min_horizon_s)
+    e = experiments if experiments is not None else load_simfaas_experiments()
+    warm = float(load_simfaas_experiments().warm_service_s.mean())
+    cold = float(load_simfaas_experiments().cold_service_s.mean())
+    rows = []
+    for r in e.itertuples(index=False):
+        s = simulate_functions(float(r.arrival_rate), warm, cold, float(r.idle_timeout_s),
+                               horizon_s=max(n / r.arrival_rate, floor), seed=seed)
+        rows.append({"arrival_rate": float(r.arrival_rate),
+                     "cold_start_prob_measured": float(r.cold_start_prob),
+                     "cold_start_prob_model": s.cold_start_prob,
+                     "mean_instances_measured": float(r.mean_instances),
+                     "mean_instances_model": s.mean_instances,
+                     "utilization_measured": float(r.utilization),
+                     "utilization_model": s.utilization,
+                     "cold_start_prob_se": float(r.cold_start_prob_se),
+                     "model_requests": s.n_requests})
+    return pd.DataFrame(rows)
+
+
+def agreement(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Mean absolute percentage error (%) of the model per metric, one row each.
+
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"cold_start_prob_measured": [0.1], "cold_start_prob_model": [0.11],
+    ...                   "mean_instances_measured": [2.0], "mean_instances_model": [2.0],
+    ...                   "utilization_measured": [0.5], "utilization_model": [0.4]})
+    >>> agreement(c).mape_percent.round(1).tolist()
+    [10.0, 0.0, 20.0]
+    """
+    import pandas as pd
+
+    rows = []
+    for metric in ("cold_start_prob", "mean_instances", "utilization"):
+        measured = comparison[f"{metric}_measured"]
+        model = comparison[f"{metric}_model"]
+        rows.append({"metric": metric,
+                     "mape_percent": float(((model - measured).abs() / measured).mean() * 100)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,82 @@
+"""CDN hit ratio and origin load; DynamoDB provisioned (burst capacity) vs on-demand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from labkit.serverless import (
+    cdn_hit_ratio,
+    demand_spike,
+    on_demand_table,
+    origin_load,
+    provisioned_table,
+    read_units,
+    simulate_cdn,
+    write_units,
+    zipf_popularity,
+)
+
+
+@pytest.mark.parametrize("rate, ttl, n, s", [(500, 10, 1000, 1.0), (50, 60, 200, 0.8),
+                                              (2000, 1, 5000, 1.2)])
+def test_simulated_hit_ratio_matches_the_ttl_formula(rate, ttl, n, s):
+    df = simulate_cdn(rate, ttl, n, s, horizon_s=60_000 / rate, seed=1)
+    warm = df[df.arrival_s > 3 * ttl]          # skip the empty-cache start
+    assert warm.hit.mean() == pytest.approx(cdn_hit_ratio(rate, ttl, n, s), abs=0.02)
+
+
+def test_hit_ratio_grows_with_ttl_and_rate_and_origin_load_falls():
+    h = [cdn_hit_ratio(100, ttl, 1000) for ttl in (0, 1, 10, 100, 1000)]
+    assert h[0] == 0 and all(a < b for a, b in zip(h, h[1:], strict=False))
+    assert cdn_hit_ratio(1000, 10, 1000) > cdn_hit_ratio(100, 10, 1000)
+    assert origin_load(1000, 0.95) == pytest.approx(50)
+    assert zipf_popularity(10, 0).tolist() == pytest.approx([0.1] * 10)
+
+
+def test_cdn_bad_inputs():
+    with pytest.raises(ValueError, match="hit_ratio"):
+        origin_load(10, 1.5)
+    with pytest.raises(ValueError, match="ttl_s"):
+        cdn_hit_ratio(10, -1, 10)
+    with pytest.raises(ValueError, match="n_objects"):
+        cdn_hit_ratio(10, 1, 0)
+
+
+def test_capacity_units():
+    assert [write_units(x) for x in (0.1, 1.0, 1.01, 3.5)] == [1, 1, 2, 4]
+    assert read_units(4.0) == 1 and read_units(4.1) == 2 and read_units(8, "eventual") == 1.0
+    with pytest.raises(ValueError, match="consistency"):
+        read_units(1, "weak")
+
+
+def test_burst_capacity_banks_300_seconds_then_throttles():
+    demand = demand_spike(0, 400, start_s=0, length_s=200, total_s=200)
+    df = provisioned_table(demand, 100)
+    # 30,000 banked units cover 300 extra units a second for 100 s
+    assert (df.throttled_units[:100] == 0).all() and (df.throttled_units[100:] == 300).all()
+    empty = provisioned_table(demand, 100, burst_full=False)
+    assert (empty.throttled_units == 300).all()
+    assert (df.served_units + df.throttled_units == df.demand_units).all()
+
+
+def test_on_demand_doubles_the_previous_peak_only_after_30_minutes():
+    # sustained 3,000/s for an hour, then 7,000/s: the limit is 2 x 3,000 = 6,000
+    demand = np.concatenate([np.full(3600, 3000.0), np.full(600, 7000.0)])
+    df = on_demand_table(demand)
+    assert df.throttled_units[:3600].sum() == 0
+    assert (df.throttled_units[3600:] == 1000).all()
+    # a new table hit at once by 10,000/s throttles down to 4,000
+    spike = on_demand_table(np.full(60, 10_000.0))
+    assert (spike.served_units == 4000).all()
+    # the table quota caps everything
+    assert on_demand_table([1e6], previous_peak=1e6).served_units[0] == 40_000
+
+
+def test_dynamodb_bad_inputs():
+    with pytest.raises(ValueError, match="demand"):
+        provisioned_table([10, -1], 5)
+    with pytest.raises(ValueError, match="capacity"):
+        provisioned_table([10], 0)
+    with pytest.raises(ValueError, match="demand"):
+        on_demand_table([])

@@ -1,0 +1,43 @@
+"""The serverless figures: titles, labelled axes, and explorers that react to their controls."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from labkit.serverless import run_lambda_burst, run_stream_processing  # noqa: E402
+from labkit.serverless.plots import (  # noqa: E402
+    cold_start_explorer_figure,
+    plot_backlog,
+    plot_burst,
+    plot_iterator_age,
+    stream_explorer_figure,
+)
+
+
+def _labelled(fig):
+    for ax in fig.axes:
+        assert ax.get_xlabel() and ax.get_ylabel()
+    assert fig.axes[0].get_title() or fig._suptitle is not None
+
+
+def test_figures_have_titles_and_labels():
+    run = run_stream_processing(horizon_s=30, poison_at_s=5, seed=1)
+    burst = run_lambda_burst([(0, 50.0), (1, 800.0), (2, 50.0)], horizon_s=3, reserved=50)
+    for fig in (plot_iterator_age({"x": run}), plot_backlog({"x": run}), plot_burst(burst),
+                cold_start_explorer_figure(n_requests=200), stream_explorer_figure(horizon_s=5)):
+        _labelled(fig)
+        plt.close(fig)
+
+
+def test_explorer_titles_follow_the_controls():
+    a = stream_explorer_figure(1, 10, 1, horizon_s=10)._suptitle.get_text()
+    b = stream_explorer_figure(1, 10, 4, horizon_s=10)._suptitle.get_text()
+    assert a != b and "factor 4" in b
+    c = cold_start_explorer_figure(2.0, 10.0, 0, n_requests=200)._suptitle.get_text()
+    d = cold_start_explorer_figure(2.0, 10.0, 3, n_requests=200)._suptitle.get_text()
+    assert "0 provisioned" in c and "3 provisioned" in d
+    plt.close("all")
