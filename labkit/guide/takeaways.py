@@ -68,16 +68,19 @@ def _retry_budget(seed: int) -> Measurement:
                        f"{budget.amplification:.1f}x with a 20% retry budget")
 
 
-def _jitter(seed: int) -> Measurement:
-    from labkit.resilience import compare_backoff_strategies
+def _cold_starts(seed: int) -> Measurement:
+    from labkit.serverless import simulate_functions
+    from labkit.serverless.pricing import lambda_monthly_cost
 
-    table = compare_backoff_strategies(clients=(20,), runs=3, seed=seed).set_index("strategy")
-    ratio = table.loc["exponential", "completion_s"] / table.loc["full", "completion_s"]
-    return Measurement(ratio, "x longer",
-                       f"20 clients racing for one row: un-jittered exponential backoff takes "
-                       f"{ratio:.1f}x as long as full jitter "
-                       f"({table.loc['exponential', 'calls']:.0f} vs "
-                       f"{table.loc['full', 'calls']:.0f} calls)")
+    rate, common = 0.005, dict(horizon_s=400_000, seed=seed)
+    runs = {p: simulate_functions(rate, 0.3, 1.5, 300.0, provisioned=p, **common) for p in (0, 1)}
+    bills = {p: lambda_monthly_cost(rate, duration_s=r.mean_response_s, memory_mb=1024,
+                                    provisioned=p).total_usd for p, r in runs.items()}
+    return Measurement(100 * runs[0].cold_start_prob, "% cold starts",
+                       f"one request every 200 s, 5 min idle timeout: "
+                       f"{runs[0].cold_start_prob:.1%} of requests start cold on demand "
+                       f"(${bills[0]:.2f} a month), {runs[1].cold_start_prob:.1%} with one "
+                       f"provisioned environment (${bills[1]:.2f} a month)")
 
 
 def _queue(seed: int) -> Measurement:
@@ -192,17 +195,18 @@ TAKEAWAYS: tuple[Takeaway, ...] = (
     Takeaway(2, "02-service-mesh.ipynb",
              "Retries at every layer multiply load on a failing dependency; a retry budget "
              "bounds it.", _retry_budget),
-    Takeaway(3, "02-service-mesh.ipynb",
-             "Backoff needs jitter: synchronised retries collide again and again.", _jitter),
-    Takeaway(4, "03-event-driven.ipynb",
+    Takeaway(3, "03-event-driven.ipynb",
              "Delivery is at least once; only an idempotent consumer makes effects happen once.",
              _idempotent),
-    Takeaway(5, "04-event-sourcing-cqrs.ipynb",
+    Takeaway(4, "04-event-sourcing-cqrs.ipynb",
              "Optimistic concurrency (expected versions) turns silent lost updates into "
              "detected conflicts.", _event_store),
-    Takeaway(6, "05-saga.ipynb",
+    Takeaway(5, "05-saga.ipynb",
              "Without one transaction across services, a saga's compensations keep the ledgers "
              "consistent.", _saga),
+    Takeaway(6, "06-serverless-web.ipynb",
+             "Cold starts are a low-traffic problem; provisioned concurrency removes them for a "
+             "fixed monthly price.", _cold_starts),
     Takeaway(7, "09-multi-account.ipynb",
              "Guardrail SCPs in a landing zone stop risky actions that IAM alone would allow.",
              _guardrails),

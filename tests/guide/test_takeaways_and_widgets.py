@@ -29,17 +29,17 @@ def test_takeaways_show_the_lessons():
     values = {t.number: t.run(7).value for t in TAKEAWAYS}
     assert values[1] > 0            # the synchronous chain lost orders (the queue did not)
     assert values[2] > 20           # 3 x 3 retries amplify towards 27x
-    assert values[3] > 1            # un-jittered backoff takes longer than full jitter
-    assert values[4] > 0            # naive consumers charged twice
-    assert values[5] > 0            # last-writer-wins lost updates
-    assert values[6] > 0            # no saga: ledgers left inconsistent
+    assert values[3] > 0            # naive consumers charged twice
+    assert values[4] > 0            # last-writer-wins lost updates
+    assert values[5] > 0            # no saga: ledgers left inconsistent
+    assert values[6] > 10           # a fifth of rare requests start cold
     assert values[7] == 0           # the landing zone allowed none of the risky requests
     assert values[8] > 80           # the breaker cut calls into the outage by most of them
     assert values[9] > 95           # tenant A fully served in its own compartment
     assert values[10] > 0           # write-behind lost acknowledged writes in the crash
     texts = {t.number: t.run(7).text for t in TAKEAWAYS}
-    assert ", 0 with an idempotent one" in texts[4] and ", 0 with a durable log" in texts[10]
-    assert ", 0 with the orchestrated saga" in texts[6]
+    assert ", 0 with an idempotent one" in texts[3] and ", 0 with a durable log" in texts[10]
+    assert ", 0 with the orchestrated saga" in texts[5]
 
 
 def test_checklist_reacts_to_ticks():
