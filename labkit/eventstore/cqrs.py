@@ -28,7 +28,7 @@ from labkit.core.validation import check_int, check_nonnegative, check_positive
 from labkit.eventstore.orders import OrderRepository, OrderState, apply_event
 from labkit.eventstore.projections import order_summary_handler
 from labkit.eventstore.store import EventStore, NewEvent
-from labkit.messaging.stream import Stream
+from labkit.messaging.stream import ProvisionedThroughputExceeded, Stream
 
 __all__ = ["CqrsRun", "read_scaling", "replay_cost", "run_contention", "run_cqrs"]
 
@@ -114,8 +114,14 @@ def run_cqrs(*, n_orders: int = 100, write_rate: float = 5.0, items_per_order: i
     tick = poll
     while tick <= end + poll:
         for shard in range(shards):
-            res = stream.get_records(shard, positions[shard], now=tick)
-            polls.append((tick, shard, len(res.records), res.iterator_age_s))
+            try:
+                res = stream.get_records(shard, positions[shard], now=tick)
+            except ProvisionedThroughputExceeded:
+                # polling faster than the shard's read limit: this poll is refused and the
+                # projector tries again at its next tick, as a Kinesis consumer backs off
+                polls.append((tick, shard, 0, float("nan"), True))
+                continue
+            polls.append((tick, shard, len(res.records), res.iterator_age_s, False))
             if not res.records:
                 continue
             done = tick + float(lag_rng.exponential(lag)) if lag > 0 else tick
@@ -133,7 +139,8 @@ def run_cqrs(*, n_orders: int = 100, write_rate: float = 5.0, items_per_order: i
     frame["applied_s"] = [applied.get((o, v), np.inf) for o, v in
                           zip(frame.order_id, frame.version, strict=True)]
     frame["stale"] = frame.applied_s > frame.read_s
-    poll_frame = pd.DataFrame(polls, columns=["time_s", "shard", "records", "iterator_age_s"])
+    poll_frame = pd.DataFrame(polls, columns=["time_s", "shard", "records", "iterator_age_s",
+                                              "throttled"])
     return CqrsRun(frame, poll_frame, rows, store)
 
 

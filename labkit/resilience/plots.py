@@ -160,3 +160,6 @@ def breaker_explorer_figure(failure_rate_threshold: float = 50.0, window_size: i
         runs, panels=("calls", "errors"),
         title=(f"Calls into the outage: {n['calls_during_incident']} without, "
                      f"{s['calls_during_incident']} with the breaker"))
+
+
+breaker_explorer_figure.fixed_layout = True  # lays itself out: the explorer skips the tight bounding box

@@ -150,6 +150,11 @@ def on_demand_table(demand: Sequence[float] | np.ndarray, *,
 
     d = _demand(demand)
     base = check_positive("previous_peak", previous_peak)
+    if base < NEW_TABLE_WRITE_UNITS / 2:
+        raise ValueError(
+            f"previous_peak must be >= {NEW_TABLE_WRITE_UNITS / 2:g} write units per second: every "
+            f"on-demand table can serve at least {NEW_TABLE_WRITE_UNITS:g} writes per second at "
+            f"once (its warm throughput never falls below a new table's), got {base:g}")
     quota = check_positive("table_quota", table_quota)
     if not (isinstance(peak_memory_s, int) and peak_memory_s >= 1):
         raise ValueError(f"peak_memory_s must be an integer >= 1, got {peak_memory_s!r}")

@@ -195,10 +195,9 @@ class ApiGatewayThrottle:
         state = self._keys.get(api_key) if api_key is not None else None
         if self.require_api_key and state is None:
             return ThrottleDecision(False, 403, "api_key")
-        if not self._account.try_acquire(now):
-            return ThrottleDecision(False, 429, "account")
-        if self._stage is not None and not self._stage.try_acquire(now):
-            return ThrottleDecision(False, 429, "stage")
+        # API Gateway applies limits in this order: the usage plan's per-client limits, the
+        # stage's per-method limits, then the account's (Developer Guide, "How throttling limit
+        # settings are applied"). A request refused at one level takes no token from the next.
         if state is not None:
             plan = self.plans[api_key]  # type: ignore[index]
             if plan.quota is not None:
@@ -210,4 +209,8 @@ class ApiGatewayThrottle:
             if not state.bucket.try_acquire(now):
                 return ThrottleDecision(False, 429, "usage_plan")
             state.used += 1
+        if self._stage is not None and not self._stage.try_acquire(now):
+            return ThrottleDecision(False, 429, "stage")
+        if not self._account.try_acquire(now):
+            return ThrottleDecision(False, 429, "account")
         return ThrottleDecision(True, 200, "")

@@ -80,3 +80,8 @@ def test_dynamodb_bad_inputs():
         provisioned_table([10], 0)
     with pytest.raises(ValueError, match="demand"):
         on_demand_table([])
+
+
+def test_on_demand_previous_peak_cannot_be_below_a_new_tables_floor():
+    with pytest.raises(ValueError, match="previous_peak"):
+        on_demand_table([1000.0], previous_peak=1000)

@@ -71,8 +71,12 @@ def test_usage_plan_limits_apply_per_key_and_quota_resets_each_period():
 def test_layers_report_which_limit_refused():
     gw = ApiGatewayThrottle(account_rate_rps=1000, account_burst=3, stage_rate_rps=1000,
                             stage_burst=2, plans={"k": UsagePlan("p", rate_rps=1, burst=1)})
-    layers = [gw.check(0.0, "k").layer for _ in range(4)]
-    assert layers == ["", "usage_plan", "stage", "account"]
+    # usage plan first, then stage, then account; a refusal takes no token from later levels
+    layers = [gw.check(0.0, "k").layer, gw.check(0.0, "k").layer,
+              gw.check(0.0).layer, gw.check(0.0).layer]
+    assert layers == ["", "usage_plan", "", "stage"]
+    account_only = ApiGatewayThrottle(account_rate_rps=1000, account_burst=1)
+    assert [account_only.check(0.0).layer for _ in range(2)] == ["", "account"]
 
 
 def test_bad_plans_and_stage_settings_are_refused():
