@@ -9,7 +9,7 @@ export IPYTHONDIR          := $(CURDIR)/.cache/ipython
 export MPLCONFIGDIR        := $(CURDIR)/.cache/matplotlib
 unexport MPLBACKEND
 
-.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student benchmarks lint clean
+.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student student-check benchmarks lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00-index.ipynb
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory unit nbcheck notebooks-test browser
+	$(MAKE) --no-print-directory unit nbcheck notebooks-test student-check browser
 
 unit: $(STAMP)
 	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser
@@ -30,6 +30,7 @@ unit: $(STAMP)
 nbcheck: $(STAMP)
 	$(PY) tools/nbnav.py --check
 	$(PY) tools/nbcheck.py
+	$(PY) tools/export_figures.py --check
 
 notebooks-test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini notebooks
@@ -44,6 +45,12 @@ notebooks: $(STAMP)
 
 nav: $(STAMP)
 	$(PY) tools/nbnav.py
+
+# Classroom edition: student/ copies with solution cells blanked, executed; checked in `make test`
+# (sources current, and the copies reproduce their stored outputs with the solutions skipped).
+student-check: $(STAMP)
+	$(PY) tools/make_student.py --check
+	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini student
 
 # Classroom edition: student/ copies with solution cells blanked, executed.
 student: $(STAMP)

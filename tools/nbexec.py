@@ -20,6 +20,19 @@ from nbclient import NotebookClient
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) outputs: how a print is split depends on timing."""
+    merged: list = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop volatile metadata and widget-view outputs (their text/plain fallback stays)."""
     nb.metadata.pop("widgets", None)
@@ -30,7 +43,8 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        for out in cell.get("outputs", []):
+        cell.outputs = merge_streams(cell.get("outputs", []))
+        for out in cell.outputs:
             data = out.get("data")
             if data and WIDGET_VIEW in data:
                 del data[WIDGET_VIEW]
