@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,22 @@ def _state_spans(transitions: pd.DataFrame | Sequence[tuple[float, str, str]],
     if horizon_s > t0:
         spans.append((t0, horizon_s, state))
     return spans
+
+
+def _binned_steps(ax: Any, frames: dict[str, pd.DataFrame], width: float, time: str,
+                  shade: tuple[float, float] | None,
+                  reduce: Callable[[pd.DataFrame, np.ndarray], pd.Series]) -> None:
+    """One step line per labelled frame: ``reduce(frame, bins)`` per time bin of ``width`` s."""
+    if shade is not None:
+        ax.axvspan(shade[0], shade[1], color="#bbbbbb", alpha=0.35, zorder=0, label="incident")
+    for i, (name, frame) in enumerate(frames.items()):
+        if frame.empty:
+            continue
+        bins = np.floor(frame[time].to_numpy(dtype=float) / width) * width
+        series = reduce(frame, bins)
+        ax.step(series.index + width / 2, series.to_numpy(), where="mid",
+                color=PALETTE[i % len(PALETTE)], label=name)
+    ax.legend()
 
 
 def plot_state_timeline(transitions: pd.DataFrame | Sequence[tuple[float, str, str]],
@@ -80,16 +96,8 @@ def plot_latency_percentiles(frames: dict[str, pd.DataFrame], *, bin_s: float = 
                              f"p{q:g} latency (s)")
     else:
         fig = ax.figure
-    if shade is not None:
-        ax.axvspan(shade[0], shade[1], color="#bbbbbb", alpha=0.35, zorder=0, label="incident")
-    for i, (name, frame) in enumerate(frames.items()):
-        if frame.empty:
-            continue
-        bins = np.floor(frame[time].to_numpy(dtype=float) / width) * width
-        series = frame[latency].groupby(bins).quantile(q / 100.0)
-        ax.step(series.index + width / 2, series.to_numpy(), where="mid",
-                color=PALETTE[i % len(PALETTE)], label=name)
-    ax.legend()
+    _binned_steps(ax, frames, width, time, shade,
+                  lambda frame, bins: frame[latency].groupby(bins).quantile(q / 100.0))
     return fig
 
 
@@ -108,14 +116,6 @@ def plot_throughput(frames: dict[str, pd.DataFrame], *, bin_s: float = 5.0, time
         fig, ax = new_figure(title, "time (s)", ylabel)
     else:
         fig = ax.figure
-    if shade is not None:
-        ax.axvspan(shade[0], shade[1], color="#bbbbbb", alpha=0.35, zorder=0, label="incident")
-    for i, (name, frame) in enumerate(frames.items()):
-        if frame.empty:
-            continue
-        bins = np.floor(frame[time].to_numpy(dtype=float) / width) * width
-        counts = pd.Series(1, index=bins).groupby(level=0).sum() / width
-        ax.step(counts.index + width / 2, counts.to_numpy(), where="mid",
-                color=PALETTE[i % len(PALETTE)], label=name)
-    ax.legend()
+    _binned_steps(ax, frames, width, time, shade,
+                  lambda frame, bins: pd.Series(1, index=bins).groupby(level=0).sum() / width)
     return fig
