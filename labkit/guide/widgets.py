@@ -93,8 +93,9 @@ class RequirementsChecklist:
         """Checkboxes grouped by theme above an output that re-ranks on every change."""
         import ipywidgets as widgets
 
+        layout = widgets.Layout(width="auto")  # one shared model: fewer widget messages
         boxes = {r.id: widgets.Checkbox(value=False, description=r.label, indent=False,
-                                        layout=widgets.Layout(width="auto"))
+                                        layout=layout)
                  for r in self.catalog.requirements}
         groups = []
         for group in dict.fromkeys(r.group for r in self.catalog.requirements):
@@ -117,7 +118,8 @@ class QuizPanel:
     """The scenario questions with feedback per answer and a running score.
 
     ``static(question_id, choice)`` shows one question and the feedback for one choice;
-    ``widget()`` returns every question with its options, a Check button and the score.
+    ``widget()`` returns a panel that steps through the questions with a Check button and the
+    score.
     """
 
     def __init__(self, questions: Sequence[Question] | None = None) -> None:
@@ -141,36 +143,60 @@ class QuizPanel:
         print(grade(q, choice).text())
 
     def widget(self):
-        """Every question with radio buttons, a Check button, feedback and the score."""
+        """One question at a time (Previous / Next or the picker), its options, a Check button,
+        the feedback and the running score.
+
+        A fixed handful of widgets is reused for every question: a panel that built widgets
+        for all questions at once would send the front end hundreds of widget messages in one
+        burst, more than the kernel's message queue keeps.
+        """
         import ipywidgets as widgets
 
         answers: dict[str, str] = {}
         total = widgets.HTML(score(self.questions, answers).text())
-        items = []
-        for q in self.questions:
-            choice = widgets.RadioButtons(
-                options=[(f"{o.key}. {o.text}", o.key) for o in q.options], value=None,
-                layout=widgets.Layout(width="auto"))
-            button = widgets.Button(description="Check", button_style="primary")
-            feedback = widgets.HTML()
+        picker = widgets.Dropdown(
+            options=[(f"{q.id} · {q.topic}", i) for i, q in enumerate(self.questions)],
+            value=0, description="Question", layout=widgets.Layout(width="420px"))
+        previous = widgets.Button(description="← Previous")
+        following = widgets.Button(description="Next →")
+        scenario = widgets.HTML()
+        choice = widgets.RadioButtons(options=[], value=None,
+                                      layout=widgets.Layout(width="auto"))
+        check = widgets.Button(description="Check", button_style="primary")
+        feedback = widgets.HTML()
 
-            def check(_button, q=q, choice=choice, feedback=feedback) -> None:
-                if choice.value is None:
-                    feedback.value = "<i>Choose an option first.</i>"
-                    return
-                answers[q.id] = choice.value
-                result = grade(q, choice.value)
-                verdict = ("<b style='color:#009E73'>Correct.</b>" if result.correct else
-                           f"<b style='color:#D55E00'>Not quite: the answer is {q.answer}.</b>")
-                rows = "".join(f"<li><b>{o.key}</b>: {o.explanation}</li>" for o in q.options)
-                feedback.value = (f"{verdict}<ul>{rows}</ul><small>Sources: "
-                                  f"{'; '.join(q.sources)}</small>")
-                total.value = score(self.questions, answers).text()
+        def verdict(q: Question, chosen: str) -> str:
+            result = grade(q, chosen)
+            head = ("<b style='color:#009E73'>Correct.</b>" if result.correct else
+                    f"<b style='color:#D55E00'>Not quite: the answer is {q.answer}.</b>")
+            rows = "".join(f"<li><b>{o.key}</b>: {o.explanation}</li>" for o in q.options)
+            return f"{head}<ul>{rows}</ul><small>Sources: {'; '.join(q.sources)}</small>"
 
-            button.on_click(check)
-            items.append(widgets.VBox([
-                widgets.HTML(f"<h4>{q.id} · {q.topic} "
-                             f"(<a href='{q.notebook}'>{q.notebook}</a>)</h4>"
-                             f"<p>{q.scenario}</p><p><i>{q.question}</i></p>"),
-                choice, button, feedback]))
-        return widgets.VBox([total, *items, total])
+        def show(_change=None) -> None:
+            q = self.questions[picker.value]
+            scenario.value = (f"<h4>{q.id} · {q.topic} "
+                              f"(<a href='{q.notebook}'>{q.notebook}</a>)</h4>"
+                              f"<p>{q.scenario}</p><p><i>{q.question}</i></p>")
+            choice.options = [(f"{o.key}. {o.text}", o.key) for o in q.options]
+            choice.value = answers.get(q.id)
+            feedback.value = verdict(q, answers[q.id]) if q.id in answers else ""
+
+        def on_check(_button) -> None:
+            q = self.questions[picker.value]
+            if choice.value is None:
+                feedback.value = "<i>Choose an option first.</i>"
+                return
+            answers[q.id] = choice.value
+            feedback.value = verdict(q, choice.value)
+            total.value = score(self.questions, answers).text()
+
+        def step(delta: int) -> None:
+            picker.value = (picker.value + delta) % len(self.questions)
+
+        picker.observe(show, names="value")
+        previous.on_click(lambda _b: step(-1))
+        following.on_click(lambda _b: step(1))
+        check.on_click(on_check)
+        show()
+        return widgets.VBox([total, widgets.HBox([previous, picker, following]), scenario,
+                             choice, check, feedback])

@@ -55,12 +55,18 @@ def test_checklist_reacts_to_ticks():
 def test_quiz_widget_scores_answers():
     qs = load_quiz()[:2]
     widget = QuizPanel(qs).widget()
-    first = widget.children[1]
-    _, radio, button, feedback = first.children
+    total, (previous, picker, following), scenario, radio, button, feedback = (
+        widget.children[0], widget.children[1].children, *widget.children[2:])
+    assert qs[0].id in scenario.value
     radio.value = qs[0].answer
     button.click()
     assert "Correct." in feedback.value
-    assert "Score: 1 of 1" in widget.children[0].value
+    assert "Score: 1 of 1" in total.value
+    following.click()  # the next question, unanswered
+    assert qs[1].id in scenario.value and radio.value is None and feedback.value == ""
+    previous.click()  # back: the answer and its feedback are kept
+    assert radio.value == qs[0].answer and "Correct." in feedback.value
+    assert len(widget.children) == 6  # a fixed set of widgets, whatever the number of questions
 
 
 def test_static_renderings(capsys):
