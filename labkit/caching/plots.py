@@ -350,4 +350,5 @@ def caching_explorer_figure(cache_size: int = 100, ttl_s: float = 10.0, skew: fl
     return fig
 
 
-caching_explorer_figure.fixed_layout = True  # lays itself out: the explorer skips the tight bounding box
+# It lays itself out, so the explorer can skip the tight bounding box.
+caching_explorer_figure.fixed_layout = True

@@ -31,7 +31,7 @@ import simpy
 
 from labkit.caching.policies import TTLCache, jittered_ttl, should_refresh_early
 from labkit.core.rng import spawn_rngs
-from labkit.core.service import Service
+from labkit.core.service import Service, feed_arrivals
 from labkit.core.validation import check_choice, check_int, check_positive
 from labkit.core.workloads import LogNormal, poisson_arrivals
 
@@ -204,14 +204,7 @@ def simulate_stampede(cure: str = "none", *, n_keys: int = 20, request_rate: flo
                 yield from recompute_value(key)
         latency[i] = env.now - start
 
-    def source():
-        for i in range(n):
-            wait = arrivals[i] - env.now
-            if wait > 0:
-                yield env.timeout(wait)
-            env.process(read(i, int(keys[i])))
-
-    env.process(source())
+    env.process(feed_arrivals(env, arrivals, lambda i: env.process(read(i, int(keys[i])))))
     env.run()
     requests = pd.DataFrame({"arrival_s": arrivals, "key": keys, "outcome": outcome.astype(str),
                              "latency_s": latency})

@@ -46,7 +46,7 @@ import simpy
 from labkit.caching.policies import make_cache
 from labkit.caching.workloads import request_mix
 from labkit.core.rng import make_rng
-from labkit.core.service import Service
+from labkit.core.service import Service, feed_arrivals
 from labkit.core.validation import (
     check_choice,
     check_int,
@@ -372,11 +372,8 @@ def simulate_strategy(strategy: str, requests: pd.DataFrame | None = None, *,
         latency[i] = env.now - start
 
     def source():
-        for i in range(n):
-            wait = arrivals[i] - env.now
-            if wait > 0:
-                yield env.timeout(wait)
-            env.process(write(i, keys[i]) if is_write[i] else read(i, keys[i]))
+        yield from feed_arrivals(env, arrivals, lambda i: env.process(
+            write(i, keys[i]) if is_write[i] else read(i, keys[i])))
         state["arrivals_done"] = True
 
     def flusher():

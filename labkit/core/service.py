@@ -17,7 +17,7 @@ from labkit.core.rng import spawn_rngs
 from labkit.core.validation import check_int, check_positive
 from labkit.core.workloads import Distribution, Exponential, FaultSchedule
 
-__all__ = ["CallResult", "Service", "run_queue"]
+__all__ = ["CallResult", "Service", "feed_arrivals", "run_queue"]
 
 _BLOCK = 4096
 
@@ -113,6 +113,22 @@ class Service:
             duration = self.draw_service_time() * self.faults.slowdown_at(start)
             yield env.timeout(duration)
         return CallResult(float(start), float(env.now), True)
+
+
+def feed_arrivals(env: simpy.Environment, times, on_arrival):
+    """SimPy process: at each of the sorted arrival ``times`` (s), call ``on_arrival(i)``.
+
+    The models that draw their arrivals up front replay them with this one process;
+    ``on_arrival`` typically starts the request's own process.
+
+    >>> env = simpy.Environment(); seen = []
+    >>> _ = env.process(feed_arrivals(env, [0.5, 2.0], lambda i: seen.append((i, env.now))))
+    >>> env.run(); seen
+    [(0, 0.5), (1, 2.0)]
+    """
+    for i in range(len(times)):
+        yield env.timeout(max(float(times[i]) - env.now, 0.0))
+        on_arrival(i)
 
 
 def run_queue(arrival_rate: float, service_rate: float, servers: int, n_requests: int,

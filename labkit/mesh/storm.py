@@ -25,6 +25,7 @@ import pandas as pd
 import simpy
 
 from labkit.core.rng import spawn_rngs
+from labkit.core.service import feed_arrivals
 from labkit.core.validation import (
     check_choice,
     check_int,
@@ -165,12 +166,7 @@ def run_retry_storm(*, layers: int = 3, attempts: int = 3, policy: str = "none",
         ok[req] = yield env.process(call_layer(0, req))
         end[req] = env.now
 
-    def source():
-        for i in range(n):
-            yield env.timeout(arrivals[i] - env.now)
-            env.process(user(i))
-
-    env.process(source())
+    env.process(feed_arrivals(env, arrivals, lambda i: env.process(user(i))))
     env.run()
     requests = pd.DataFrame({"request_id": np.arange(n), "arrival_s": arrivals, "end_s": end,
                              "latency_s": end - arrivals, "ok": ok,

@@ -20,6 +20,7 @@ import simpy
 
 from labkit.core.metrics import LittleCheck
 from labkit.core.rng import spawn_rngs
+from labkit.core.service import feed_arrivals
 from labkit.core.validation import check_nonnegative, check_positive
 from labkit.core.workloads import FaultSchedule, poisson_arrivals
 from labkit.microservices.routing import ApiGateway
@@ -154,10 +155,6 @@ def run_gateway(rate_per_s: float = 50.0, horizon_s: float = 60.0, *, seed: int 
         end[i] = env.now
         ok[i] = result.ok
 
-    def source():
-        for i in range(n):
-            yield env.timeout(arrivals[i] - env.now)
-            env.process(request(i, running[routed[which[i]]]))
 
     samples: list[tuple[float, str, int]] = []
 
@@ -167,7 +164,8 @@ def run_gateway(rate_per_s: float = 50.0, horizon_s: float = 60.0, *, seed: int 
                 samples.append((env.now, name, svc.in_system))
             yield env.timeout(every)
 
-    env.process(source())
+    env.process(feed_arrivals(
+        env, arrivals, lambda i: env.process(request(i, running[routed[which[i]]]))))
     env.process(monitor())
     env.run()
 

@@ -26,6 +26,7 @@ import pandas as pd
 import simpy
 
 from labkit.core.rng import spawn_rngs
+from labkit.core.service import feed_arrivals
 from labkit.core.validation import check_choice, check_int, check_nonnegative, check_positive
 from labkit.core.workloads import FaultSchedule, FaultWindow, poisson_arrivals
 from labkit.microservices.services import ORDER_SERVICE, Microservice, ServiceSpec
@@ -201,10 +202,6 @@ def run_outage_scenario(design: str, *, rate_per_s: float = 20.0, horizon_s: flo
 
     handler = sync_request if design == "sync" else async_request
 
-    def source():
-        for i in range(n):
-            yield env.timeout(arrivals[i] - env.now)
-            env.process(handler(i))
 
     samples: list[tuple[float, int]] = []
 
@@ -213,7 +210,7 @@ def run_outage_scenario(design: str, *, rate_per_s: float = 20.0, horizon_s: flo
             samples.append((env.now, open_orders[0]))
             yield env.timeout(every)
 
-    env.process(source())
+    env.process(feed_arrivals(env, arrivals, lambda i: env.process(handler(i))))
     env.process(monitor())
     if design == "async":
         for _ in range(n_consumers):

@@ -26,6 +26,7 @@ import pandas as pd
 import simpy
 
 from labkit.core.rng import spawn_rngs
+from labkit.core.service import feed_arrivals
 from labkit.core.validation import (
     check_choice,
     check_int,
@@ -373,19 +374,17 @@ def run_lambda_concurrency(functions: Sequence[LambdaFunction], *, account_limit
         end[i] = env.now
         account.finish(name)
 
-    def source():
-        for i in range(n):
-            yield env.timeout(arrival[i] - env.now)
-            name = functions[which[i]].name
-            result = account.invoke(name)
-            status[i] = result.status_code
-            reason[i] = result.reason or ""
-            if result.throttled:
-                end[i] = env.now
-            else:
-                env.process(run(i, name))
+    def arrive(i: int) -> None:
+        name = functions[which[i]].name
+        result = account.invoke(name)
+        status[i] = result.status_code
+        reason[i] = result.reason or ""
+        if result.throttled:
+            end[i] = env.now
+        else:
+            env.process(run(i, name))
 
-    env.process(source())
+    env.process(feed_arrivals(env, arrival, arrive))
     env.run()
     return pd.DataFrame({
         "invocation_id": np.arange(n),

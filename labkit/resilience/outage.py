@@ -24,7 +24,7 @@ import simpy
 
 from labkit.core.metrics import percentiles
 from labkit.core.rng import spawn_rngs
-from labkit.core.service import CallResult, Service
+from labkit.core.service import CallResult, Service, feed_arrivals
 from labkit.core.validation import (
     check_choice,
     check_int,
@@ -245,14 +245,7 @@ def run_outage_scenario(breaker: Breaker | Callable[[], Breaker] | None = None, 
                 yield env.timeout(fb_latency)
         end_s[i] = env.now
 
-    def source():
-        previous = 0.0
-        for i, t in enumerate(arrivals):
-            yield env.timeout(t - previous)
-            previous = t
-            env.process(request(i))
-
-    env.process(source())
+    env.process(feed_arrivals(env, arrivals, lambda i: env.process(request(i))))
     env.run()
 
     frame = pd.DataFrame({

@@ -162,4 +162,5 @@ def breaker_explorer_figure(failure_rate_threshold: float = 50.0, window_size: i
                      f"{s['calls_during_incident']} with the breaker"))
 
 
-breaker_explorer_figure.fixed_layout = True  # lays itself out: the explorer skips the tight bounding box
+# It lays itself out, so the explorer can skip the tight bounding box.
+breaker_explorer_figure.fixed_layout = True

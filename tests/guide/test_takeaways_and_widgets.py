@@ -63,6 +63,7 @@ def test_quiz_widget_scores_answers():
     assert "Correct." in feedback.value
     assert "Score: 1 of 1" in total.value
     following.click()  # the next question, unanswered
+    assert picker.value == 1
     assert qs[1].id in scenario.value and radio.value is None and feedback.value == ""
     previous.click()  # back: the answer and its feedback are kept
     assert radio.value == qs[0].answer and "Correct." in feedback.value
