@@ -92,8 +92,6 @@ def check_common(path: Path, nb: nbformat.NotebookNode) -> list[str]:
     for i, cell in enumerate(cells):
         if cell.cell_type != "code" or not cell.source.strip():
             continue
-        if cell.get("execution_count") is None:
-            problems.append(f"cell {i} was not executed (run `make notebooks`)")
         if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             problems.append(f"cell {i} stores an error output")
         if ".widget()" in cell.source and "nbval-ignore-output" not in tags(cell):

@@ -43,8 +43,13 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
+        # Execution counts shift whenever a cell is added above; they are not stored, so two
+        # changes to different cells of one notebook merge without conflicts.
+        cell.execution_count = None
         cell.outputs = merge_streams(cell.get("outputs", []))
         for out in cell.outputs:
+            if "execution_count" in out:
+                out["execution_count"] = None
             data = out.get("data")
             if data and WIDGET_VIEW in data:
                 del data[WIDGET_VIEW]
