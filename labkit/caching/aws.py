@@ -1,10 +1,10 @@
-"""The AWS side of caching: facts and prices from ``data/``, the cache-layer latency stack, and
-ElastiCache memory sizing from a hit-ratio curve.
+"""The AWS side of caching: facts and prices from ``labkit/data/``, the cache-layer latency stack,
+and ElastiCache memory sizing from a hit-ratio curve.
 
-- :func:`load_aws_facts`: ``data/aws_cache_facts.csv`` as a Series of values indexed by fact
+- :func:`load_aws_facts`: ``labkit/data/aws_cache_facts.csv`` as a Series of values indexed by fact
   (sources and dates stay in the file).
-- :func:`cache_layer_stack`: ``data/aws_cache_layers.csv`` with the latency of a read answered at
-  each layer (the hops down to it added up).
+- :func:`cache_layer_stack`: ``labkit/data/aws_cache_layers.csv`` with the latency of a read
+  answered at each layer (the hops down to it added up).
 - :func:`entries_for_hit_ratio`: the smallest cache size on a curve that reaches a hit ratio.
 - :func:`cache_memory_gib`: node memory for that many entries, with ElastiCache's reserved memory.
 """
@@ -16,11 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from labkit.core.data import data_dir
 from labkit.core.validation import check_int, check_positive, check_probability
 
 __all__ = ["cache_layer_stack", "cache_memory_gib", "entries_for_hit_ratio", "load_aws_facts"]
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = data_dir()
 
 
 def _read(name: str, path: str | Path | None) -> pd.DataFrame:

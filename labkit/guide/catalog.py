@@ -1,7 +1,7 @@
 """The pattern selection table as data: requirements, patterns, the AWS services that implement
 them and the notebook that teaches each one.
 
-The table lives in ``data/patterns.json`` (reviewed, with sources). This module reads it into
+The table lives in ``labkit/data/patterns.json`` (reviewed, with sources). This module reads it into
 frozen records and checks it: every requirement a pattern names must exist, every notebook must
 be one of the lab's.
 
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from labkit.core.data import data_dir
 
 __all__ = ["Contradiction", "Pattern", "PatternCatalog", "Requirement", "Serves", "TradeOff",
            "default_catalog_path", "load_catalog"]
@@ -110,8 +112,8 @@ class PatternCatalog:
 
 
 def default_catalog_path() -> Path:
-    """``data/patterns.json`` in the repository."""
-    return Path(__file__).resolve().parents[2] / "data" / "patterns.json"
+    """``labkit/data/patterns.json`` in the installed package (labkit/data/)."""
+    return data_dir() / "patterns.json"
 
 
 def _catalog_from_dict(raw: dict[str, Any], notebooks: set[str] | None) -> PatternCatalog:
@@ -162,7 +164,7 @@ def _catalog_from_dict(raw: dict[str, Any], notebooks: set[str] | None) -> Patte
 
 def load_catalog(path: str | Path | None = None, *,
                  notebooks: set[str] | None = None) -> PatternCatalog:
-    """Read and check the selection table (default: the committed ``data/patterns.json``).
+    """Read and check the selection table (default: the committed ``labkit/data/patterns.json``).
 
     ``notebooks``, if given, is the set of notebook file names a pattern may point to.
 

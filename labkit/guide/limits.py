@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from labkit.core.data import data_dir
+
 __all__ = ["EXAM_LIMITS", "exam_limits", "load_limits"]
 
-_DATA = Path(__file__).resolve().parents[2] / "data"
+_DATA = data_dir()
 
 #: (data file, service, setting) of the limits used by the questions in data/quiz.json.
 EXAM_LIMITS: tuple[tuple[str, str, str], ...] = (

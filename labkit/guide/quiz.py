@@ -1,6 +1,6 @@
 """Scenario questions in the style of the AWS Solutions Architect Professional exam.
 
-The questions live in ``data/quiz.json`` (reviewed, with sources). Each has a scenario, a
+The questions live in ``labkit/data/quiz.json`` (reviewed, with sources). Each has a scenario, a
 question, four or more options with an explanation for every option (why it is right, or why it
 is wrong), exactly one answer, and the sources its facts were checked against.
 
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from labkit.core.data import data_dir
 
 __all__ = ["Feedback", "Option", "Question", "QuizError", "QuizScore", "default_quiz_path",
            "grade", "load_quiz", "score", "validate_quiz"]
@@ -111,8 +113,8 @@ class QuizScore:
 
 
 def default_quiz_path() -> Path:
-    """``data/quiz.json`` in the repository."""
-    return Path(__file__).resolve().parents[2] / "data" / "quiz.json"
+    """``labkit/data/quiz.json`` in the installed package (labkit/data/)."""
+    return data_dir() / "quiz.json"
 
 
 def validate_quiz(raw: Mapping[str, Any], *, notebooks: set[str] | None = None,
@@ -165,7 +167,7 @@ def _questions(raw: Mapping[str, Any]) -> tuple[Question, ...]:
 
 def load_quiz(path: str | Path | None = None, *,
               notebooks: set[str] | None = None) -> tuple[Question, ...]:
-    """Read and validate the quiz (default: the committed ``data/quiz.json``).
+    """Read and validate the quiz (default: the committed ``labkit/data/quiz.json``).
 
     >>> questions = load_quiz()
     >>> len(questions) >= 25, questions[0].answer in "ABCD"

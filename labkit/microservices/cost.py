@@ -1,7 +1,7 @@
 """Compute cost model: monthly cost of one service on Lambda, Fargate, EC2 or App Runner.
 
-Every price comes from a committed price table (``data/prices-compute.csv``, one row per price
-with its ``source`` and ``source_date``), so changing a price there changes every number and
+Every price comes from a committed price table (``labkit/data/prices-compute.csv``, one row per
+price with its ``source`` and ``source_date``), so changing a price there changes every number and
 chart built from it. The model:
 
 - **Lambda** pays per request and per GB-second of duration:
@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labkit.core.data import data_dir
 from labkit.core.validation import (
     check_choice,
     check_int,
@@ -81,8 +82,8 @@ _LAMBDA_FIRST_TIER_GB_S = {"x86": 6e9, "arm64": 7.5e9}
 
 
 def default_price_path() -> Path:
-    """Path of the committed price table, ``data/prices-compute.csv`` in the repository."""
-    return Path(__file__).resolve().parents[2] / "data" / "prices-compute.csv"
+    """Path of the committed price table, ``labkit/data/prices-compute.csv`` (packaged)."""
+    return data_dir() / "prices-compute.csv"
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class PriceTable:
 
 
 def load_prices(path: str | Path | None = None) -> PriceTable:
-    """Read a price table CSV (default: the committed ``data/prices-compute.csv``).
+    """Read a price table CSV (default: the committed ``labkit/data/prices-compute.csv``).
 
     Every row must carry a non-negative ``price_usd``, a ``source`` and a ``source_date``.
 

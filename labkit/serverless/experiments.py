@@ -1,6 +1,6 @@
 """The published SimFaaS validation data (20 AWS Lambda experiments) and the model against it.
 
-``data/simfaas-exp.csv`` is ``examples/exp.csv`` of github.com/pacslab/simfaas (MIT licence):
+``labkit/data/simfaas-exp.csv`` is ``examples/exp.csv`` of github.com/pacslab/simfaas (MIT licence):
 Poisson arrivals at 0.0019–1.0 requests per second to a 128 MB python3.6 function in
 ``us-east-1`` (2020), idle timeout 10 minutes, with measured warm and cold response times (ms),
 cold-start probability (and its standard error), average instance count, utilisation and
@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labkit.core.data import data_dir
 from labkit.core.validation import check_int, check_positive
 from labkit.serverless.functions import simulate_functions
 
@@ -29,7 +30,7 @@ __all__ = ["agreement", "compare_with_experiments", "load_simfaas_experiments"]
 
 
 def _path() -> Path:
-    return Path(__file__).resolve().parents[2] / "data" / "simfaas-exp.csv"
+    return data_dir() / "simfaas-exp.csv"
 
 
 def load_simfaas_experiments(path: str | Path | None = None) -> pd.DataFrame:

@@ -1,9 +1,10 @@
 """Lambda pricing for the serverless lab: on demand, free tier, provisioned concurrency.
 
-Prices come from committed tables: ``data/prices-compute.csv`` (Lambda requests, GB-seconds for
-x86 and arm64, free tier; shared with :mod:`labkit.microservices.cost`) and
-``data/prices-serverless.csv`` (provisioned concurrency). The on-demand part and the container
-break-even reuse :mod:`labkit.microservices.cost`; this module adds provisioned concurrency:
+Prices come from committed tables: ``labkit/data/prices-compute.csv`` (Lambda requests,
+GB-seconds for x86 and arm64, free tier; shared with :mod:`labkit.microservices.cost`) and
+``labkit/data/prices-serverless.csv`` (provisioned concurrency). The on-demand part and the
+container break-even reuse :mod:`labkit.microservices.cost`; this module adds provisioned
+concurrency:
 
 - Configured environments pay ``memory_GB x seconds configured x`` the provisioned price, busy
   or not.
@@ -26,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from labkit.core.data import data_dir
 from labkit.core.validation import check_choice, check_int, check_nonnegative, check_positive
 from labkit.microservices.cost import (
     SECONDS_PER_MONTH,
@@ -54,8 +56,8 @@ __all__ = [
 
 
 def serverless_price_path() -> Path:
-    """Path of ``data/prices-serverless.csv`` in the repository."""
-    return Path(__file__).resolve().parents[2] / "data" / "prices-serverless.csv"
+    """Path of ``labkit/data/prices-serverless.csv`` in the installed package (labkit/data/)."""
+    return data_dir() / "prices-serverless.csv"
 
 
 def load_serverless_prices(compute_path: str | Path | None = None,

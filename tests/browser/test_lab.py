@@ -152,13 +152,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
     """jupyter-lab on 127.0.0.1 (random free port, random token) serving a copy of the notebooks."""
     tmp = tmp_path_factory.mktemp("lab")
     work = tmp / "work"
-    # Lab writes .ipynb_checkpoints/ and could save: it gets copies. data/ comes along for
-    # notebooks that read ../data/.
+    # Lab writes .ipynb_checkpoints/ and could save: it gets copies. Data files are package data
+    # (labkit/data); data/ only holds what notebooks generate.
     shutil.copytree(REPO / "notebooks", work / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    if (REPO / "data").is_dir():
-        shutil.copytree(REPO / "data", work / "data",
-                        ignore=shutil.ignore_patterns("generated", ".ipynb_checkpoints"))
+    (work / "data").mkdir()
     jupyter_lab = Path(sys.executable).parent / "jupyter-lab"
     assert jupyter_lab.exists(), f"{jupyter_lab} not found: install the lab with `make test`"
     port, token = _free_port(), secrets.token_hex(16)
