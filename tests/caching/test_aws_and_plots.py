@@ -62,7 +62,7 @@ def test_plots_have_titles_and_labelled_axes():
     for fig in (plot_hit_ratio_curves({"a": curve}), caching_explorer_figure(cache_size=20)):
         for ax in fig.axes:
             assert ax.get_xlabel() and ax.get_ylabel()
-        assert fig._suptitle is not None or fig.axes[0].get_title()
+        assert fig.get_suptitle() or fig.axes[0].get_title()
         plt.close(fig)
 
 
