@@ -27,7 +27,8 @@ unexport MPLBACKEND
         student-check benchmarks lint lock clean
 
 $(UV_BOOT)/bin/uv:
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(UV_BOOT) 'uv==$(UV_VERSION)'
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+	    --target $(UV_BOOT) 'uv==$(UV_VERSION)'
 
 # The lab, the tests and the linter at the versions of uv.lock (labkit itself editable).
 # --locked fails when uv.lock no longer matches pyproject.toml: run `make lock` and commit both.

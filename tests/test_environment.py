@@ -85,3 +85,13 @@ def test_conda_environments_are_generated_from_the_lock():
     lock = tomllib.loads((ROOT / "uv.lock").read_text())
     locked = {p["name"]: p["version"] for p in lock["package"]}
     assert pins["numpy"] == locked["numpy"] and pins["jupyterlab"] == locked["jupyterlab"]
+
+
+def test_citation_and_licences_agree_with_pyproject():
+    citation = (ROOT / "CITATION.cff").read_text()
+    assert f'version: "{project()["version"]}"' in citation
+    assert "license: MIT" in citation
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert "CC BY 4.0" in (ROOT / "LICENSE-content.md").read_text()
+    assert project()["license"] == "MIT AND CC-BY-4.0"
+    assert set(project()["license-files"]) == {"LICENSE", "LICENSE-content.md"}

@@ -68,7 +68,8 @@ def test_wheel_carries_every_data_file_and_states_ranges(wheel):
 
     metadata_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
     metadata = zipfile.ZipFile(wheel).read(metadata_name).decode()
-    assert "License-Expression: MIT" in metadata
+    assert "License-Expression: MIT AND CC-BY-4.0" in metadata
+    assert {"LICENSE", "LICENSE-content.md"} <= {n.rsplit("/", 1)[-1] for n in names}
     requires = [Requirement(line.split(":", 1)[1].strip())
                 for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
     core = {r.name for r in requires if r.marker is None}
