@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed-stamp
 # uv installs the exact versions of uv.lock. An uv already on PATH is used; otherwise pip puts a
 # pinned uv into .cache/uv (needs only python3 and pip).
 UV_VERSION = 0.13.9
-UV_BOOT    = .cache/uv
+UV_BOOT    = $(CURDIR)/.cache/uv
 ifeq ($(origin UV),undefined)
 UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
 endif
