@@ -3,29 +3,66 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-stamp
+# uv installs the exact versions of uv.lock. An uv already on PATH is used; otherwise pip puts a
+# pinned uv into .cache/uv (needs only python3 and pip).
+UV_VERSION = 0.13.9
+UV_BOOT    = $(CURDIR)/.cache/uv
+ifeq ($(origin UV),undefined)
+UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
+endif
+# The extras installed for `make lab` and `make test`.
+EXTRAS  = lab test dev
 # Keep Jupyter, IPython and matplotlib side files inside the checkout.
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter-runtime
 export IPYTHONDIR          := $(CURDIR)/.cache/ipython
 export MPLCONFIGDIR        := $(CURDIR)/.cache/matplotlib
+# uv uses the Python given here (python3 by default), never one it would download, and installs
+# into $(VENV).
+export UV_PYTHON_DOWNLOADS     := never
+export UV_PROJECT_ENVIRONMENT  := $(VENV)
+export UV
 unexport MPLBACKEND
 
-.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student student-check benchmarks lint clean
+.PHONY: lab test unit wheel-test binder-check notebooks-test nbcheck browser notebooks nav student \
+        student-check benchmarks lint lock clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dev]'
+$(UV_BOOT)/bin/uv:
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+	    --target $(UV_BOOT) 'uv==$(UV_VERSION)'
+
+# The lab, the tests and the linter at the versions of uv.lock (labkit itself editable).
+# --locked fails when uv.lock no longer matches pyproject.toml: run `make lock` and commit both.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked $(EXTRAS:%=--extra %) --python $(PYTHON)
 	$(PY) -c "import matplotlib.pyplot"   # build the font cache before any notebook runs
 	touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: re-resolve uv.lock (locked versions are kept
+# unless a range excludes them; `make lock UPGRADE=--upgrade` moves everything to the newest) and
+# write the conda/Binder environments from it.
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON) $(UPGRADE)
+	$(UV) run --no-project --with packaging --python $(PYTHON) tools/lockfiles.py --write
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00-index.ipynb
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory unit nbcheck notebooks-test student-check browser
+	$(MAKE) --no-print-directory unit wheel-test binder-check nbcheck notebooks-test student-check browser
 
 unit: $(STAMP)
-	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser
+	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser \
+	    --ignore=tests/packaging
+
+# The built wheel, installed into a fresh venv outside the checkout, runs a notebook's imports and
+# loads the package data (tests/packaging/test_wheel.py).
+wheel-test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests/packaging/test_wheel.py
+
+# Binder: the environment is solved from files that change only with the lock, never copies the
+# repository first, and resolves on linux with the Python it names (tests/packaging/test_binder.py).
+binder-check: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests/packaging/test_binder.py
 
 nbcheck: $(STAMP)
 	$(PY) tools/nbnav.py --check
@@ -66,4 +103,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check labkit tests tools benchmarks
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache
+	rm -rf $(VENV) .cache .pytest_cache build dist

@@ -2,7 +2,7 @@
 
 Each explorer callback re-simulates and redraws (``labkit.ui.Explorer.time_callback`` times
 exactly that: build the figure, render it to PNG as the inline backend does, close it). Budget
-(DESIGN.md §6): median <= 150 ms, worst <= 500 ms on the 2-core machine.
+(docs/architecture.md, "Budgets"): median <= 150 ms, worst <= 500 ms on the 2-core machine.
 
 The explorers are the ones the notebooks build. This script runs each notebook's code cells in
 this process (matplotlib's Agg backend, the notebook folder as working directory; the widget

@@ -1,7 +1,7 @@
 """Benchmark the data lake: build 1M orders through raw, stage and curated, then compare a
 pruned query with a full scan (bytes scanned, files, Athena cost, wall time).
 
-Budget (DESIGN.md section 6): build <= 15 s; pruned query <= 1 s and <= 1/10 of the full
+Budget (docs/architecture.md, "Budgets"): build <= 15 s; pruned query <= 1 s and <= 1/10 of the full
 scan's bytes. Run: .venv/bin/python benchmarks/bench_lake.py [rows]
 """
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Check every notebook against the house skeleton (DESIGN.md §4) and its links.
+"""Check every notebook against the house skeleton (docs/architecture.md, "The notebook skeleton")
+and its links.
 
 Usage: python tools/nbcheck.py [notebooks/NN-name.ipynb ...]   (default: all notebooks)
 

@@ -13,7 +13,8 @@ a column list (column-level security), a row filter (row-level), or both (cell-l
   statements and anything it cannot parse raise :class:`PermissionError` (fail closed).
 - :func:`open_sandbox`: one DuckDB database per principal holding one view per grant over an
   explicit list of files, with ``allowed_paths`` set to exactly those files, external access off,
-  extension auto-loading off and the configuration locked (datalake.md 2.5). Profiling stays on,
+  extension auto-loading off and the configuration locked (DuckDB, "Securing DuckDB",
+  https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview). Profiling stays on,
   so bytes scanned are still measured.
 
 This is a teaching boundary, not a security boundary: untrusted SQL belongs in an OS-level
@@ -215,7 +216,7 @@ def check_select(sql: str, granted: dict[str, tuple[str, ...]],
 def open_sandbox(views: dict[str, str], files: list[str]):
     """A locked-down DuckDB connection holding ``views`` (name -> SELECT over ``files``).
 
-    Steps (datalake.md 2.5): create the views, allow exactly ``files``, keep profiling
+    Steps (DuckDB, "Securing DuckDB"): create the views, allow exactly ``files``, keep profiling
     changeable, turn external access and extension auto-loading off, lock the configuration.
     """
     import duckdb

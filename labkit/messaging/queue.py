@@ -1,7 +1,9 @@
 """SQS-style queues: :class:`StandardQueue` and :class:`FifoQueue`, clock-injected.
 
 Every call takes ``now`` (seconds) so the same queue works inside a SimPy model (``env.now``) and in
-a plain loop. Semantics follow the SQS Developer Guide (reference/events.md §2):
+a plain loop. Semantics follow the SQS Developer Guide
+(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/: the pages
+sqs-visibility-timeout, sqs-dead-letter-queues and FIFO-queues-understanding-logic):
 
 * A received message stays in the queue, *in flight*, until it is deleted; if the visibility
   timeout (default 30 s) passes first it becomes visible again. Every receive increments its

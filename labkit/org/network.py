@@ -1,5 +1,6 @@
 """Transit Gateway hub-and-spoke: a VPC CIDR plan without overlaps, route tables with
-associations and propagations, and longest-prefix route lookup (reference §6).
+associations and propagations, and longest-prefix route lookup (Transit Gateway Guide, "How AWS
+Transit Gateway works", https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html).
 
 - :func:`allocate_cidrs` carves non-overlapping VPC blocks out of a supernet (``ipaddress``).
 - :class:`TransitGateway`: attachments (VPC, VPN, Direct Connect gateway), route tables; each

@@ -1,6 +1,6 @@
 """Retries: backoff with jitter, retry budgets and retry throttling.
 
-Pure logic, following reference/resilience.md §4 exactly.
+Pure logic, following the published definitions below exactly.
 
 Backoff (AWS Architecture Blog "Exponential Backoff And Jitter")
     :func:`backoff_delay` / :class:`Backoff` with strategies ``"none"``, ``"exponential"``
@@ -22,6 +22,14 @@ Budgets and throttles
     :class:`RetryBudget` (Envoy ``retry_budget``), :class:`RetryThrottle` (gRPC
     ``retryThrottling``), :class:`RetryQuota` (AWS SDK "standard" mode), and the amplification
     formulas :func:`retry_amplification` and :func:`budget_amplification`.
+
+Sources
+    https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/ and
+    https://github.com/aws-samples/aws-arch-backoff-simulator (backoff and jitter);
+    https://github.com/grpc/proposal/blob/master/A6-client-retries.md (gRPC backoff, throttling);
+    https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/circuit_breaker.proto
+    (Envoy ``retry_budget``); https://resilience4j.readme.io/docs/retry (resilience4j Retry);
+    https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (SDK retry quota).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""EventBridge pattern matching, operator by operator, against reference/events.md §1."""
+"""EventBridge pattern matching, operator by operator, against the EventBridge User Guide's event-
+pattern pages."""
 
 import json
 

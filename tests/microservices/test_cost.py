@@ -1,4 +1,5 @@
-"""The compute cost model against the reference's worked numbers, the price table, bad input."""
+"""The compute cost model against worked numbers from the AWS pricing pages, the price table,
+bad input."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_lambda_cost_per_million_matches_reference(duration_s, memory_mb, expect
 
 
 def test_free_tier_covers_eight_million_small_requests():
-    # reference: 400,000 GB-s covers 8 M requests of 512 MB x 100 ms; 1 M requests are free
+    # Lambda pricing: 400,000 GB-s covers 8 M requests of 512 MB x 100 ms; 1 M requests are free
     w = Workload(8e6 / MONTH_S, 0.1, 512)
     assert monthly_cost(LambdaOption(free_tier=True), w) == pytest.approx(7e6 * 2e-7, rel=1e-9)
 

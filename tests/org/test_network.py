@@ -1,4 +1,5 @@
-"""Transit Gateway CIDR plan, associations, propagations and route lookup (reference §6)."""
+"""Transit Gateway CIDR plan, associations, propagations and route lookup (Transit Gateway Guide:
+route tables)."""
 
 from __future__ import annotations
 
