@@ -72,10 +72,12 @@ def aws_limit(key: str) -> AwsLimit:
 def require_at_most(name: str, value: float, key: str) -> float:
     """Refuse ``value`` (parameter ``name``) when it is above the limit ``key``.
 
-    >>> require_at_most("pattern size (characters)", 3000, "eventbridge_event_pattern_max_chars")
-    Traceback (most recent call last):
-    ...
-    labkit.deploy.limits.NotDeployable: pattern size (characters) is 3000, above the AWS limit of 2048 characters; An event pattern may hold at most 2048 characters by default (an adjustable quota). (source: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html, checked 2026-12-03)
+    >>> try:
+    ...     require_at_most("pattern size", 3000, "eventbridge_event_pattern_max_chars")
+    ... except NotDeployable as refusal:
+    ...     print(str(refusal)[:63]); print(refusal.limit.source_url)
+    pattern size is 3000, above the AWS limit of 2048 characters; A
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
     """
     limit = aws_limit(key)
     if value > limit.value:

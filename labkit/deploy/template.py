@@ -47,8 +47,14 @@ def to_yaml(data: Any) -> str:
     """
     import yaml
 
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100,
-                          allow_unicode=True)
+    class _NoAliases(yaml.SafeDumper):
+        # CloudFormation rejects YAML anchors and aliases, which PyYAML writes for a value
+        # that appears twice (the same dict object in two places).
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return yaml.dump(data, Dumper=_NoAliases, sort_keys=False, default_flow_style=False,
+                     width=100, allow_unicode=True)
 
 
 @dataclass
