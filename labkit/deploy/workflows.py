@@ -180,14 +180,16 @@ def breaker_definition(breaker: Any, *, table: str = "${CircuitTable}",
         return {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
                 "Parameters": {"FunctionName": BREAKER_FUNCTION_ARN + "BreakerRecorder",
                                "Payload": {"circuit.$": "$.circuit", "outcome": outcome,
-                                           "enteredAt.$": "$$.State.EnteredTime",
+                                           "time.$": "$.clock.time",
                                            "settings": settings}},
                 "ResultPath": None, "Next": nxt}
 
     return {
         "Comment": "Circuit breaker: refuse calls while the circuit is open, record outcomes",
-        "StartAt": "GetCircuitState",
+        "StartAt": "ReadClock",
         "States": {
+            "ReadClock": {"Type": "Pass", "Parameters": {"time.$": "$$.State.EnteredTime"},
+                          "ResultPath": "$.clock", "Next": "GetCircuitState"},
             "GetCircuitState": {
                 "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
                 "Parameters": {"TableName": table,
@@ -201,7 +203,7 @@ def breaker_definition(breaker: Any, *, table: str = "${CircuitTable}",
                     {"Variable": "$.circuitState.item.state.S", "IsPresent": True},
                     {"Variable": "$.circuitState.item.state.S", "StringEquals": "open"},
                     {"Variable": "$.circuitState.item.open_until.S",
-                     "TimestampGreaterThanPath": "$$.State.EnteredTime"}],
+                     "TimestampGreaterThanPath": "$.clock.time"}],
                     "Next": "CircuitOpen"}],
                 "Default": "CallService"},
             "CircuitOpen": {"Type": "Fail", "Error": "CircuitOpen",
