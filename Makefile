@@ -9,12 +9,12 @@ export IPYTHONDIR          := $(CURDIR)/.cache/ipython
 export MPLCONFIGDIR        := $(CURDIR)/.cache/matplotlib
 unexport MPLBACKEND
 
-.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student student-check benchmarks lint clean
+.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student student-check benchmarks lint templates clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dev]'
+	$(PY) -m pip install --quiet -e '.[test,dev,aws]'
 	$(PY) -c "import matplotlib.pyplot"   # build the font cache before any notebook runs
 	touch $(STAMP)
 
@@ -61,6 +61,11 @@ student: $(STAMP)
 # if any budget was missed.
 benchmarks: $(STAMP)
 	status=0; for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || status=1; done; exit $$status
+
+# Every pattern's deployment template through cfn-lint (SAM templates also after the SAM
+# transform), the refusals, and the differential checks against moto; offline. Part of `unit`.
+templates: $(STAMP)
+	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests/deploy labkit/deploy
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check labkit tests tools benchmarks

@@ -21,8 +21,8 @@ from labkit.deploy import (
     microservices_template,
     saga_template,
     scp_template,
-    service_connect_template,
     serverless_web_template,
+    service_connect_template,
     stream_processing_template,
 )
 from labkit.deploy.lint import lint_template, sam_transform
