@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 __all__ = ["REAL_AWS_VARIABLE", "aws_session", "breaker_state_put", "event_store_append",
+           "glue_create_tables", "organizations_attach_scps",
            "eventbridge_delivery", "run_definition", "sqs_redrive", "target"]
 
 REAL_AWS_VARIABLE = "LAB_USE_REAL_AWS"
@@ -179,3 +180,67 @@ def run_definition(definition: dict, execution_input: dict, *,
                    if "stateEnteredEventDetails" in e]
         return {"status": described["status"], "error": described.get("error"),
                 "entered": entered}
+
+
+def _resolve(node: Any, values: dict[str, str]) -> Any:
+    """Replace ``Fn::Sub`` / ``Ref`` with ``values`` (what CloudFormation would substitute)."""
+    if isinstance(node, dict):
+        if set(node) == {"Fn::Sub"} and isinstance(node["Fn::Sub"], str):
+            text = node["Fn::Sub"]
+            for name, value in values.items():
+                text = text.replace("${" + name + "}", value)
+            return text.replace("${!", "${")
+        if set(node) == {"Ref"} and node["Ref"] in values:
+            return values[node["Ref"]]
+        return {k: _resolve(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve(v, values) for v in node]
+    return node
+
+
+def glue_create_tables(template: Any, *, bucket: str = "example-lake") -> dict[str, list[str]]:
+    """``glue.create_database`` / ``create_table`` with the ``TableInput`` of every Glue table
+    in a :func:`labkit.deploy.data_lake_template` (``bucket`` in place of the stack's bucket);
+    returns each table's partition keys as Glue stored them."""
+    with aws_session() as session:
+        glue = session.client("glue")
+        created: dict[str, list[str]] = {}
+        databases = template.resources_of_type("AWS::Glue::Database")
+        for db in databases.values():
+            glue.create_database(DatabaseInput=db["Properties"]["DatabaseInput"])
+        for table in template.resources_of_type("AWS::Glue::Table").values():
+            props = _resolve(table["Properties"], {"LakeBucket": bucket})
+            glue.create_table(DatabaseName=props["DatabaseName"], TableInput=props["TableInput"])
+            name = props["TableInput"]["Name"]
+            got = glue.get_table(DatabaseName=props["DatabaseName"], Name=name)["Table"]
+            created[name] = [k["Name"] for k in got.get("PartitionKeys", [])]
+        return created
+
+
+def organizations_attach_scps(template: Any) -> dict[str, list[str]]:
+    """``organizations.create_policy`` / ``attach_policy`` for every SCP in a
+    :func:`labkit.deploy.scp_template`: an organization is created, one OU per OU parameter
+    (accounts are left out), and each OU's attached SCPs are listed back."""
+    with aws_session() as session:
+        org = session.client("organizations")
+        org.create_organization(FeatureSet="ALL")
+        root = org.list_roots()["Roots"][0]["Id"]
+        ids = {p: (root if p.endswith("RootId") else
+                   org.create_organizational_unit(ParentId=root, Name=p[:-4])[
+                       "OrganizationalUnit"]["Id"])
+               for p in template.parameters}
+        attached: dict[str, list[str]] = {}
+        for resource in template.resources_of_type("AWS::Organizations::Policy").values():
+            props = resource["Properties"]
+            policy = org.create_policy(Name=props["Name"], Description=props["Description"],
+                                       Type=props["Type"],
+                                       Content=json.dumps(props["Content"]))["Policy"]
+            for t in props["TargetIds"]:
+                if isinstance(t, dict) and t["Ref"] in ids:
+                    org.attach_policy(PolicyId=policy["PolicySummary"]["Id"],
+                                      TargetId=ids[t["Ref"]])
+        for param, target_id in ids.items():
+            found = org.list_policies_for_target(TargetId=target_id,
+                                                 Filter="SERVICE_CONTROL_POLICY")["Policies"]
+            attached[param] = sorted(p["Name"] for p in found)
+        return attached

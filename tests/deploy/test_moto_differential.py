@@ -201,3 +201,30 @@ def test_open_breaker_refuses_the_call_documentation_wins_over_moto():
     assert aws["entered"][:3] == ["ReadClock", "GetCircuitState", "IsCircuitOpen"]
     assert (aws["status"], aws["error"]) in {("FAILED", "CircuitOpen"),
                                              ("FAILED", "States.Runtime")}
+
+
+def test_scps_attached_through_organizations_match_the_lab_tree():
+    """create_policy/attach_policy with the template's SCPs: each OU ends with the SCPs the
+    lab's organization attaches to it (FullAWSAccess is attached by AWS itself)."""
+    from labkit.deploy import scp_template
+    from labkit.deploy.sandbox import organizations_attach_scps
+    from labkit.org import build_landing_zone
+
+    lz = build_landing_zone(region_deny=True, strongly_recommended=True)
+    attached = organizations_attach_scps(scp_template(lz))
+    lab = {node.name.replace(" ", "") + "OuId": sorted(node.scps)
+           for node in lz.organization.nodes() if node.type == "ou"}
+    assert attached == {k: v for k, v in lab.items() if k in attached}
+    assert attached
+
+
+def test_glue_tables_from_the_template_keep_the_lab_partitions(tmp_path):
+    from labkit.deploy import data_lake_template
+    from labkit.deploy.sandbox import glue_create_tables
+    from labkit.lake import Lake
+
+    lake = Lake(tmp_path)
+    lake.build(rows=2000, seed=0)
+    created = glue_create_tables(data_lake_template(lake))
+    assert created == {t: [k for k, _ in lake.catalog.table(f"curated.{t}").partition_keys]
+                       for t in lake.catalog.tables()}
