@@ -195,14 +195,19 @@ def breaker_definition(breaker: Any, *, table: str = "${CircuitTable}",
                 "Parameters": {"TableName": table,
                                "Key": {"circuit": {"S.$": "$.circuit"}},
                                "ConsistentRead": True},
-                "ResultSelector": {"item.$": "$.Item"},
-                "ResultPath": "$.circuitState", "Next": "IsCircuitOpen"},
+                "ResultPath": "$.circuitState", "Next": "HasCircuitState"},
+            # No item yet (a circuit never opened): GetItem returns no Item, and a Choice rule
+            # on a missing path is a runtime error, so presence is tested on its own first.
+            "HasCircuitState": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.circuitState.Item", "IsPresent": True,
+                             "Next": "IsCircuitOpen"}],
+                "Default": "CallService"},
             "IsCircuitOpen": {
                 "Type": "Choice",
                 "Choices": [{"And": [
-                    {"Variable": "$.circuitState.item.state.S", "IsPresent": True},
-                    {"Variable": "$.circuitState.item.state.S", "StringEquals": "open"},
-                    {"Variable": "$.circuitState.item.open_until.S",
+                    {"Variable": "$.circuitState.Item.state.S", "StringEquals": "open"},
+                    {"Variable": "$.circuitState.Item.open_until.S",
                      "TimestampGreaterThanPath": "$.clock.time"}],
                     "Next": "CircuitOpen"}],
                 "Default": "CallService"},

@@ -196,9 +196,13 @@ def test_open_breaker_refuses_the_call_documentation_wins_over_moto():
              "arn:aws:states:::lambda:invoke": lambda _: {}}
     ex = run_state_machine(definition, {"circuit": "payments", "request": {}}, tasks)
     assert (ex.status, ex.error, called) == ("FAILED", "CircuitOpen", [])
+    closed = run_state_machine(definition, {"circuit": "payments", "request": {}},
+                               {**tasks, "arn:aws:states:::dynamodb:getItem": lambda _: {}})
+    assert closed.status == "SUCCEEDED" and len(called) == 1   # no item yet: the call is made
     aws = run_definition(definition, {"circuit": "payments", "request": {}},
                          items={"circuits": item})
-    assert aws["entered"][:3] == ["ReadClock", "GetCircuitState", "IsCircuitOpen"]
+    assert aws["entered"][:4] == ["ReadClock", "GetCircuitState", "HasCircuitState",
+                                  "IsCircuitOpen"]
     assert (aws["status"], aws["error"]) in {("FAILED", "CircuitOpen"),
                                              ("FAILED", "States.Runtime")}
 
