@@ -15,28 +15,18 @@ from typing import Any
 
 from labkit.core.validation import check_int, check_positive
 from labkit.deploy.limits import require_at_most
-from labkit.deploy.template import Template, get_att, ref, sub
+from labkit.deploy.template import Template, get_att, items_of, logical_id, ref, sub
 
 __all__ = ["microservices_template", "service_connect_template"]
 
 CONTAINER_PORT = 8080
 
 
-def _title(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
-
-
 def _services(services: Sequence[Any] | None):
     from labkit.microservices import ORDER_SERVICE, PRODUCT_SERVICE, USER_SERVICE, ServiceSpec
 
     services = (USER_SERVICE, ORDER_SERVICE, PRODUCT_SERVICE) if services is None else services
-    services = list(services)
-    if not services:
-        raise ValueError("services must name at least one ServiceSpec")
-    for s in services:
-        if not isinstance(s, ServiceSpec):
-            raise TypeError(f"services must be ServiceSpec objects, got {type(s).__name__}")
-    return services
+    return items_of("services", services, ServiceSpec)
 
 
 def _network_parameters(services) -> dict[str, Any]:
@@ -46,7 +36,7 @@ def _network_parameters(services) -> dict[str, Any]:
                       "Description": "Private subnets (two or more Availability Zones)"},
     }
     for s in services:
-        params[f"{_title(s.name)}Image"] = {
+        params[f"{logical_id(s.name)}Image"] = {
             "Type": "String", "Description": f"Container image of the {s.name} service"}
     return params
 
@@ -69,13 +59,13 @@ def _task_definition(spec, *, port_name: str | None = None) -> dict[str, Any]:
         "Cpu": "256", "Memory": "512",
         "ExecutionRoleArn": get_att("TaskExecutionRole", "Arn"),
         "ContainerDefinitions": [{
-            "Name": spec.name, "Image": ref(f"{_title(spec.name)}Image"), "Essential": True,
+            "Name": spec.name, "Image": ref(f"{logical_id(spec.name)}Image"), "Essential": True,
             "PortMappings": [mapping]}]}}
 
 
 def _store_resources(spec) -> dict[str, Any]:
     """The resources of the store a service owns."""
-    title = _title(spec.name)
+    title = logical_id(spec.name)
     if spec.store.kind == "key-value":
         return {f"{title}Table": {"Type": "AWS::DynamoDB::Table", "Properties": {
             "BillingMode": "PAY_PER_REQUEST",
@@ -156,7 +146,7 @@ def microservices_template(gateway: Any = None, services: Sequence[Any] | None =
                                      "ThrottlingBurstLimit": int(burst)}}},
     }
     for s in specs:
-        title = _title(s.name)
+        title = logical_id(s.name)
         res[f"{title}TaskDefinition"] = _task_definition(s)
         res[f"{title}Discovery"] = {"Type": "AWS::ServiceDiscovery::Service", "Properties": {
             "Name": s.name, "NamespaceId": get_att("Namespace", "Id"),
@@ -171,12 +161,12 @@ def microservices_template(gateway: Any = None, services: Sequence[Any] | None =
                                    "Port": CONTAINER_PORT}]}}
         res.update(_store_resources(s))
     for prefix, service in gateway.routes.items():
-        rid = _title(prefix.strip("/").replace("/", "-")) or "Root"
+        rid = logical_id(prefix.strip("/").replace("/", "-")) or "Root"
         res[f"{rid}Integration"] = {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {
             "ApiId": ref("HttpApi"), "IntegrationType": "HTTP_PROXY",
             "IntegrationMethod": "ANY", "ConnectionType": "VPC_LINK",
             "ConnectionId": ref("VpcLink"),
-            "IntegrationUri": get_att(f"{_title(service)}Discovery", "Arn"),
+            "IntegrationUri": get_att(f"{logical_id(service)}Discovery", "Arn"),
             "PayloadFormatVersion": "1.0"}}
         res[f"{rid}Route"] = {"Type": "AWS::ApiGatewayV2::Route", "Properties": {
             "ApiId": ref("HttpApi"), "RouteKey": f"ANY {prefix.rstrip('/')}/{{proxy+}}",
@@ -233,7 +223,7 @@ def service_connect_template(services: Sequence[Any] | None = None, *, tasks_per
             "SourceSecurityGroupId": ref("ServiceSecurityGroup")}},
     }
     for s in specs:
-        title = _title(s.name)
+        title = logical_id(s.name)
         res[f"{title}TaskDefinition"] = _task_definition(s, port_name="http")
         res[f"{title}Service"] = {"Type": "AWS::ECS::Service", "Properties": {
             "Cluster": ref("Cluster"), "LaunchType": "FARGATE", "DesiredCount": tasks,

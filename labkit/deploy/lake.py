@@ -13,17 +13,9 @@ from typing import Any
 
 from labkit.core.validation import check_int
 from labkit.deploy.limits import require_at_least
-from labkit.deploy.template import Template, ref, sub
+from labkit.deploy.template import Template, logical_id, ref, sub
 
 __all__ = ["data_lake_template", "partition_projection"]
-
-
-def _logical(*parts: str) -> str:
-    out = []
-    for part in parts:
-        for piece in part.replace("_", "-").replace(".", "-").split("-"):
-            out.append(piece[:1].upper() + piece[1:])
-    return "".join(ch for ch in "".join(out) if ch.isalnum())
 
 
 def partition_projection(entry: Any) -> dict[str, str]:
@@ -102,7 +94,7 @@ def data_lake_template(lake: Any, *, bytes_scanned_cutoff: int = 1_000_000_000,
     }
     for name in tables:
         entry = lake.catalog.table(f"{database}.{name}")
-        tid = _logical(name, "Table")
+        tid = logical_id(name, "Table")
         params = {"classification": entry.format}
         if entry.partition_keys:
             for key, value in partition_projection(entry).items():
@@ -133,9 +125,9 @@ def data_lake_template(lake: Any, *, bytes_scanned_cutoff: int = 1_000_000_000,
         principal = {"DataLakePrincipalIdentifier": sub(
             f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{row.principal}")}
         columns = None if row.columns == "*" else [c.strip() for c in row.columns.split(",")]
-        gid = _logical(row.principal, table, "Grant")
+        gid = logical_id(row.principal, table, "Grant")
         if row.row_filter:
-            fid = _logical(row.principal, table, "Filter")
+            fid = logical_id(row.principal, table, "Filter")
             filter_props: dict[str, Any] = {
                 "TableCatalogId": ref("AWS::AccountId"), "DatabaseName": database,
                 "TableName": table, "Name": f"{row.principal}-{table}",
@@ -145,7 +137,7 @@ def data_lake_template(lake: Any, *, bytes_scanned_cutoff: int = 1_000_000_000,
             else:
                 filter_props["ColumnWildcard"] = {}
             res[fid] = {"Type": "AWS::LakeFormation::DataCellsFilter",
-                        "DependsOn": [_logical(table, "Table")], "Properties": filter_props}
+                        "DependsOn": [logical_id(table, "Table")], "Properties": filter_props}
             resource = {"DataCellsFilter": {"TableCatalogId": ref("AWS::AccountId"),
                                             "DatabaseName": database, "TableName": table,
                                             "Name": f"{row.principal}-{table}"}}
@@ -158,7 +150,7 @@ def data_lake_template(lake: Any, *, bytes_scanned_cutoff: int = 1_000_000_000,
             else:
                 twc["ColumnWildcard"] = {}
             resource = {"TableWithColumns": twc}
-            depends = [_logical(table, "Table")]
+            depends = [logical_id(table, "Table")]
         res[gid] = {"Type": "AWS::LakeFormation::PrincipalPermissions", "DependsOn": depends,
                     "Properties": {"Principal": principal, "Resource": resource,
                                    "Permissions": ["SELECT"], "PermissionsWithGrantOption": []}}

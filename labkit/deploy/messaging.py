@@ -12,20 +12,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from labkit.core.validation import check_int, check_nonnegative
 from labkit.deploy.limits import require_at_most
-from labkit.deploy.template import Template, get_att, ref
+from labkit.deploy.template import Template, get_att, logical_id, ref
 
 __all__ = ["event_bus_template", "event_store_template", "queue_properties"]
-
-
-def _logical(name: str, suffix: str = "") -> str:
-    parts = re.split(r"[^A-Za-z0-9]+", name)
-    return "".join(p[:1].upper() + p[1:] for p in parts if p) + suffix
 
 
 def _seconds(value: float) -> int:
@@ -64,14 +58,14 @@ def queue_properties(queue: Any) -> dict[str, Any]:
         count = require_at_most(f"{queue.name}: max_receive_count", queue.max_receive_count,
                                 "sqs_max_receive_count_max")
         props["RedrivePolicy"] = {
-            "deadLetterTargetArn": get_att(_logical(queue.dead_letter_queue.name, "Queue"),
+            "deadLetterTargetArn": get_att(logical_id(queue.dead_letter_queue.name, "Queue"),
                                            "Arn"),
             "maxReceiveCount": int(count)}
     return props
 
 
 def _add_queue(res: dict[str, Any], queue: Any) -> str:
-    lid = _logical(queue.name, "Queue")
+    lid = logical_id(queue.name, "Queue")
     if lid not in res:
         if queue.dead_letter_queue is not None:
             _add_queue(res, queue.dead_letter_queue)
@@ -136,15 +130,15 @@ def event_bus_template(bus: Any, *, topics: Sequence[Any] = (),
                     entry["SqsParameters"] = {"MessageGroupId": rule.name}
             else:
                 sam = True
-                fid = _logical(target.target_id, "Function")
+                fid = logical_id(target.target_id, "Function")
                 res[fid] = {"Type": "AWS::Serverless::Function", "Properties": {
                     "Runtime": "python3.12", "Handler": "app.handler",
                     "CodeUri": f"functions/{target.target_id}/"}}
-                res[_logical(target.target_id, "InvokePermission")] = {
+                res[logical_id(target.target_id, "InvokePermission")] = {
                     "Type": "AWS::Lambda::Permission", "Properties": {
                         "Action": "lambda:InvokeFunction", "FunctionName": ref(fid),
                         "Principal": "events.amazonaws.com",
-                        "SourceArn": get_att(_logical(rule.name, "Rule"), "Arn")}}
+                        "SourceArn": get_att(logical_id(rule.name, "Rule"), "Arn")}}
                 entry["Arn"] = get_att(fid, "Arn")
             rp = target.retry_policy
             entry["RetryPolicy"] = {"MaximumRetryAttempts": rp.maximum_retry_attempts,
@@ -158,13 +152,13 @@ def event_bus_template(bus: Any, *, topics: Sequence[Any] = (),
                     "InputPathsMap": dict(target.input_transformer.input_paths),
                     "InputTemplate": target.input_transformer.input_template}
             targets.append(entry)
-        res[_logical(rule.name, "Rule")] = {"Type": "AWS::Events::Rule", "Properties": {
+        res[logical_id(rule.name, "Rule")] = {"Type": "AWS::Events::Rule", "Properties": {
             "Name": rule.name, "EventBusName": ref("Bus"), "State": "ENABLED",
             "EventPattern": json.loads(text), "Targets": targets}}
     for topic in topics:
         if not isinstance(topic, Topic):
             raise TypeError(f"topics must hold Topic objects, got {type(topic).__name__}")
-        tid = _logical(topic.name, "Topic")
+        tid = logical_id(topic.name, "Topic")
         res[tid] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": topic.name}}
         for s in topic.subscriptions:
             if not isinstance(s.endpoint, (StandardQueue, FifoQueue)):
@@ -177,9 +171,9 @@ def event_bus_template(bus: Any, *, topics: Sequence[Any] = (),
             if s.filter_policy is not None:
                 props["FilterPolicy"] = s.filter_policy
                 props["FilterPolicyScope"] = s.scope
-            res[_logical(f"{topic.name}-{s.name}", "Subscription")] = {
+            res[logical_id(f"{topic.name}-{s.name}", "Subscription")] = {
                 "Type": "AWS::SNS::Subscription", "Properties": props}
-            res[_logical(f"{topic.name}-{s.name}", "QueuePolicy")] = {
+            res[logical_id(f"{topic.name}-{s.name}", "QueuePolicy")] = {
                 "Type": "AWS::SQS::QueuePolicy", "Properties": {
                     "Queues": [ref(qid)], "PolicyDocument": {"Version": "2012-10-17",
                     "Statement": [{"Effect": "Allow",
@@ -194,7 +188,7 @@ def event_bus_template(bus: Any, *, topics: Sequence[Any] = (),
                 "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sqs:SendMessage", "Resource": [get_att(q, "Arn") for q in unique],
                 "Condition": {"ArnEquals": {"aws:SourceArn": [
-                    get_att(_logical(r, "Rule"), "Arn") for r in bus.rules]}}}]}}}
+                    get_att(logical_id(r, "Rule"), "Arn") for r in bus.rules]}}}]}}}
     return Template(
         f"{bus.name}-events",
         f"EventBridge bus {bus.name!r} with its rules, SQS targets and dead-letter queues. "

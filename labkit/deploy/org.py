@@ -10,19 +10,14 @@ not re-created.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from labkit.deploy.limits import require_at_most
-from labkit.deploy.template import Template, ref
+from labkit.deploy.template import Template, logical_id, ref
 
 __all__ = ["scp_template"]
 
 AWS_MANAGED = ("FullAWSAccess",)
-
-
-def _logical(text: str) -> str:
-    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", text) if p)
 
 
 def scp_template(organization: Any) -> Template:
@@ -53,7 +48,7 @@ def scp_template(organization: Any) -> Template:
         if node.type == "account":
             target: Any = node.id
         else:
-            pid = _logical(node.name) + ("RootId" if node.type == "root" else "OuId")
+            pid = logical_id(node.name) + ("RootId" if node.type == "root" else "OuId")
             pattern = (r"^r-[0-9a-z]{4,32}$" if node.type == "root"
                        else r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
             params.setdefault(pid, {
@@ -69,7 +64,7 @@ def scp_template(organization: Any) -> Template:
         content = json.dumps(dict(policy.document), separators=(",", ":"))
         require_at_most(f"SCP {name!r} size (characters)", len(content),
                         "organizations_scp_max_chars")
-        res[_logical(name) + "Policy"] = {"Type": "AWS::Organizations::Policy", "Properties": {
+        res[logical_id(name) + "Policy"] = {"Type": "AWS::Organizations::Policy", "Properties": {
             "Name": name, "Type": "SERVICE_CONTROL_POLICY",
             "Description": f"{name} (from the lab's organization)",
             "Content": json.loads(content), "TargetIds": targets[name]}}

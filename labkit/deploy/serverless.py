@@ -16,7 +16,7 @@ from typing import Any
 
 from labkit.core.validation import check_int
 from labkit.deploy.limits import NotDeployable, aws_limit, require_at_most
-from labkit.deploy.template import Template, get_att, ref
+from labkit.deploy.template import Template, get_att, items_of, logical_id, ref
 from labkit.deploy.workflows import state_machine_resources
 
 __all__ = ["bulkhead_template", "check_reservations", "serverless_web_template",
@@ -130,7 +130,7 @@ def serverless_web_template(throttle: Any = None, *, memory_mb: int = 512, timeo
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}},
     }
     for key, plan in throttle.plans.items():
-        lid = "".join(ch for ch in plan.name.title() if ch.isalnum()) + "Plan"
+        lid = logical_id(plan.name, "Plan")
         props: dict[str, Any] = {
             "UsagePlanName": plan.name,
             "ApiStages": [{"ApiId": ref("Api"), "Stage": ref("ApiprodStage")}],
@@ -141,7 +141,7 @@ def serverless_web_template(throttle: Any = None, *, memory_mb: int = 512, timeo
             props["Quota"] = {"Limit": plan.quota,
                               "Period": "MONTH" if plan.period == "MONTH" else plan.period}
         res[lid] = {"Type": "AWS::ApiGateway::UsagePlan", "Properties": props}
-        kid = "".join(ch for ch in key.title() if ch.isalnum()) + "ApiKey"
+        kid = logical_id(key, "ApiKey")
         res[kid] = {"Type": "AWS::ApiGateway::ApiKey", "DependsOn": ["ApiprodStage"],
                     "Properties": {"Enabled": True, "StageKeys": [
                         {"RestApiId": ref("Api"), "StageName": "prod"}]}}
@@ -263,12 +263,7 @@ def bulkhead_template(functions: Sequence[Any], *, account_limit: int | None = N
     """
     from labkit.resilience import LambdaFunction
 
-    functions = list(functions)
-    if not functions:
-        raise ValueError("functions must hold at least one LambdaFunction")
-    for f in functions:
-        if not isinstance(f, LambdaFunction):
-            raise TypeError(f"functions must be LambdaFunction objects, got {type(f).__name__}")
+    functions = items_of("functions", functions, LambdaFunction)
     check_reservations({f.name: f.reserved for f in functions if f.reserved is not None},
                        account_limit=account_limit)
     high = check_int("high_priority_consumers", high_priority_consumers, minimum=2,
@@ -276,7 +271,7 @@ def bulkhead_template(functions: Sequence[Any], *, account_limit: int | None = N
     low = check_int("low_priority_consumers", low_priority_consumers, minimum=2, maximum=1000)
     res: dict[str, Any] = {}
     for f in functions:
-        lid = "".join(p.capitalize() for p in f.name.replace("_", "-").split("-")) + "Function"
+        lid = logical_id(f.name, "Function")
         timeout = max(1, math.ceil(f.duration_s * 3))
         res[lid] = _function(f.name, timeout_s=min(timeout, 900), reserved=f.reserved)
     for name, consumers in (("High", high), ("Low", low)):

@@ -16,10 +16,33 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SAM_TRANSFORM", "Template", "get_att", "ref", "sub", "to_yaml"]
+__all__ = ["SAM_TRANSFORM", "Template", "get_att", "items_of", "logical_id", "ref", "sub",
+           "to_yaml"]
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _LOGICAL_ID = re.compile(r"[A-Za-z0-9]{1,255}")
+
+
+def logical_id(*parts: str) -> str:
+    """A CloudFormation logical id (letters and digits) from names in the lab's vocabulary.
+
+    >>> logical_id("analyst-eu", "orders", "Grant")
+    'AnalystEuOrdersGrant'
+    """
+    return "".join(p[:1].upper() + p[1:] for part in parts
+                   for p in re.split(r"[^A-Za-z0-9]+", part) if p)
+
+
+def items_of(name: str, items: Any, kind: type) -> list[Any]:
+    """``items`` as a non-empty list of ``kind`` objects, or the error naming ``name``."""
+    items = list(items)
+    if not items:
+        raise ValueError(f"{name} must hold at least one {kind.__name__}")
+    for item in items:
+        if not isinstance(item, kind):
+            raise TypeError(f"{name} must hold {kind.__name__} objects, got "
+                            f"{type(item).__name__}")
+    return items
 
 
 def ref(name: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from labkit.core.validation import check_choice
 from labkit.deploy.limits import require_at_most
-from labkit.deploy.template import Template, get_att, ref
+from labkit.deploy.template import Template, get_att, logical_id, ref
 
 __all__ = ["breaker_definition", "breaker_template", "saga_template", "state_machine_resources"]
 
@@ -79,7 +79,7 @@ def state_machine_resources(definition: dict[str, Any] | str, *, name: str,
             fn = "-".join(p for p in re.split(r"[^A-Za-z0-9]+", holder[key]) if p)
         else:
             continue
-        fid = "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", fn)) + "Function"
+        fid = logical_id(fn, "Function")
         holder[key] = f"${{{fid}Arn}}"
         if fid not in subs:
             subs[fid + "Arn"] = get_att(fid, "Arn")
