@@ -232,3 +232,21 @@ def test_glue_tables_from_the_template_keep_the_lab_partitions(tmp_path):
     created = glue_create_tables(data_lake_template(lake))
     assert created == {t: [k for k, _ in lake.catalog.table(f"curated.{t}").partition_keys]
                        for t in lake.catalog.tables()}
+
+
+def test_arrays_of_objects_documentation_wins_over_moto():
+    """A pattern on fields inside an array of objects. The documentation: "If the value in the
+    event is an array, then the event pattern matches if the intersection of the event pattern
+    array and the event array is non-empty" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html),
+    so an order whose only item is a gift book matches ``items.sku`` prefix ``BOOK-`` and
+    ``items.gift`` true. The lab's matcher says so; moto 5.2.5 delivers nothing (it does not
+    descend into arrays of objects). The lab is held to the documentation and moto's
+    departure is recorded, so a fixed moto turns this into agreement."""
+    from labkit.messaging import matches
+    from labkit.messaging.playground import DEFAULT_EVENT, DEFAULT_PATTERN
+
+    gift_book = {**DEFAULT_EVENT, "detail": {**DEFAULT_EVENT["detail"],
+                                              "items": [{"sku": "BOOK-42", "gift": True}]}}
+    assert [matches(DEFAULT_PATTERN, e) for e in (DEFAULT_EVENT, gift_book)] == [False, True]
+    aws = eventbridge_delivery(DEFAULT_PATTERN, [DEFAULT_EVENT, gift_book])
+    assert aws[0] is False and aws[1] in (True, False)
