@@ -11,7 +11,7 @@ ifeq ($(origin UV),undefined)
 UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
 endif
 # The extras installed for `make lab` and `make test`.
-EXTRAS  = lab test dev
+EXTRAS  = lab test dev aws
 # Keep Jupyter, IPython and matplotlib side files inside the checkout.
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter-runtime
 export IPYTHONDIR          := $(CURDIR)/.cache/ipython
@@ -24,7 +24,7 @@ export UV
 unexport MPLBACKEND
 
 .PHONY: lab test unit wheel-test binder-check notebooks-test nbcheck browser notebooks nav student \
-        student-check benchmarks lint lock clean
+        student-check benchmarks lint lock templates clean
 
 $(UV_BOOT)/bin/uv:
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
@@ -74,6 +74,11 @@ notebooks-test: $(STAMP)
 
 browser: $(STAMP)
 	$(PY) -m pytest -q tests/browser
+
+# Every pattern's deployment template through cfn-lint (SAM templates also after the SAM
+# transform), the refusals, and the differential checks against moto; offline. Part of `unit`.
+templates: $(STAMP)
+	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests/deploy labkit/deploy
 
 # Re-execute notebooks (all, or NB=notebooks/10-circuit-breaker.ipynb) and store clean outputs.
 notebooks: $(STAMP)
