@@ -250,8 +250,7 @@ class ChoreographedSaga:
         detail = {"order_id": order.order_id, "order": order.to_dict()}
         self.bus.publish("OrderPlaced", detail, 0.0, source="orders")
         self.bus.run()
-        status = self.shop.orders.status[order.order_id]
-        outcome = {"COMPLETED": "completed", "CANCELLED": "compensated"}.get(status, "stuck")
+        outcome = self.shop.outcome(order.order_id)
         ends = [r.time_s for r in self.bus.log if r.kind == "published"
                 and r.event_type in ("OrderCompleted", "OrderCancelled")]
         latency = ends[-1] if ends else self.bus.now

@@ -46,12 +46,20 @@ def random_orders(n: int, *, seed: int = 0, skus: int = 3, customers: int = 20) 
 @dataclass
 class SagaBatch:
     """Result of :func:`run_sagas`: ``runs`` (one row per order), the ``shop`` and its
-    ``violations``; ``alerts`` holds the executions the alert rule flags (orchestration)."""
+    ``violations``; ``alerts`` holds the executions the alert rule flags (orchestration);
+    ``dead_lettered`` the orders with an event in the bus's dead-letter queue (choreography,
+    whose alarm watches that queue)."""
 
     runs: pd.DataFrame
     shop: Shop
     violations: list[Violation]
     alerts: list[tuple[str, Execution]] = field(default_factory=list)
+    dead_lettered: set[str] = field(default_factory=set)
+
+    @property
+    def alerted(self) -> set[str]:
+        """Orders an operator is alerted about: failed executions or dead-lettered events."""
+        return {order_id for order_id, _ in self.alerts} | self.dead_lettered
 
     def violations_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.violations, columns=list(Violation._fields))
@@ -88,15 +96,17 @@ def run_sagas(n_orders: int, *, style: str = "orchestration",
     else:
         saga = ChoreographedSaga(shop, faults, seed=saga_rng, service_s=service_s, hop_s=hop_s)
         rows = [saga.run(order) for order in orders]
+        dead_lettered = {detail["order_id"] for _, detail, _, _ in saga.bus.dead_letters}
     runs = pd.DataFrame(rows, columns=list(SagaRun._fields))
-    return SagaBatch(runs, shop, shop.violations(), alerts)
+    return SagaBatch(runs, shop, shop.violations(), alerts,
+                     dead_lettered if style == "choreography" else set())
 
 
 def compare_styles(n_orders: int, *, faults: FaultPlan | None = None, seed: int = 0,
                    **kwargs) -> pd.DataFrame:
-    """Both styles on the same orders and faults: one row per style with outcome counts,
-    latency percentiles, messages and service calls per order, the logs an operator reads to
-    follow one order, and violations."""
+    """Both styles on the same orders and faults: one row per style with outcome counts (from
+    the ledgers), latency percentiles, messages and service calls per order, the logs an
+    operator reads to follow one order, alerts (orders alerted on) and violations."""
     out = []
     for style in ("orchestration", "choreography"):
         batch = run_sagas(n_orders, style=style, faults=faults, seed=seed, **kwargs)
@@ -111,6 +121,7 @@ def compare_styles(n_orders: int, *, faults: FaultPlan | None = None, seed: int 
             "messages_per_order": float(r["messages"].mean()),
             "calls_per_order": float(r["attempts"].mean()),
             "logs_to_read": float(r["logs_to_read"].mean()),
+            "alerts": len(batch.alerted),
             "violations": len(batch.violations),
         })
     return pd.DataFrame(out).set_index("style")

@@ -66,7 +66,8 @@ class SagaRun(NamedTuple):
 
     order_id: str
     style: str            # "orchestration" or "choreography"
-    outcome: str          # "completed", "compensated", "stuck" or (no saga) "abandoned"
+    outcome: str          # "completed", "compensated", "stuck" (from the ledgers, see
+    #                       Shop.outcome) or (no saga) "abandoned"
     latency_s: float      # from order placed to the saga's last step
     messages: int         # commands + replies (orchestration) or events + deliveries
     attempts: int         # service calls, retries included
@@ -215,8 +216,7 @@ def run_orchestrated(shop: Shop, order: Order, faults: FaultPlan | ScriptedFault
     shop.orders.place(order)
     tasks = _make_tasks(shop, faults, rng, service_s, hop_s, timeout_s, calls)
     execution = run_state_machine(machine, {"order": order.to_dict()}, tasks, seed=rng)
-    status = shop.orders.status[order.order_id]
-    outcome = {"COMPLETED": "completed", "CANCELLED": "compensated"}.get(status, "stuck")
+    outcome = shop.outcome(order.order_id)
     failed_step = error = None
     for event in execution.events:
         if event.event == "caught":
