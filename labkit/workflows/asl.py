@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from labkit.core.rng import make_rng
-from labkit.core.validation import check_int, check_limit
+from labkit.core.validation import check_limit
 from labkit.workflows.choice import _parse_timestamp, evaluate_rule
 from labkit.workflows.errors import TERMINAL_ERRORS, TaskFailed, TaskOutcome
 from labkit.workflows.paths import PathNotFound, apply_template, copy_json, place_result, read_path
