@@ -169,15 +169,28 @@ def check_nesting(name: str, document: object, max_depth: int) -> None:
     ...
     ValueError: pattern nests deeper than 3 levels at $.a.b.c; simplify it
     """
-    stack: list[tuple[object, int, str]] = [(document, 0, "$")]
+    # Each entry: (node, depth, link) where link = (parent link, key) rebuilds the path only
+    # when it is needed for the error message.
+    stack: list[tuple[object, int, tuple | None]] = [(document, 0, None)]
     while stack:
-        node, depth, path = stack.pop()
+        node, depth, link = stack.pop()
         if isinstance(node, dict):
-            children = [(v, f"{path}.{k}") for k, v in node.items()]
+            items = node.items()
         elif isinstance(node, (list, tuple)):
-            children = [(v, f"{path}[{i}]") for i, v in enumerate(node)]
+            items = enumerate(node)
         else:
             continue
-        if depth + 1 > max_depth:
-            raise ValueError(f"{name} nests deeper than {max_depth} levels at {path}; simplify it")
-        stack.extend((child, depth + 1, p) for child, p in children)
+        if depth >= max_depth:
+            raise ValueError(f"{name} nests deeper than {max_depth} levels at {_path(link)}; "
+                             "simplify it")
+        for key, child in items:
+            if isinstance(child, (dict, list, tuple)):
+                stack.append((child, depth + 1, (link, key)))
+
+
+def _path(link: tuple | None) -> str:
+    keys = []
+    while link is not None:
+        link, key = link
+        keys.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return "$" + "".join(reversed(keys))
