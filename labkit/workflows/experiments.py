@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.validation import check_choice, check_int
+from labkit.core.validation import check_choice, check_int, check_limit
 from labkit.workflows.asl import Execution
 from labkit.workflows.choreography import ChoreographedSaga
 from labkit.workflows.faults import FaultPlan, ScriptedFaults
@@ -27,14 +27,20 @@ __all__ = ["SagaBatch", "attempt_spans", "compare_styles", "coupling", "definiti
            "random_orders", "run_sagas"]
 
 
+#: Most orders one batch runs on this lab (about a minute of simulation).
+MAX_ORDERS = 100_000
+
+
 def random_orders(n: int, *, seed: int = 0, skus: int = 3, customers: int = 20) -> list[Order]:
     """``n`` seeded orders: 1–3 units of a random SKU for $10–$120.
 
     >>> [o.order_id for o in random_orders(2)]
     ['order-00000', 'order-00001']
     """
-    n = check_int("n", n, minimum=0)
+    n = check_limit("n", n, MAX_ORDERS)
     rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    skus = check_int("skus", skus, minimum=1)
+    customers = check_int("customers", customers, minimum=1)
     cust = rng.integers(0, customers, n)
     sku = rng.integers(0, skus, n)
     qty = rng.integers(1, 4, n)
@@ -77,6 +83,10 @@ def run_sagas(n_orders: int, *, style: str = "orchestration",
     (50, [])
     """
     check_choice("style", style, ("orchestration", "choreography", "no saga"))
+    check_limit("n_orders", n_orders, MAX_ORDERS)
+    if faults is not None and not isinstance(faults, (FaultPlan, ScriptedFaults)):
+        raise TypeError(f"faults must be a FaultPlan, ScriptedFaults or None, got "
+                        f"{type(faults).__name__}")
     shop = Shop.create(stock=stock, skus=skus, customers=customers, balance_usd=balance_usd)
     order_rng, saga_rng = spawn_rngs(seed, 2)
     orders = random_orders(n_orders, seed=int(order_rng.integers(2**31)), skus=skus,

@@ -186,6 +186,16 @@ def _make_tasks(shop: Shop, faults: FaultPlan | ScriptedFaults, rng: np.random.G
     return {ARN_PREFIX + STATE_OF_STEP[s]: make(s) for s in FORWARD_STEPS + COMPENSATIONS}
 
 
+def _check_saga_args(shop: object, order: object, faults: object) -> None:
+    if not isinstance(shop, Shop):
+        raise TypeError(f"shop must be a Shop (Shop.create()), got {type(shop).__name__}")
+    if not isinstance(order, Order):
+        raise TypeError(f"order must be an Order, got {type(order).__name__}")
+    if faults is not None and not isinstance(faults, (FaultPlan, ScriptedFaults)):
+        raise TypeError(f"faults must be a FaultPlan, ScriptedFaults or None, got "
+                        f"{type(faults).__name__}")
+
+
 def run_orchestrated(shop: Shop, order: Order, faults: FaultPlan | ScriptedFaults | None = None,
                      *, seed: int | np.random.Generator = 0, service_s: float = 0.05,
                      hop_s: float = 0.02, definition: dict[str, Any] | None = None,
@@ -206,6 +216,7 @@ def run_orchestrated(shop: Shop, order: Order, faults: FaultPlan | ScriptedFault
     from labkit.core.rng import make_rng
 
     rng = make_rng(seed)
+    _check_saga_args(shop, order, faults)
     service_s = check_nonnegative("service_s", service_s)
     hop_s = check_nonnegative("hop_s", hop_s)
     machine = StateMachine(definition) if definition is not None else _default_machine()
@@ -245,6 +256,10 @@ def run_without_saga(shop: Shop, order: Order,
     from labkit.core.rng import make_rng
 
     rng = make_rng(seed)
+    _check_saga_args(shop, order, faults)
+    service_s = check_nonnegative("service_s", service_s)
+    hop_s = check_nonnegative("hop_s", hop_s)
+    timeout_s = check_nonnegative("timeout_s", timeout_s)
     faults = faults if faults is not None else FaultPlan()
     shop.orders.place(order)
     payload = order.to_dict()

@@ -24,8 +24,8 @@ def _regex_glob(pattern: str, value: str, ignore_case: bool) -> bool:
 
 
 @FUZZ
-@given(pattern=st.text(alphabet="ab*?:/", max_size=8), value=st.text(alphabet="abAB:/", max_size=10),
-       ignore_case=st.booleans())
+@given(pattern=st.text(alphabet="ab*?:/", max_size=8),
+       value=st.text(alphabet="abAB:/", max_size=10), ignore_case=st.booleans())
 def test_glob_agrees_with_the_regex_definition(pattern, value, ignore_case):
     """On short inputs (where the backtracking regex is fast) both give the same answer."""
     assert glob_matches(pattern, value, ignore_case=ignore_case) == \
