@@ -32,7 +32,7 @@ from labkit.core.validation import check_limit
 from labkit.workflows.choice import _parse_timestamp, evaluate_rule
 from labkit.workflows.errors import TERMINAL_ERRORS, TaskFailed, TaskOutcome
 from labkit.workflows.paths import PathNotFound, apply_template, copy_json, place_result, read_path
-from labkit.workflows.retry import find_catcher, find_retrier, retry_delay
+from labkit.workflows.retry import delay_before_retry, find_catcher, find_retrier
 from labkit.workflows.validate import validate_definition
 
 __all__ = ["EXECUTION_START", "Execution", "HistoryEvent", "StateMachine", "run_state_machine"]
@@ -263,7 +263,7 @@ class _Run:
                         raise _Failure("States.Runtime", f"more than {self.max_transitions} "
                                        "state transitions and retries") from None
                     try:
-                        delay = retry_delay(retriers[i], counts[i], self.rng)
+                        delay = delay_before_retry(retriers[i], counts[i], self.rng)
                     except ValueError as exc:  # an uncapped backoff past what a float holds
                         raise _Failure("States.Runtime", str(exc)) from None
                     self.log(name, "retry_wait", scope, attempt=attempt, error=failure.error,

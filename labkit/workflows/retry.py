@@ -17,7 +17,8 @@ import numpy as np
 
 from labkit.workflows.errors import InvalidDefinition, error_matches
 
-__all__ = ["RETRIER_DEFAULTS", "find_catcher", "find_retrier", "retry_delay"]
+__all__ = ["RETRIER_DEFAULTS", "delay_before_retry", "find_catcher", "find_retrier",
+           "retry_delay"]
 
 RETRIER_DEFAULTS: dict[str, Any] = {
     "IntervalSeconds": 1,
@@ -58,6 +59,12 @@ Retry[0].IntervalSeconds must be an integer in [1, 99999999], got -1
         raise TypeError(f"k must be an integer, got {type(k).__name__} {k!r}")
     if not 1 <= k <= 99_999_999:
         raise ValueError(f"k (the retry number) must be in [1, 99999999], got {k}")
+    return delay_before_retry(retrier, k, rng)
+
+
+def delay_before_retry(retrier: dict[str, Any], k: int,
+                       rng: np.random.Generator | None = None) -> float:
+    """:func:`retry_delay` for a retrier already validated (the executor's fast path)."""
     interval = retrier.get("IntervalSeconds", RETRIER_DEFAULTS["IntervalSeconds"])
     rate = float(retrier.get("BackoffRate", RETRIER_DEFAULTS["BackoffRate"]))
     cap = retrier.get("MaxDelaySeconds")
