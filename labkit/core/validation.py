@@ -193,4 +193,5 @@ def _path(link: tuple | None) -> str:
     while link is not None:
         link, key = link
         keys.append(f"[{key}]" if isinstance(key, int) else f".{key}")
-    return "$" + "".join(reversed(keys))
+    path = "$" + "".join(reversed(keys))
+    return path if len(path) <= 60 else path[:28] + "..." + path[-28:]

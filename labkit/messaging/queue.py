@@ -64,7 +64,7 @@ def message_size(body: str, attributes: dict | None = None) -> int:
     >>> message_size("héllo", {"kind": "greeting"})
     18
     """
-    size = len(body.encode("utf-8"))
+    size = len(body) if body.isascii() else len(body.encode("utf-8"))
     for name, value in (attributes or {}).items():
         size += len(str(name).encode("utf-8")) + len(str(value).encode("utf-8"))
     return size
