@@ -33,7 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from labkit.core.rng import make_rng
-from labkit.core.validation import check_finite, check_int, check_nonnegative, check_probability
+from labkit.core.validation import (
+    check_finite,
+    check_int,
+    check_limit,
+    check_nonnegative,
+    check_probability,
+)
 
 __all__ = [
     "FifoQueue",
@@ -408,7 +414,7 @@ class StandardQueue(_Queue):
                          maximum_message_size=maximum_message_size)
         self.duplicate_probability = check_probability("duplicate_probability",
                                                        duplicate_probability)
-        self.servers = check_int("servers", servers, minimum=1)
+        self.servers = check_limit("servers", servers, 1_000, minimum=1)
         self._rng = make_rng(seed)
 
     def _lose_delete(self) -> bool:

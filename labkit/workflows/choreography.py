@@ -66,8 +66,13 @@ class EventBus:
                  base_delay_s: float = 1.0, max_delay_s: float = 60.0) -> None:
         self.rng = make_rng(seed)
         self.hop_s = check_nonnegative("hop_s", hop_s)
-        self.max_attempts = check_int("max_attempts", max_attempts, minimum=1)
+        # EventBridge retry policy: MaximumRetryAttempts 0-185 (so at most 186 attempts) and
+        # MaximumEventAgeInSeconds 60-86,400 (EventBridge User Guide, eb-rule-retry-policy).
+        self.max_attempts = check_int("max_attempts", max_attempts, minimum=1, maximum=186)
         self.max_age_s = check_positive("max_age_s", max_age_s)
+        if self.max_age_s > 86_400.0:
+            raise ValueError(f"max_age_s must be in (0, 86400] (24 hours, EventBridge's "
+                             f"longest retry window); got {max_age_s!r}")
         self.base_delay_s = check_positive("base_delay_s", base_delay_s)
         self.max_delay_s = check_positive("max_delay_s", max_delay_s)
         self.subscribers: dict[str, list[tuple[str, Handler]]] = {}
