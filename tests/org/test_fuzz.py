@@ -35,7 +35,7 @@ def test_glob_agrees_with_the_regex_definition(pattern, value, ignore_case):
 def test_wildcards_match_in_linear_time():
     """The hang cases from the issue, and 10,000-character ARNs against 100-star patterns,
     finish in well under a second all together."""
-    start = time.perf_counter()
+    start = time.process_time()
     assert not action_matches("a*" * 30 + "b", "a" * 5000)
     arn = "arn:aws:s3:::" + "a" * 200
     assert not resource_matches("arn:aws:s3:::" + "a*" * 6 + "b", arn)
@@ -44,18 +44,18 @@ def test_wildcards_match_in_linear_time():
     assert not resource_matches("arn:aws:s3:::" + "a*" * 100 + "c", long_arn)
     assert not resource_matches("arn:aws:s3:::" + "?*" * 100 + "c", long_arn)
     assert action_matches("S3:" + "*" * 100 + "object", "s3:GetObject")
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 def test_evaluate_with_a_backtracking_prone_resource_is_fast():
     org = make_org(root_scps=["FullAWSAccess"])
     policy = {"Statement": [{"Effect": "Allow", "Action": "s3:*",
                              "Resource": "arn:aws:s3:::" + "a*" * 6 + "b"}]}
-    start = time.perf_counter()
+    start = time.process_time()
     decision = evaluate(org, user(PROD), "s3:GetObject", identity_policies=[policy],
                         resource="arn:aws:s3:::" + "a" * 200)
     assert decision.reason == "IMPLICIT_DENY_IAM"
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 _statement = st.fixed_dictionaries(
