@@ -4,7 +4,10 @@ IAM wildcards are ``*`` (any run of characters, possibly empty) and ``?`` (exact
 character); every other character is literal and the match is anchored at both ends. The
 matcher is a linear-time segment search, never ``fnmatch`` (which gives ``[...]`` a meaning IAM
 does not have) and never a regular expression with ``.*`` (which backtracks exponentially on
-patterns such as ``a*a*a*...b``).
+patterns such as ``a*a*a*...b``). Sources (checked 2026-12-03): IAM User Guide, *IAM JSON policy
+elements: Resource* (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html:
+``*`` and ``?`` within ARN segments, several per segment) and *IAM JSON policy elements: Action*
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
 
 - :func:`action_matches`: case-insensitive (``S3:getobject`` matches ``s3:GetObject``).
 - :func:`resource_matches`: case-sensitive, ``*`` may run past ``:`` and ``/``.

@@ -13,7 +13,9 @@ undone, which :meth:`~labkit.workflows.services.Shop.violations` reports and
 - :func:`order_saga_definition`: the Amazon States Language definition.
 - :func:`perform_step`: one service call with fault injection (shared with choreography).
 - :func:`run_orchestrated`: one order through the executor → :class:`SagaRun` and the
-  :class:`~labkit.workflows.asl.Execution`.
+  :class:`~labkit.workflows.asl.Execution`. The run's ``outcome`` is read from the ledgers
+  (:meth:`~labkit.workflows.services.Shop.outcome`), not from the last step's status, so a
+  refunded order whose ``complete`` step timed out after applying is ``stuck``, not completed.
 - :func:`needs_attention` and :func:`repair_order`: the alert rule and the operator's repair.
 """
 
