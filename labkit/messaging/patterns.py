@@ -61,7 +61,10 @@ _MISSING = object()  # sentinel: the field is absent from the event
 
 
 class InvalidEventPattern(ValueError):
-    """A pattern EventBridge would refuse at rule creation; the message is AWS's text."""
+    """A pattern EventBridge would refuse at rule creation; the message is AWS's text, followed
+    by where in the pattern the bad element is (``path``, e.g. ``detail.size``)."""
+
+    path: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,26 +155,39 @@ def _is_or(key: str, value: Any) -> bool:
             and all(isinstance(b, dict) for b in value))
 
 
-def _validate_object(obj: dict, dialect: str) -> None:
+def _validate_object(obj: dict, dialect: str, path: str = "") -> None:
     for key, value in obj.items():
         if not isinstance(key, str):
             raise InvalidEventPattern(f"Field names must be strings, got {key!r}")
-        if _is_or(key, value):
-            for branch in value:
-                if not branch:
-                    raise InvalidEventPattern("Each $or branch must be a non-empty object")
-                _validate_object(branch, dialect)
-        elif isinstance(value, dict):
-            if not value:
-                raise InvalidEventPattern(f'"{key}" must be a non-empty object')
-            _validate_object(value, dialect)
-        elif isinstance(value, list):
-            if not value:
-                raise InvalidEventPattern("Empty arrays are not allowed")
-            for matcher in value:
-                _validate_matcher(matcher, dialect)
-        else:
-            raise InvalidEventPattern(f'"{key}" must be an object or an array')
+        where = f"{path}.{key}" if path else key
+        try:
+            _validate_field(key, value, dialect, where)
+        except InvalidEventPattern as exc:
+            if getattr(exc, "path", None) is None:  # add where it happened, once
+                nested = where != key
+                located = InvalidEventPattern(f"{exc} (at {where})" if nested else str(exc))
+                located.path = where
+                raise located from None
+            raise
+
+
+def _validate_field(key: str, value: Any, dialect: str, where: str) -> None:
+    if _is_or(key, value):
+        for i, branch in enumerate(value):
+            if not branch:
+                raise InvalidEventPattern("Each $or branch must be a non-empty object")
+            _validate_object(branch, dialect, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        if not value:
+            raise InvalidEventPattern(f'"{key}" must be a non-empty object')
+        _validate_object(value, dialect, where)
+    elif isinstance(value, list):
+        if not value:
+            raise InvalidEventPattern("Empty arrays are not allowed")
+        for matcher in value:
+            _validate_matcher(matcher, dialect)
+    else:
+        raise InvalidEventPattern(f'"{key}" must be an object or an array')
 
 
 def _validate_matcher(matcher: Any, dialect: str) -> None:
