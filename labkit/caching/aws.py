@@ -73,6 +73,14 @@ def entries_for_hit_ratio(curve: pd.Series, target: float) -> int | None:
     (100, None)
     """
     goal = check_probability("target", target)
+    if not isinstance(curve, pd.Series):
+        raise TypeError(f"curve must be a pandas Series (hit ratio by cache size), got "
+                        f"{type(curve).__name__}")
+    if curve.empty:
+        raise ValueError("curve must hold at least one cache size; got an empty curve")
+    values = pd.to_numeric(curve, errors="coerce").to_numpy(dtype=float)
+    if np.isnan(values).any() or (values < 0).any() or (values > 1).any():
+        raise ValueError("curve values must be hit ratios in [0, 1]")
     ordered = curve.sort_index()
     reached = np.flatnonzero(ordered.to_numpy() >= goal)
     return int(ordered.index[reached[0]]) if len(reached) else None

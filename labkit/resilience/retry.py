@@ -39,6 +39,7 @@ import numpy as np
 from labkit.core.validation import (
     check_choice,
     check_int,
+    check_limit,
     check_nonnegative,
     check_positive,
 )
@@ -97,6 +98,9 @@ def backoff_delay(strategy: str, retry: int, *, base_s: float, cap_s: float,
     check_choice("strategy", strategy, BACKOFF_STRATEGIES)
     base = check_positive("base_s", base_s)
     cap = check_positive("cap_s", cap_s)
+    if strategy in ("full", "equal", "decorrelated") and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator for the {strategy!r} strategy "
+                        f"(e.g. numpy.random.default_rng(seed)); got {type(rng).__name__}")
     if strategy == "none":
         check_int("retry", retry, minimum=0)
         return 0.0
@@ -381,9 +385,12 @@ def retry_amplification(attempts: int, layers: int) -> int:
 
     >>> retry_amplification(3, 3), retry_amplification(3, 5)
     (27, 243)
+
+    ``attempts`` is at most 1,000 and ``layers`` at most 100 on this lab (the answer for the
+    largest has 301 digits).
     """
-    a = check_int("attempts", attempts, minimum=1)
-    n = check_int("layers", layers, minimum=1)
+    a = check_limit("attempts", attempts, 1_000, minimum=1)
+    n = check_limit("layers", layers, 100, minimum=1)
     return a**n
 
 
@@ -394,5 +401,7 @@ def budget_amplification(budget_percent: float, layers: int) -> float:
     (1.73, 2.49)
     """
     b = check_nonnegative("budget_percent", budget_percent) / 100.0
-    n = check_int("layers", layers, minimum=1)
+    if b > 10.0:
+        raise ValueError(f"budget_percent must be in [0, 1000]; got {budget_percent!r}")
+    n = check_limit("layers", layers, 100, minimum=1)
     return (1.0 + b) ** n
