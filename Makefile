@@ -9,7 +9,7 @@ export IPYTHONDIR          := $(CURDIR)/.cache/ipython
 export MPLCONFIGDIR        := $(CURDIR)/.cache/matplotlib
 unexport MPLBACKEND
 
-.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student student-check benchmarks lint clean
+.PHONY: lab test unit notebooks-test nbcheck facts browser notebooks nav student student-check benchmarks lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ nbcheck: $(STAMP)
 
 notebooks-test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini notebooks
+
+# AWS facts: every row of labkit/data/aws_facts*.csv sourced and checked within 12 months, and
+# every AWS number the notebooks state found in those tables (tools/factcheck.py).
+facts: $(STAMP)
+	$(PY) tools/factcheck.py
 
 browser: $(STAMP)
 	$(PY) -m pytest -q tests/browser
