@@ -157,6 +157,8 @@ def fact_text(key: str, *, source: bool = True, root: str | Path | None = None) 
     """
     row = fact(key, root)
     value = _format_number(row.number) if row.number is not None else row.value
+    if row.unit.startswith("USD") and row.number is not None and row.number >= 0.01:
+        value = f"{row.number:,.2f}"
     if row.unit.startswith("USD"):
         text = f"${value} {row.unit[4:]}".rstrip()
     elif row.unit in ("date", "flag", ""):

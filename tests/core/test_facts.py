@@ -33,7 +33,7 @@ def test_fact_value_text_and_table():
     assert fact_value("sqs_visibility_timeout_default_s") == 30.0
     assert fact("app_runner_new_customers_closed_on").value == "2026-04-30"
     text = fact_text("athena_price_per_tb")
-    assert text.startswith("$5 per TB scanned in us-east-1 (athena pricing, checked ")
+    assert text.startswith("$5.00 per TB scanned in us-east-1 (athena pricing, checked ")
     assert fact_text("apigw_lambda_rejected_status", source=False) == "500 HTTP status"
     assert fact_table(["lambda_timeout_max_s"]).value.tolist() == ["900"]
     with pytest.raises(KeyError, match="sqs_"):
