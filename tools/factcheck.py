@@ -58,6 +58,7 @@ _COUNTS = ("requests", "request", "records", "record", "messages", "message", "a
            "policy", "partitions", "filters", "executions", "concurrent executions",
            "environments", "execution environments", "shards", "characters", "levels", "tokens",
            "calls", "receives", "permissions", "vCPU", "vCPUs", "GB-seconds", "GB-s", "tasks",
+           "writes", "reads", "write request units", "read request units",
            "threads", "instances", "connections", "transactions", "events")
 _UNIT = "|".join(sorted((re.escape(u) for u in (*_SECONDS, *_BYTES, *_COUNTS, "%", "percent")),
                         key=len, reverse=True))

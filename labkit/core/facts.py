@@ -88,6 +88,9 @@ def _read_rows(root: str | Path | None) -> list[Fact]:
                 raise ValueError(f"{path.name}: columns must be {list(FACT_COLUMNS)}, "
                                  f"got {reader.fieldnames}")
             for line, row in enumerate(reader, start=2):
+                if None in row or None in row.values():
+                    raise ValueError(f"{path.name}:{line}: expected {len(FACT_COLUMNS)} fields "
+                                     "(quote a statement that contains commas)")
                 key = row["key"]
                 if not _KEY.match(key):
                     raise ValueError(f"{path.name}:{line}: key must be snake_case, got {key!r}")

@@ -120,3 +120,12 @@ def test_quantities_convert_units():
         "SQS: 256 KiB, 1 MB/s, 20 %, HTTP 429, 1,000 records/s")}
     assert got == {("size", 262144.0), ("size", 1e6), ("percent", 20.0), ("http", 429.0),
                    ("count", 1000.0)}
+
+
+def test_a_row_with_an_unquoted_comma_is_refused(tmp_path):
+    root = _copy_tables(tmp_path)
+    (root / "aws_facts_extra.csv").write_text(
+        ",".join(FACT_COLUMNS) + "\nx_key,Amazon SQS,1,s,,Up to 1,000 things.,"
+        "https://docs.aws.amazon.com/sqs/,2026-12-01\n")
+    with pytest.raises(ValueError, match="expected 8 fields"):
+        facts(root)
