@@ -24,7 +24,7 @@ export UV
 unexport MPLBACKEND
 
 .PHONY: lab test unit wheel-test binder-check notebooks-test nbcheck browser notebooks nav student \
-        student-check benchmarks lint lock templates clean
+        student-check benchmarks lint lock templates facts clean
 
 $(UV_BOOT)/bin/uv:
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
@@ -71,6 +71,11 @@ nbcheck: $(STAMP)
 
 notebooks-test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini notebooks
+
+# AWS facts: every row of labkit/data/aws_facts*.csv sourced and checked within 12 months, and
+# every AWS number the notebooks state found in those tables (tools/factcheck.py).
+facts: $(STAMP)
+	$(PY) tools/factcheck.py
 
 browser: $(STAMP)
 	$(PY) -m pytest -q tests/browser

@@ -30,12 +30,15 @@ def test_facts_match_the_published_values():
 
 
 def test_every_fact_and_layer_names_a_source_and_date():
-    from labkit.caching.aws import DATA_DIR
+    from labkit.caching.aws import CACHE_FACTS, DATA_DIR
+    from labkit.core.facts import fact
 
-    for name in ("aws_cache_facts.csv", "aws_cache_layers.csv"):
-        frame = pd.read_csv(DATA_DIR / name)
-        assert frame.source.notna().all() and frame.retrieved.notna().all()
-        assert name in (DATA_DIR / "README.md").read_text()
+    for key in CACHE_FACTS:
+        row = fact(key)
+        assert row.source_url.startswith("https://") and row.checked_date.year >= 2026
+    frame = pd.read_csv(DATA_DIR / "aws_cache_layers.csv")
+    assert frame.source.notna().all() and frame.retrieved.notna().all()
+    assert "aws_cache_layers.csv" in (DATA_DIR / "README.md").read_text()
 
 
 def test_layer_stack_grows_with_depth():

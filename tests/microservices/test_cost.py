@@ -4,7 +4,6 @@ bad input."""
 from __future__ import annotations
 
 import math
-import shutil
 
 import pytest
 
@@ -18,7 +17,6 @@ from labkit.microservices.cost import (
     break_even_rate,
     break_even_table,
     cost_curve,
-    default_price_path,
     load_prices,
     monthly_cost,
     operational_tradeoffs,
@@ -116,7 +114,7 @@ def test_cost_curve_is_tidy_and_monotone():
 
 def test_changing_a_price_in_the_file_changes_the_cost(tmp_path):
     path = tmp_path / "prices.csv"
-    shutil.copy(default_price_path(), path)
+    load_prices().to_frame().to_csv(path, index=False)
     text = path.read_text().replace("fargate,vcpu_hour_x86,0.04048,",
                                     "fargate,vcpu_hour_x86,0.08096,")
     path.write_text(text)
