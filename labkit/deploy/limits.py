@@ -1,9 +1,10 @@
 """The AWS limits a deployment template must respect, and the refusal raised when a model
 object crosses one.
 
-The limits live in ``labkit/data/aws_facts_deploy.csv`` (value, unit, statement, source page and
-the date it was checked). A model object that AWS would not accept is refused with
-:class:`NotDeployable` *before* any template is written; the message quotes the limit and its
+The limits are rows of the lab's AWS facts tables (``labkit/data/aws_facts*.csv``, read with
+:mod:`labkit.core.facts`: value, unit, statement, source page and the date it was checked); the
+ones only deployment needs are in ``aws_facts_deploy.csv``. A model object that AWS would not
+accept is refused with :class:`NotDeployable` *before* any template is written; the message quotes the limit and its
 source, so the learner can check it.
 """
 
@@ -12,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pandas as pd
+
 __all__ = ["AwsLimit", "NotDeployable", "aws_limit", "require_at_most", "require_at_least"]
-
-FACTS_TABLE = "aws_facts_deploy.csv"
-
 
 @dataclass(frozen=True)
 class AwsLimit:
@@ -45,11 +45,12 @@ class NotDeployable(ValueError):
 
 @lru_cache(maxsize=1)
 def _limits() -> dict[str, AwsLimit]:
-    from labkit.core.data import read_table
+    from labkit.core.facts import facts
 
-    table = read_table(FACTS_TABLE)
+    table = facts()
+    table = table[pd.to_numeric(table["value"], errors="coerce").notna()]
     return {row.key: AwsLimit(row.key, row.service, float(row.value), row.unit, row.statement,
-                              row.source_url, row.checked_on)
+                              row.source_url, str(row.checked_on))
             for row in table.itertuples(index=False)}
 
 
@@ -61,12 +62,12 @@ def aws_limit(key: str) -> AwsLimit:
     >>> aws_limit("nope")
     Traceback (most recent call last):
     ...
-    KeyError: "no AWS limit 'nope' in aws_facts_deploy.csv"
+    KeyError: "no AWS limit 'nope' in the facts tables"
     """
     try:
         return _limits()[key]
     except KeyError:
-        raise KeyError(f"no AWS limit {key!r} in {FACTS_TABLE}") from None
+        raise KeyError(f"no AWS limit {key!r} in the facts tables") from None
 
 
 def require_at_most(name: str, value: float, key: str) -> float:
