@@ -21,7 +21,7 @@ import pandas as pd
 
 from labkit.lake.pricing import athena_billed_bytes, athena_cost_usd
 
-__all__ = ["QueryResult", "run_measured", "to_athena_sql", "athena_ddl", "hive_type",
+__all__ = ["QueryResult", "QueryLimitExceeded", "run_measured", "to_athena_sql", "athena_ddl", "hive_type",
            "scan_stats"]
 
 
@@ -112,11 +112,42 @@ def to_athena_sql(sql: str) -> str:
         return f"-- not translatable to Athena SQL: {str(exc).splitlines()[0]}"
 
 
-def run_measured(con, sql: str, *, principal: str | None = None) -> QueryResult:
-    """Run ``sql`` on ``con`` (profiling already enabled) and return the measured result."""
+class QueryLimitExceeded(PermissionError):
+    """A query stopped by a limit: the statement timeout or the engine's memory limit
+    (Athena's counterparts: the DML query timeout quota and a workgroup's data usage control)."""
+
+
+def run_measured(con, sql: str, *, principal: str | None = None,
+                 timeout_s: float | None = None) -> QueryResult:
+    """Run ``sql`` on ``con`` (profiling already enabled) and return the measured result.
+
+    With ``timeout_s``, a query still running after that many seconds is interrupted
+    (``connection.interrupt()``; DuckDB has no statement-timeout setting) and
+    :class:`QueryLimitExceeded` is raised; so is running out of the engine's memory limit.
+    """
+    import threading
+
+    import duckdb
+
+    timer = None
+    if timeout_s is not None:
+        timer = threading.Timer(timeout_s, con.interrupt)
+        timer.daemon = True
     start = time.perf_counter()
-    rel = con.sql(sql)
-    frame = rel.df() if rel is not None else pd.DataFrame()
+    try:
+        if timer is not None:
+            timer.start()
+        rel = con.sql(sql)
+        frame = rel.df() if rel is not None else pd.DataFrame()
+    except duckdb.InterruptException as exc:
+        raise QueryLimitExceeded(f"query stopped: it ran longer than the statement timeout of "
+                                 f"{timeout_s:g} s") from exc
+    except duckdb.OutOfMemoryException as exc:
+        raise QueryLimitExceeded(f"query stopped: it needed more than the engine's memory limit "
+                                 f"({str(exc).splitlines()[0]})") from exc
+    finally:
+        if timer is not None:
+            timer.cancel()
     elapsed = time.perf_counter() - start
     try:
         profile = json.loads(con.get_profiling_information() or "{}")

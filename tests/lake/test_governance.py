@@ -102,7 +102,7 @@ def test_sandbox_itself_blocks_files_and_settings(lake):
     """Behind the gate, the DuckDB connection is locked down too (defence in depth)."""
     import duckdb
 
-    con = lake._sandbox("analyst")
+    con = lake._sandbox("analyst").connection
     with pytest.raises(duckdb.Error):
         con.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
     with pytest.raises(duckdb.Error):
