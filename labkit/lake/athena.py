@@ -21,7 +21,8 @@ import pandas as pd
 
 from labkit.lake.pricing import athena_billed_bytes, athena_cost_usd
 
-__all__ = ["QueryResult", "QueryLimitExceeded", "run_measured", "to_athena_sql", "athena_ddl", "hive_type",
+__all__ = ["QueryResult", "QueryLimitExceeded", "run_measured", "to_athena_sql", "athena_ddl",
+           "hive_type",
            "scan_stats"]
 
 

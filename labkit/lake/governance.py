@@ -306,7 +306,8 @@ class Sandbox:
 
     The granted rows are written once to private Parquet files (a temporary folder deleted by
     :meth:`close`); the engine is a read-only DuckDB database holding views over exactly those
-    files, with external access off and the configuration locked. Whatever SQL reaches it, there is nothing else to read.
+    files, with external access off and the configuration locked. Whatever SQL reaches it,
+    there is nothing else to read.
     """
 
     def __init__(self, principal: str, tables: dict[str, tuple[str, list[str], dict[str, str]]],
