@@ -109,7 +109,7 @@ def to_athena_sql(sql: str) -> str:
 
     try:
         return ";\n".join(sqlglot.transpile(sql, read="duckdb", write="athena"))
-    except sqlglot.errors.ParseError as exc:
+    except (sqlglot.errors.SqlglotError, RecursionError) as exc:
         return f"-- not translatable to Athena SQL: {str(exc).splitlines()[0]}"
 
 

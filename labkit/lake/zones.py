@@ -508,7 +508,9 @@ class Lake:
         Without ``principal`` it runs as the administrator: the curated tables by name, the
         zones as ``raw.*``, ``stage.*``, ``curated.*``. With ``principal`` it passes the gate
         and runs in that principal's sandbox: only its grants are visible, and anything else
-        raises :class:`PermissionError`.
+        raises :class:`PermissionError`; a query that fails for another reason raises
+        :class:`ValueError`. Administrator queries raise DuckDB's own errors. Both stop at the
+        statement timeout (:class:`~labkit.lake.athena.QueryLimitExceeded`).
         """
         if not isinstance(sql, str) or not sql.strip():
             raise ValueError("sql must be a non-empty SQL string")
@@ -534,6 +536,8 @@ class Lake:
             raise PermissionError(f"query refused: {str(exc).splitlines()[0]} (principal "
                                   f"{principal!r} sees only its granted tables and columns)"
                                   ) from exc
+        except duckdb.Error as exc:         # e.g. a conversion or division error in the SQL
+            raise ValueError(f"query failed: {str(exc).splitlines()[0]}") from exc
 
     def explain(self, sql: str) -> str:
         """DuckDB's physical plan for ``sql`` (administrator): shows file filters and
