@@ -182,11 +182,16 @@ class Lake:
 
         for location, _, _ in TABLE_LAYOUT.values():
             recover_dir(self.root / location)
-        targets = {Path(folder) / d.removeprefix(prefix)       # swaps inside a table folder
-                   for folder, dirnames, _ in os.walk(self.root) for d in dirnames
-                   for prefix in (".old-", ".staging-") if d.startswith(prefix)}
+        targets, partial = set(), []
+        for folder, dirnames, filenames in os.walk(self.root):
+            targets |= {Path(folder) / d.removeprefix(prefix)   # swaps inside a table folder
+                        for d in dirnames for prefix in (".old-", ".staging-")
+                        if d.startswith(prefix)}
+            partial += [Path(folder) / f for f in filenames if f.startswith(".tmp-")]
         for target in sorted(targets):
             recover_dir(target)
+        for f in partial:                                       # half-written single files
+            f.unlink(missing_ok=True)
         recover_source(self.root / "sources" / "sales.sqlite")
 
     @contextmanager

@@ -12,3 +12,7 @@ def built_lake(tmp_path_factory):
     lake = Lake(tmp_path_factory.mktemp("lake"))
     report = lake.build(rows=ROWS, seed=3)
     return lake, report
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: fault-injection tests (seconds each; run in CI)")
