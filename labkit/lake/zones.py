@@ -628,6 +628,30 @@ class Lake:
             oldest.close()
         return sandbox
 
+    # -- Iceberg -----------------------------------------------------------------------------
+    @property
+    def iceberg(self):
+        """The lake's Apache Iceberg tables (:class:`~labkit.lake.iceberg.IcebergTables`)."""
+        if getattr(self, "_iceberg", None) is None:
+            from labkit.lake.iceberg import IcebergTables
+
+            self._iceberg = IcebergTables(self.root)
+        return self._iceberg
+
+    def commit_to_iceberg(self, table: str) -> int:
+        """Commit the current rows of a curated ``table`` to its Iceberg table as one snapshot
+        (identity partitions on the same keys); return the snapshot id."""
+        db, name = split_table_name(table)
+        if db != "curated" or name not in self.catalog.tables():
+            raise ValueError(f"table must be a curated table ({', '.join(self.catalog.tables())})"
+                             f"; got {table!r}")
+        keys = list(PARTITION_TYPES.get(name) or {})
+        with self._reading():
+            order = ", ".join(keys) if keys else "1"
+            data = self._connection().sql(
+                f"SELECT * FROM curated.{name} ORDER BY {order}").to_arrow_table()
+        return self.iceberg.commit(name, data, partition_by=keys)
+
     # -- quality and AWS ---------------------------------------------------------------------
     def profile(self, table: str) -> pd.DataFrame:
         """Data quality profile of a table (``"orders"`` or ``"stage.orders"``)."""
