@@ -98,6 +98,9 @@ class BuildReport:
     steps: pd.DataFrame
     reconciliation: pd.DataFrame
     firehose_objects: pd.DataFrame
+    #: One row per record sent to Firehose: ``arrival_s`` and ``size_bytes`` (the JSON line and
+    #: its newline), the input :func:`~labkit.lake.firehose.plan_firehose_batches` replays.
+    firehose_records: pd.DataFrame | None = None
 
     @property
     def seconds(self) -> float:
@@ -174,6 +177,9 @@ class Lake:
         self._admin = None
         self._sandboxes: OrderedDict[str, Sandbox] = OrderedDict()
         self.firehose_objects = pd.DataFrame()
+        self.firehose_records = pd.DataFrame(columns=["arrival_s", "size_bytes"])
+        #: Every SQL text :meth:`query` answered, in order (e.g. to check them all for Athena).
+        self.query_log: list[str] = []
 
     def recover(self) -> None:
         """Finish what a killed writer left: restore tables left between two renames and drop
@@ -288,7 +294,7 @@ class Lake:
         self.crawl()
         timings.append(("crawl", time.perf_counter() - t0))
         return BuildReport(rows, seed, pd.DataFrame(timings, columns=["step", "seconds"]),
-                           self.reconcile(), self.firehose_objects)
+                           self.reconcile(), self.firehose_objects, self.firehose_records)
 
     def ingest(self, rows: int, seed: int, *, firehose_buffer_mib: float = 5.0,
                firehose_interval_s: float = 300.0, max_rows_per_file: int = 250_000) -> None:
@@ -321,6 +327,9 @@ class Lake:
             lines = [r[0] for r in con.execute(_CLICK_LINES_SQL).fetchall()]
         finally:
             con.close()
+        self.firehose_records = pd.DataFrame({
+            "arrival_s": clicks["arrival_s"].to_numpy(),
+            "size_bytes": [len(line.encode("utf-8")) + 1 for line in lines]})
         self.firehose_objects = deliver_firehose(
             lines, clicks["arrival_s"].to_numpy(), self.root / "raw" / "firehose" / "clickstream",
             stream="clickstream", buffer_size_mib=firehose_buffer_mib,
@@ -521,7 +530,9 @@ class Lake:
             raise ValueError("sql must be a non-empty SQL string")
         if principal is None:
             with self._reading():
-                return run_measured(self._connection(), sql, timeout_s=self.query_timeout_s)
+                result = run_measured(self._connection(), sql, timeout_s=self.query_timeout_s)
+            self.query_log.append(sql)
+            return result
         import duckdb
 
         principal = check_principal(principal)
@@ -535,7 +546,9 @@ class Lake:
             check_select(sql, granted, all_columns)
             sandbox = self._sandbox(principal)
         try:
-            return sandbox.query(sql)
+            result = sandbox.query(sql)
+            self.query_log.append(sql)
+            return result
         except (duckdb.PermissionException, duckdb.BinderException, duckdb.CatalogException,
                 duckdb.ParserException) as exc:
             raise PermissionError(f"query refused: {str(exc).splitlines()[0]} (principal "
@@ -605,6 +618,16 @@ class Lake:
         sandbox = self._sandboxes.pop(principal, None)
         if sandbox is not None:
             sandbox.close()
+
+    def sandbox(self, principal: str) -> Sandbox:
+        """The principal's sandbox (:class:`~labkit.lake.governance.Sandbox`): its
+        ``connection`` is the engine its queries run in, holding only its grants."""
+        principal = check_principal(principal)
+        with self._reading():
+            self._require_built()
+            if not any(p == principal for p, _ in self._grants):
+                raise PermissionError(f"principal {principal!r} has no grants")
+            return self._sandbox(principal)
 
     def _sandbox(self, principal: str) -> Sandbox:
         """The principal's sandbox (built on first use; at most ``max_sandboxes`` stay open)."""

@@ -218,3 +218,30 @@ def test_lake_query_property(built_lake, sql, principal):
         return
     except duckdb.Error:
         assert principal is None          # the administrator sees the engine's own errors
+
+
+@pytest.mark.parametrize("sql, problem", [
+    ("SELECT * FROM t QUALIFY row_number() OVER (ORDER BY x) = 1", "QUALIFY"),
+    ("SELECT a, count(*) FROM t GROUP BY ALL", "GROUP BY ALL"),
+    ("SELECT a FROM t ORDER BY ALL", "ORDER BY ALL"),
+    ("SELECT * EXCLUDE (a) FROM t", "EXCLUDE"),
+    ("SELECT median(x) FROM t", "PERCENTILE_CONT"),
+    ("SELECT * FROM read_parquet('x.parquet')", "READ_PARQUET"),
+    ("SELECT * FROM 'data/x.parquet'", "file path"),
+    ("SELEC 1", "does not parse"),
+])
+def test_athena_sql_problems_flags_duckdb_only_sql(sql, problem):
+    from labkit.lake import athena_sql_problems
+
+    assert any(problem in p for p in athena_sql_problems(sql))
+
+
+def test_athena_sql_problems_passes_portable_sql():
+    from labkit.lake import athena_sql_problems
+
+    assert athena_sql_problems(
+        "SELECT region, count(*) AS n, approx_count_distinct(customer_id) FROM orders "
+        "WHERE order_ts >= TIMESTAMP '2024-03-01 00:00:00' GROUP BY region ORDER BY region") == []
+    assert athena_sql_problems(
+        "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY k ORDER BY t DESC) AS r "
+        "FROM c) WHERE r = 1") == []
