@@ -12,6 +12,7 @@ if shutil.which("java") is None:                       # pragma: no cover
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 def test_spark_curate_matches_duckdb_and_commits_to_iceberg(tmp_path):
     from labkit.lake import Lake
     from labkit.lake.spark import ORDER_COLUMNS, curate_orders_spark, spark_session
