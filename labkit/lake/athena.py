@@ -121,7 +121,8 @@ class QueryLimitExceeded(PermissionError):
 #: DuckDB functions that Athena's engine (Trino) lacks, or that sqlglot passes through or
 #: renders into something Trino does not accept (datalake.md problem cases).
 NOT_IN_TRINO = ("READ_PARQUET", "READ_CSV", "READ_CSV_AUTO", "READ_JSON", "READ_JSON_AUTO",
-                "PARQUET_SCAN", "GLOB", "PERCENTILE_CONT", "PERCENTILE_DISC", "DATE_FROM_PARTS",
+                "PARQUET_SCAN", "GLOB", "PERCENTILE_CONT", "PERCENTILE_DISC", "MEDIAN",
+                "QUANTILE_CONT", "QUANTILE_DISC", "DATE_FROM_PARTS",
                 "DATE_PART", "EPOCH_MS", "LIST_VALUE", "STRUCT_PACK")
 
 

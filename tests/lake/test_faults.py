@@ -161,9 +161,9 @@ READER_WRITER = textwrap.dedent("""
     from labkit.lake import Lake
     root, role, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
     lake = Lake(root)
-    end = time.monotonic() + seconds
+    end, cap = time.monotonic() + seconds, time.monotonic() + 60
     done, failed, counts = 0, 0, set()
-    while time.monotonic() < end:
+    while (time.monotonic() < end or done < 3) and time.monotonic() < cap:
         try:
             if role == "writer":
                 lake.run_step("curate_orders")

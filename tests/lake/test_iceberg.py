@@ -94,9 +94,9 @@ WRITER_READER = textwrap.dedent("""
     ice = IcebergTables(root)
     data = pa.table({"id": pa.array(range(1000), pa.int64()),
                      "region": pa.array(["eu", "na"] * 500)})
-    end = time.monotonic() + seconds
+    end, cap = time.monotonic() + seconds, time.monotonic() + 60
     done, failed, counts = 0, 0, set()
-    while time.monotonic() < end:
+    while (time.monotonic() < end or done < 3) and time.monotonic() < cap:
         try:
             if role == "writer":
                 ice.commit("t", data)
