@@ -14,11 +14,9 @@ PII = ("email", "phone", "name")
 
 
 @pytest.fixture(scope="module")
-def lake(built_lake):
+def lake(built_lake, grant_eu_without_pii):
     lake, _ = built_lake
-    cols = [c for c in lake.catalog.columns("customers") if c not in PII]
-    lake.grant("attacker", "customers", columns=cols, row_filter="region = 'eu'")
-    lake.grant("attacker", "orders", row_filter="region = 'eu'")
+    grant_eu_without_pii(lake, "attacker")
     yield lake
     lake.revoke("attacker")
 

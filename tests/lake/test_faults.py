@@ -8,7 +8,6 @@ whole, and the files are byte-identical to an uninterrupted build with the same 
 """
 
 import hashlib
-import os
 import subprocess
 import sys
 import textwrap
@@ -156,44 +155,18 @@ def test_kill_after_each_rename(helper, reference, tmp_path, step):
     assert k >= 3                                   # staging swap, old-copy swap, version
 
 
-READER_WRITER = textwrap.dedent("""
-    import sys, time
-    from labkit.lake import Lake
-    root, role, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    lake = Lake(root)
-    end, cap = time.monotonic() + seconds, time.monotonic() + 60
-    done, failed, counts = 0, 0, set()
-    while (time.monotonic() < end or done < 3) and time.monotonic() < cap:
-        try:
-            if role == "writer":
-                lake.run_step("curate_orders")
-            else:
-                counts.add(int(lake.query("SELECT count(*) AS n FROM orders").frame.n[0]))
-            done += 1
-        except Exception as exc:
-            failed += 1
-            print(type(exc).__name__, exc, file=sys.stderr)
-    print(done, failed, sorted(counts))
-""")
-
-
 @pytest.mark.slow
-def test_concurrent_reader_never_sees_a_partial_table(reference, tmp_path):
+def test_concurrent_reader_never_sees_a_partial_table(reference, tmp_path,
+                                                      run_writer_and_reader):
     root = tmp_path / "lake"
     with Lake(root) as lake:
         lake.build(rows=ROWS, seed=SEED)
         expected = int(lake.query("SELECT count(*) AS n FROM orders").frame.n[0])
-    env = dict(os.environ)
-    procs = [subprocess.Popen([sys.executable, "-c", READER_WRITER, str(root), role, "3"],
-                              stdout=subprocess.PIPE, text=True, env=env)
-             for role in ("writer", "reader")]
-    results = []
-    for p in procs:
-        out, _ = p.communicate(timeout=60)
-        done, failed, counts = out.split(" ", 2)
-        results.append((int(done), int(failed), counts.strip()))
-    (w_done, w_failed, _), (r_done, r_failed, r_counts) = results
+    (w_done, w_failed), (r_done, r_failed, counts) = run_writer_and_reader(
+        root, setup="from labkit.lake import Lake\nlake = Lake(root)",
+        write='lake.run_step("curate_orders")',
+        read='lake.query("SELECT count(*) AS n FROM orders").frame.n[0]', seconds=3)
     assert w_failed == 0 and r_failed == 0
-    assert w_done >= 2 and r_done >= 2
-    assert r_counts == f"[{expected}]"
+    assert w_done >= 3 and r_done >= 3
+    assert counts == f"[{expected}]"
     _check_whole(root, reference)

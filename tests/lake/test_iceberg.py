@@ -2,10 +2,6 @@
 optimistic concurrency, time travel, rollback, schema evolution, compaction, expiry, and
 partition pruning that still shows in bytes scanned."""
 
-import subprocess
-import sys
-import textwrap
-
 import pyarrow as pa
 import pytest
 
@@ -86,39 +82,18 @@ def test_time_travel_rollback_schema_compaction_expiry(tmp_path):
         ice.commit("t", _data(2), mode="upsert")
 
 
-WRITER_READER = textwrap.dedent("""
-    import sys, time
-    import pyarrow as pa
-    from labkit.lake.iceberg import IcebergTables
-    root, role, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    ice = IcebergTables(root)
-    data = pa.table({"id": pa.array(range(1000), pa.int64()),
-                     "region": pa.array(["eu", "na"] * 500)})
-    end, cap = time.monotonic() + seconds, time.monotonic() + 60
-    done, failed, counts = 0, 0, set()
-    while (time.monotonic() < end or done < 3) and time.monotonic() < cap:
-        try:
-            if role == "writer":
-                ice.commit("t", data)
-            else:
-                counts.add(int(ice.query("t", "SELECT count(*) AS n FROM t").frame.n[0]))
-            done += 1
-        except Exception as exc:
-            failed += 1
-            print(type(exc).__name__, exc, file=sys.stderr)
-    print(done, failed, sorted(counts))
-""")
-
-
 @pytest.mark.slow
-def test_concurrent_processes_see_whole_snapshots(tmp_path):
+def test_concurrent_processes_see_whole_snapshots(tmp_path, run_writer_and_reader):
     ice = IcebergTables(tmp_path)
     ice.commit("t", pa.table({"id": pa.array(range(1000), pa.int64()),
                               "region": pa.array(["eu", "na"] * 500)}), partition_by=["region"])
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER_READER, str(tmp_path), role, "2"],
-                              stdout=subprocess.PIPE, text=True) for role in ("writer", "reader")]
-    out = [p.communicate(timeout=120)[0].split(" ", 2) for p in procs]
-    (w_done, w_failed, _), (r_done, r_failed, counts) = out
-    assert int(w_failed) == 0 and int(r_failed) == 0
-    assert int(w_done) >= 2 and int(r_done) >= 2
-    assert counts.strip() == "[1000]"             # never a partial or doubled snapshot
+    (w_done, w_failed), (r_done, r_failed, counts) = run_writer_and_reader(
+        tmp_path, setup=("import pyarrow as pa\nfrom labkit.lake.iceberg import IcebergTables\n"
+                         "ice = IcebergTables(root)\n"
+                         "data = pa.table({'id': pa.array(range(1000), pa.int64()),\n"
+                         "                 'region': pa.array(['eu', 'na'] * 500)})"),
+        write='ice.commit("t", data)',
+        read='ice.query("t", "SELECT count(*) AS n FROM t").frame.n[0]')
+    assert w_failed == 0 and r_failed == 0
+    assert w_done >= 3 and r_done >= 3
+    assert counts == "[1000]"                     # never a partial or doubled snapshot
