@@ -170,3 +170,21 @@ def test_concurrent_reader_never_sees_a_partial_table(reference, tmp_path,
     assert w_done >= 3 and r_done >= 3
     assert counts == f"[{expected}]"
     _check_whole(root, reference)
+
+
+def test_opening_a_lake_leaves_a_live_writers_staging_alone(tmp_path):
+    from labkit.lake.storage import LakeLock
+
+    root = tmp_path / "lake"
+    Lake(root).build(rows=ROWS, seed=SEED)
+    staging = root / "curated" / ".staging-orders"
+    staging.mkdir()
+    writer = LakeLock(root)                        # another writer holds the lake
+    assert writer.acquire(shared=False)
+    try:
+        Lake(root).close()
+        assert staging.exists()                    # its half-written output is not touched
+    finally:
+        writer.release()
+    Lake(root).close()                             # no writer left: stale staging removed
+    assert not staging.exists()
