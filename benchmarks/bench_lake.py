@@ -16,7 +16,7 @@ import time
 
 from labkit.lake import Lake
 
-BUILD_BUDGET_S = 1.5 * 7.9
+BUILD_BUDGET_S = round(1.5 * 7.9, 2)      # 11.85 s
 
 
 def main(rows: int = 1_000_000) -> None:
