@@ -13,6 +13,12 @@ Layout under ``root``::
     curated/clickstream/dt=/part-0.parquet
     curated/customers/region=/part-0.parquet   current state folded from CDC
     catalog/catalog.json                       the catalog (Glue stand-in)
+    iceberg/catalog.db, iceberg/warehouse/     Apache Iceberg tables (Lake.iceberg)
+    .lake.lock, .lake.version                  readers-writer lock and write counter
+
+Writers (ingest, ETL steps, crawl) hold the lake's lock exclusively and queries hold it shared,
+across processes, so a query never lists a table between two renames; opening a lake repairs
+what a killed writer left (unless a writer is running).
 
 ``Lake(root).build(rows, seed)`` generates the sample data, delivers it to raw through the
 ingest models, runs the ETL steps and crawls every zone into the catalog. ``query`` runs SQL
