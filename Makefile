@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-stamp
+LAB_STAMP = $(VENV)/.lab-stamp
 # uv installs the exact versions of uv.lock. An uv already on PATH is used; otherwise pip puts a
 # pinned uv into .cache/uv (needs only python3 and pip).
 UV_VERSION = 0.13.9
@@ -10,8 +11,11 @@ UV_BOOT    = $(CURDIR)/.cache/uv
 ifeq ($(origin UV),undefined)
 UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT)/bin/uv)
 endif
-# The extras installed for `make lab` and `make test`.
-EXTRAS  = lab test dev aws
+# The extras installed for `make lab` (what the notebooks need), and for `make test` and the
+# other developer targets (adds the test tools, the linter and the local Spark runtime for the
+# lake's scale-out test: pyspark is large, so `make lab` does not fetch it).
+LAB_EXTRAS = lab aws lake
+EXTRAS     = $(LAB_EXTRAS) test dev spark
 # Keep Jupyter, IPython and matplotlib side files inside the checkout.
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter-runtime
 export IPYTHONDIR          := $(CURDIR)/.cache/ipython
@@ -32,10 +36,17 @@ $(UV_BOOT)/bin/uv:
 
 # The lab, the tests and the linter at the versions of uv.lock (labkit itself editable).
 # --locked fails when uv.lock no longer matches pyproject.toml: run `make lock` and commit both.
+# --inexact: the lab's set and the developers' set install into one venv without removing each
+# other's packages.
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked $(EXTRAS:%=--extra %) --python $(PYTHON)
+	$(UV) sync --locked --inexact $(EXTRAS:%=--extra %) --python $(PYTHON)
 	$(PY) -c "import matplotlib.pyplot"   # build the font cache before any notebook runs
-	touch $(STAMP)
+	touch $(STAMP) $(LAB_STAMP)
+
+$(LAB_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact $(LAB_EXTRAS:%=--extra %) --python $(PYTHON)
+	$(PY) -c "import matplotlib.pyplot"
+	touch $(LAB_STAMP)
 
 # After changing dependencies in pyproject.toml: re-resolve uv.lock (locked versions are kept
 # unless a range excludes them; `make lock UPGRADE=--upgrade` moves everything to the newest) and
@@ -44,7 +55,7 @@ lock: | $(UV)
 	$(UV) lock --python $(PYTHON) $(UPGRADE)
 	$(UV) run --no-project --with packaging --python $(PYTHON) tools/lockfiles.py --write
 
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00-index.ipynb
 
 test: $(STAMP)
