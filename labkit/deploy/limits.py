@@ -4,8 +4,8 @@ object crosses one.
 The limits are rows of the lab's AWS facts tables (``labkit/data/aws_facts*.csv``, read with
 :mod:`labkit.core.facts`: value, unit, statement, source page and the date it was checked); the
 ones only deployment needs are in ``aws_facts_deploy.csv``. A model object that AWS would not
-accept is refused with :class:`NotDeployable` *before* any template is written; the message quotes the limit and its
-source, so the learner can check it.
+accept is refused with :class:`NotDeployable` *before* any template is written; the message
+quotes the limit and its source, so the learner can check it.
 """
 
 from __future__ import annotations
