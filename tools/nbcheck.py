@@ -24,9 +24,7 @@ NAV_TOP = "<!-- nav:top"
 NAV_BOTTOM = "<!-- nav:bottom"
 SKELETON = ["Overview", "Prerequisites", "Imports", "The pattern in one picture", "Baseline",
             "Applying the pattern", "Explore", "On AWS", "Trade-offs and when not to use it",
-            "Exercises", "Summary", "Resources"]
-#: Optional last section: the AWS pages the notebook's AWS statements rest on (DESIGN.md §4).
-SOURCES = "Sources"
+            "Exercises", "Summary", "Resources", "Sources"]
 LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 HTML_SRC = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
@@ -109,8 +107,6 @@ def check_lesson(path: Path, nb: nbformat.NotebookNode) -> list[str]:
     secs = sections(nb)
     titles = [t for t, _ in secs[1:]]
     matched = []
-    if titles and titles[-1] == SOURCES:
-        titles = titles[:-1]
     for title in titles:
         want = next((s for s in SKELETON if title.startswith(s)), None)
         if want is None:
