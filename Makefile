@@ -31,6 +31,7 @@ nbcheck: $(STAMP)
 	$(PY) tools/nbnav.py --check
 	$(PY) tools/nbcheck.py
 	$(PY) tools/export_figures.py --check
+	$(PY) tools/diagrams.py --check
 
 notebooks-test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini notebooks
