@@ -9,12 +9,12 @@ export IPYTHONDIR          := $(CURDIR)/.cache/ipython
 export MPLCONFIGDIR        := $(CURDIR)/.cache/matplotlib
 unexport MPLBACKEND
 
-.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student student-check benchmarks lint clean
+.PHONY: lab test unit notebooks-test nbcheck browser site site-test notebooks nav student student-check benchmarks lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,dev]'
+	$(PY) -m pip install --quiet -e '.[test,dev,site]'
 	$(PY) -c "import matplotlib.pyplot"   # build the font cache before any notebook runs
 	touch $(STAMP)
 
@@ -37,7 +37,15 @@ notebooks-test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini notebooks
 
 browser: $(STAMP)
-	$(PY) -m pytest -q tests/browser
+	$(PY) -m pytest -q tests/browser/test_lab.py
+
+# The course website from the notebooks' stored outputs, into build/site (git-ignored).
+site: $(STAMP)
+	$(PY) tools/site.py
+
+# The built website in Chromium: every page's figures and diagrams, no console errors, search.
+site-test: site
+	$(PY) -m pytest -q tests/browser/test_site.py
 
 # Re-execute notebooks (all, or NB=notebooks/10-circuit-breaker.ipynb) and store clean outputs.
 notebooks: $(STAMP)

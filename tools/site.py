@@ -58,7 +58,8 @@ def stage(config: dict) -> list[str]:
     SOURCE.mkdir(parents=True)
     shutil.copytree(NOTEBOOKS / "assets", SOURCE / "assets")
     files = pages(config)
-    blob = f"https://github.com/{config['binder_repository']}/blob/{config.get('binder_ref', 'HEAD')}"
+    ref = config.get("binder_ref", "HEAD")
+    blob = f"https://github.com/{config['binder_repository']}/blob/{ref}"
     for name in files:
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         for cell in nb.cells:
