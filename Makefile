@@ -15,7 +15,7 @@ endif
 # other developer targets (adds the test tools, the linter and the local Spark runtime for the
 # lake's scale-out test: pyspark is large, so `make lab` does not fetch it).
 LAB_EXTRAS = lab aws lake
-EXTRAS     = $(LAB_EXTRAS) test dev spark
+EXTRAS     = $(LAB_EXTRAS) test dev spark site
 # Keep Jupyter, IPython and matplotlib side files inside the checkout.
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/.cache/jupyter-runtime
 export IPYTHONDIR          := $(CURDIR)/.cache/ipython
@@ -28,7 +28,7 @@ export UV
 unexport MPLBACKEND
 
 .PHONY: lab test unit wheel-test binder-check notebooks-test nbcheck browser notebooks nav student \
-        student-check benchmarks lint lock templates facts clean
+        student-check benchmarks lint lock templates facts site site-test clean
 
 $(UV_BOOT)/bin/uv:
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
@@ -59,7 +59,7 @@ lab: $(LAB_STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00-index.ipynb
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory unit wheel-test binder-check nbcheck notebooks-test student-check browser
+	$(MAKE) --no-print-directory unit wheel-test binder-check nbcheck facts notebooks-test student-check browser site-test
 
 unit: $(STAMP)
 	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser \
@@ -79,6 +79,7 @@ nbcheck: $(STAMP)
 	$(PY) tools/nbnav.py --check
 	$(PY) tools/nbcheck.py
 	$(PY) tools/export_figures.py --check
+	$(PY) tools/diagrams.py --check
 
 notebooks-test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini notebooks
@@ -89,7 +90,15 @@ facts: $(STAMP)
 	$(PY) tools/factcheck.py
 
 browser: $(STAMP)
-	$(PY) -m pytest -q tests/browser
+	$(PY) -m pytest -q tests/browser/test_lab.py
+
+# The course website from the notebooks' stored outputs, into build/site (git-ignored).
+site: $(STAMP)
+	$(PY) tools/site.py
+
+# The built website in Chromium: every page's figures and diagrams, no console errors, search.
+site-test: site
+	$(PY) -m pytest -q tests/browser/test_site.py
 
 # Every pattern's deployment template through cfn-lint (SAM templates also after the SAM
 # transform), the refusals, and the differential checks against moto; offline. Part of `unit`.

@@ -124,7 +124,9 @@ def _save(item: IPyNbCell, index: int, expected: str, actual: str) -> str:
     return str(FAILURES / f"{stem}-{{expected,actual}}.png")
 
 
-_nbval_compare_outputs = IPyNbCell.compare_outputs
+# nbval's own comparison, kept once even if this module is imported twice (plugin and tests).
+_nbval_compare_outputs = getattr(IPyNbCell, "_nbval_compare_outputs", IPyNbCell.compare_outputs)
+IPyNbCell._nbval_compare_outputs = _nbval_compare_outputs
 
 
 def compare_outputs(self: IPyNbCell, test: list, ref: list, skip_compare=None) -> bool:
