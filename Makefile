@@ -9,7 +9,7 @@ export IPYTHONDIR          := $(CURDIR)/.cache/ipython
 export MPLCONFIGDIR        := $(CURDIR)/.cache/matplotlib
 unexport MPLBACKEND
 
-.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student student-check benchmarks lint clean
+.PHONY: lab test unit notebooks-test nbcheck browser notebooks nav student student-check autograde benchmarks lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,10 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00-index.ipynb
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory unit nbcheck notebooks-test student-check browser
+	$(MAKE) --no-print-directory unit nbcheck notebooks-test student-check autograde browser
 
 unit: $(STAMP)
-	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser
+	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser --ignore=tests/classroom
 
 nbcheck: $(STAMP)
 	$(PY) tools/nbnav.py --check
@@ -46,16 +46,24 @@ notebooks: $(STAMP)
 nav: $(STAMP)
 	$(PY) tools/nbnav.py
 
-# Classroom edition: student/ copies with solution cells blanked, executed; checked in `make test`
-# (sources current, and the copies reproduce their stored outputs with the solutions skipped).
+# Classroom edition, checked in `make test`: the copies are current (`otter assign` on every
+# notebook gives the same cells) and reproduce their stored outputs.
 student-check: $(STAMP)
 	$(PY) tools/make_student.py --check
 	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini student
 
-# Classroom edition: student/ copies with solution cells blanked, executed.
+# Classroom edition: student/ (otter assign on every notebook, solution cells removed, assets
+# copied, Binder badges opening student/), executed; graders in build/autograder/ (git-ignored).
 student: $(STAMP)
 	$(PY) tools/make_student.py
 	$(PY) tools/nbexec.py student/[0-9]*.ipynb
+
+# Build the graders, run the classroom tests, then grade every blank student copy (must score 0)
+# and every solved notebook (full marks) in fresh kernels and search the copies for the answers.
+autograde: $(STAMP)
+	$(PY) tools/make_student.py --graders
+	$(PY) -m pytest -q -p no:cacheprovider tests/classroom
+	$(PY) tools/autograde.py
 
 # Benchmarks print ratio tables against peers; every script runs, and the target fails at the end
 # if any budget was missed.
