@@ -6,7 +6,7 @@ Usage: python tools/student_leaks.py [student/NN-name.ipynb ...]     (default: e
 For every student copy, against its instructor notebook in notebooks/:
 
 - **solution code**: every line of a ``solution`` cell or a hidden test cell (comments and blank
-  lines dropped, at least 12 characters, and not also found in a cell that both editions share)
+  lines dropped, at least 12 characters, and not found in any cell both editions share)
   must appear nowhere in the copy: cell sources, stored outputs, or metadata (otter keeps the
   public tests there);
 - **cells**: no cell tagged ``solution`` and no test cell survives;
@@ -55,16 +55,16 @@ def is_hidden_test(cell) -> bool:
 
 
 def secret_lines(instructor: nbformat.NotebookNode) -> set[str]:
-    """Lines of solution cells and hidden tests that no shared cell contains."""
-    secret, shared = set(), set()
+    """Lines of solution cells and hidden tests that no shared cell (prose, lesson code, starter
+    cells, public tests, and their outputs) contains."""
+    secret, shared = set(), []
     for cell in instructor.cells:
-        if cell.cell_type != "code":
-            continue
         if "solution" in cell.metadata.get("tags", []) or is_hidden_test(cell):
             secret |= code_lines(cell.source)
-        elif TEST_CONFIG not in cell.source:
-            shared |= code_lines(cell.source)
-    return secret - shared
+        else:
+            shared.append(cell_text(cell))
+    shared_text = "\n".join(shared)
+    return {line for line in secret if line not in shared_text}
 
 
 def cell_text(cell) -> str:
