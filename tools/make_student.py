@@ -28,6 +28,7 @@ learner sees before answering. ``--check`` changes nothing in student/ and fails
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import io
@@ -63,25 +64,33 @@ def lesson_notebooks(numbers: list[str] | None = None) -> list[Path]:
 
 def check_tests(nb: nbformat.NotebookNode, file: str) -> None:
     """Otter turns a test cell's stored output into the output the test expects (doctest), and
-    public tests travel in the student notebook: a test cell must print nothing."""
+    public tests travel in the student notebook: a test cell must print nothing, and hold no bare
+    expression (a doctest prints its value, even inside a loop)."""
     inside = False
     for cell in nb.cells:
         if cell.cell_type == "raw" and cell.source.strip() in ("# BEGIN TESTS", "# END TESTS"):
             inside = cell.source.strip() == "# BEGIN TESTS"
-        elif inside and cell.cell_type == "code" and cell.get("outputs"):
-            raise RuntimeError(f"{file}: test cell {cell.id} has an output; tests must print "
-                               "nothing (assign or assert instead of a bare expression)")
+        elif inside and cell.cell_type == "code":
+            bare = [node.lineno for node in ast.walk(ast.parse(cell.source))
+                    if isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant)]
+            if cell.get("outputs") or bare:
+                raise RuntimeError(
+                    f"{file}: test cell {cell.id} has an output or a bare expression (line "
+                    f"{bare}); otter runs tests as doctests, where every expression's value is "
+                    "output the test did not expect: assign it (`_ = ...`) or assert on it")
 
 
 def run_otter_assign(path: Path, out: Path) -> tuple[Path, Path, Path]:
     """Run ``otter assign`` on ``path`` into ``out``; return (student nb, solved nb, zip)."""
     from otter.assign import main as otter_assign
 
-    check_tests(nbformat.read(path, as_version=4), path.name)
+    source = nbformat.read(path, as_version=4)
+    check_tests(source, path.name)
+    source.pop("_changed", None)  # not a notebook field (nbformat would log it as invalid)
     work = out / "source"
     work.mkdir(parents=True)
     master = work / path.name
-    shutil.copy(path, master)
+    nbformat.write(source, master)
     log = io.StringIO()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         try:
@@ -99,6 +108,7 @@ def run_otter_assign(path: Path, out: Path) -> tuple[Path, Path, Path]:
 def studentize(nb: nbformat.NotebookNode, file: str) -> nbformat.NotebookNode:
     """Finish otter's student notebook: drop solution cells, unlock cells, student navigation."""
     out = copy.deepcopy(nb)
+    out.pop("_changed", None)
     kept = []
     for cell in out.cells:
         tags = cell.metadata.get("tags", [])
@@ -119,6 +129,7 @@ def studentize(nb: nbformat.NotebookNode, file: str) -> nbformat.NotebookNode:
 
 def student_index() -> nbformat.NotebookNode:
     nb = nbformat.read(SOURCE / "00-index.ipynb", as_version=4)
+    nb.pop("_changed", None)
     set_navigation(nb, "00-index.ipynb", folder="student")
     return nb
 
