@@ -25,6 +25,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 import sys
 import tempfile
 import time
@@ -96,6 +97,18 @@ def which_notebook(path: Path) -> str:
     raise ValueError("not one of the lab's notebooks (no otter assignment name, no NN- prefix)")
 
 
+ERROR_LINE = re.compile(r"^\s*(\w*(?:Error|Exception|Exit)\w*)(?::\s*(.*))?$", re.M)
+
+
+def readable(message: str, hidden: bool) -> str:
+    """The last exception a failed test raised (``AssertionError: answer_7_2 must be ...``),
+    else the start of otter's doctest report."""
+    errors = ERROR_LINE.findall(message or "")
+    text = f"{errors[-1][0]}: {errors[-1][1]}".rstrip(": ") if errors else \
+        " ".join((message or "failed").split())[:200]
+    return ("hidden test: " if hidden else "") + text
+
+
 def grade(path: Path) -> Graded:
     """Grade one submission; never raises."""
     try:
@@ -120,7 +133,7 @@ def grade(path: Path) -> Graded:
         except KeyError:
             continue
         failed = [tc for tc in res.test_case_results if not tc.passed]
-        message = "; ".join(" ".join(tc.message.split())[:300] for tc in failed) or "passed"
+        message = "; ".join(readable(tc.message, tc.test_case.hidden) for tc in failed) or "passed"
         result.questions[name] = (float(res.score), float(possible), message)
     return result
 
