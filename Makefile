@@ -28,7 +28,7 @@ export UV
 unexport MPLBACKEND
 
 .PHONY: lab test unit wheel-test binder-check notebooks-test nbcheck browser notebooks nav student \
-        student-check benchmarks lint lock templates facts site site-test clean
+        student-check autograde benchmarks lint lock templates facts site site-test clean
 
 $(UV_BOOT)/bin/uv:
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
@@ -59,11 +59,11 @@ lab: $(LAB_STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00-index.ipynb
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory unit wheel-test binder-check nbcheck facts notebooks-test student-check browser site-test
+	$(MAKE) --no-print-directory unit wheel-test binder-check nbcheck facts notebooks-test student-check autograde browser site-test
 
 unit: $(STAMP)
 	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser \
-	    --ignore=tests/packaging
+	    --ignore=tests/packaging --ignore=tests/classroom
 
 # The built wheel, installed into a fresh venv outside the checkout, runs a notebook's imports and
 # loads the package data (tests/packaging/test_wheel.py).
@@ -113,16 +113,24 @@ notebooks: $(STAMP)
 nav: $(STAMP)
 	$(PY) tools/nbnav.py
 
-# Classroom edition: student/ copies with solution cells blanked, executed; checked in `make test`
-# (sources current, and the copies reproduce their stored outputs with the solutions skipped).
+# Classroom edition, checked in `make test`: the copies are current (`otter assign` on every
+# notebook gives the same cells) and reproduce their stored outputs.
 student-check: $(STAMP)
 	$(PY) tools/make_student.py --check
 	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini student
 
-# Classroom edition: student/ copies with solution cells blanked, executed.
+# Classroom edition: student/ (otter assign on every notebook, solution cells removed, assets
+# copied, Binder badges opening student/), executed; graders in build/autograder/ (git-ignored).
 student: $(STAMP)
 	$(PY) tools/make_student.py
 	$(PY) tools/nbexec.py student/[0-9]*.ipynb
+
+# Build the graders, run the classroom tests, then grade every blank student copy (must score 0)
+# and every solved notebook (full marks) in fresh kernels and search the copies for the answers.
+autograde: $(STAMP)
+	$(PY) tools/make_student.py --graders
+	$(PY) -m pytest -q -p no:cacheprovider tests/classroom
+	$(PY) tools/autograde.py
 
 # Benchmarks print ratio tables against peers; every script runs, and the target fails at the end
 # if any budget was missed.
