@@ -16,6 +16,12 @@ notebook). Each submission runs top to bottom in a fresh kernel with ``otter.api
 A submission that cannot be read, is not one of the lab's notebooks, or raises in a cell never
 stops the others: a cell that raises is skipped (otter's default), so only the questions that
 depend on it score 0, and every failed test keeps otter's message in the CSV.
+
+Each submission is graded in a child process of its own (its own process group, so its kernel
+goes with it) with a time limit (``--timeout``, default 240 s). A kernel that stalls (now and
+then ipykernel stops answering after a run-all, see
+https://github.com/ipython/ipykernel/issues/1471) is killed and the submission graded once more;
+a second stall scores 0 with the message "grading timed out", and the others go on.
 """
 
 from __future__ import annotations
@@ -25,11 +31,13 @@ import contextlib
 import csv
 import io
 import json
+import os
 import re
+import signal
+import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,11 +146,61 @@ def grade(path: Path) -> Graded:
     return result
 
 
-def grade_all(paths: list[Path], workers: int) -> list[Graded]:
-    if workers <= 1 or len(paths) <= 1:
-        return [grade(p) for p in paths]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(grade, paths))
+TIMEOUT_S = 240.0
+ATTEMPTS = 2
+
+
+def _graded_from_json(text: str) -> Graded:
+    raw = json.loads(text)
+    return Graded(raw["submission"], raw["notebook"],
+                  {q: tuple(v) for q, v in raw["questions"].items()}, raw["error"])
+
+
+def grade_with_time_limit(path: Path, timeout_s: float = TIMEOUT_S) -> Graded:
+    """:func:`grade` in a child process (and process group) that is killed after ``timeout_s``;
+    a stalled grading is tried once more before it scores 0 with a message. Never raises."""
+    last = ""
+    for attempt in range(1, ATTEMPTS + 1):
+        with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as out:
+            result_file = Path(out.name)
+        child = subprocess.Popen([sys.executable, __file__, "--grade-one", str(path),
+                                  "--result", str(result_file), "--graders", str(AUTOGRADER)],
+                                 start_new_session=True,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            child.wait(timeout=timeout_s)
+            text = result_file.read_text(encoding="utf-8")
+            result_file.unlink(missing_ok=True)
+            if text:
+                return _graded_from_json(text)
+            last = f"the grading process exited with status {child.returncode}"
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            result_file.unlink(missing_ok=True)
+            last = f"grading timed out after {timeout_s:g} s (attempt {attempt} of {ATTEMPTS})"
+            print(f"{path.name}: {last}", file=sys.stderr)
+    failed = grade_stub(path)
+    failed.error = last
+    return failed
+
+
+def grade_stub(path: Path) -> Graded:
+    """Every question of ``path``'s notebook at 0 points (for a grading that never finished)."""
+    try:
+        notebook = which_notebook(path)
+    except ValueError as exc:
+        return Graded(str(path), "?", error=str(exc))
+    due = question_points(grader_for(notebook))
+    return Graded(str(path), notebook, {q: (0.0, p, "not graded") for q, p in due.items()})
+
+
+def grade_all(paths: list[Path], workers: int, timeout_s: float = TIMEOUT_S) -> list[Graded]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(lambda p: grade_with_time_limit(p, timeout_s), paths))
 
 
 ANSWER_DUMP = """\
@@ -169,7 +227,7 @@ def with_answer_dump(solved: Path, folder: Path, key: Path) -> Path:
     return out
 
 
-def self_test(numbers: list[str], workers: int) -> int:
+def self_test(numbers: list[str], workers: int, timeout_s: float = TIMEOUT_S) -> int:
     zips = sorted(AUTOGRADER.glob("*/autograder.zip"))
     if numbers:
         zips = [z for z in zips if z.parent.name[:2] in numbers]
@@ -182,7 +240,7 @@ def self_test(numbers: list[str], workers: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         solved = [with_answer_dump(AUTOGRADER / n / f"{n}.ipynb", Path(tmp),
                                    AUTOGRADER / n / "answers.json") for n in names]
-        results = grade_all(blanks + solved, workers)
+        results = grade_all(blanks + solved, workers, timeout_s)
     elapsed = time.perf_counter() - start
     blank_results, solved_results = results[: len(names)], results[len(names):]
     print(f"{'notebook':<32} {'questions':>9} {'points':>6} {'blank':>6} {'solved':>6}")
@@ -220,12 +278,13 @@ def self_test(numbers: list[str], workers: int) -> int:
     return 0 if ok else 1
 
 
-def grade_class(folder: Path, out: Path | None, workers: int) -> int:
+def grade_class(folder: Path, out: Path | None, workers: int,
+                timeout_s: float = TIMEOUT_S) -> int:
     paths = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     if not paths:
         print(f"no .ipynb files under {folder}")
         return 1
-    results = grade_all(paths, workers)
+    results = grade_all(paths, workers, timeout_s)
     rows = []
     for r in results:
         if r.error:
@@ -251,12 +310,28 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--class", dest="folder", type=Path, help="folder of submissions")
     parser.add_argument("--csv", type=Path, help="where to write the class CSV (default stdout)")
     parser.add_argument("--workers", type=int, default=2, help="notebooks graded at once")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT_S,
+                        help="seconds one submission may take before it is graded again")
+    parser.add_argument("--grade-one", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--graders", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if not args.timeout > 0:
+        parser.error("--timeout must be a positive number of seconds")
+    if args.grade_one is not None:  # the child process of grade_with_time_limit
+        global AUTOGRADER
+        AUTOGRADER = args.graders or AUTOGRADER
+        graded = grade(args.grade_one)
+        args.result.write_text(json.dumps({"submission": graded.submission,
+                                           "notebook": graded.notebook,
+                                           "questions": graded.questions,
+                                           "error": graded.error}), encoding="utf-8")
+        return 0
     if args.folder is not None:
-        return grade_class(args.folder, args.csv, args.workers)
-    return self_test(args.numbers, args.workers)
+        return grade_class(args.folder, args.csv, args.workers, args.timeout)
+    return self_test(args.numbers, args.workers, args.timeout)
 
 
 if __name__ == "__main__":

@@ -82,3 +82,16 @@ def test_which_notebook_reads_otter_metadata(grader, tmp_path):
     nbformat.write(nb, renamed)
     assert autograde.which_notebook(renamed) == NOTEBOOK
     assert json.loads(renamed.read_text())["metadata"]["otter"]["assignment_name"] == NOTEBOOK
+
+
+def test_a_stalled_grading_is_killed_retried_and_scored_zero(grader, tmp_path):
+    """A submission whose kernel never finishes (here a cell that sleeps) does not hold up the
+    class: its grading is killed at the time limit, tried once more, then scored 0 with a
+    message, and the call returns."""
+    nb = nbformat.read(grader / NOTEBOOK / f"{NOTEBOOK}.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    path = tmp_path / f"{NOTEBOOK}.ipynb"
+    nbformat.write(nb, path)
+    result = autograde.grade_with_time_limit(path, timeout_s=6)
+    assert result.score == 0 and result.possible > 0
+    assert "timed out after 6 s (attempt 2 of 2)" in result.error
