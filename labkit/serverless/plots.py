@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labkit.viz.style import PALETTE, new_figure
+from labkit.viz.inplace import updates_in_place
+from labkit.viz.style import PALETTE, SUPTITLE, new_figure
 
 __all__ = [
     "cold_start_explorer_figure",
@@ -269,15 +270,9 @@ def plot_backlog(runs: dict[str, Any], *, title: str | None = None) -> Any:
     return fig
 
 
-def stream_explorer_figure(shards: int = 1, batch_size: int = 10,
-                           parallelization_factor: int = 1, *, records_per_s: float = 100.0,
-                           horizon_s: float = 20.0, seed: int = 0) -> Any:
-    """Explorer figure: iterator age and backlog for one stream configuration (10 ms per record
-    plus 50 ms per invocation).
-
-    >>> stream_explorer_figure(1, 100, 1, horizon_s=10).axes[0].get_xlabel()
-    'time (s)'
-    """
+def _stream_explorer_view(shards: int, batch_size: int, parallelization_factor: int, *,
+                          records_per_s: float, horizon_s: float, seed: int) -> dict[str, Any]:
+    """What the stream explorer shows for one configuration: its title and two curves."""
     from labkit.serverless.streams import (
         EventSourceMapping,
         iterator_age_series,
@@ -290,13 +285,45 @@ def stream_explorer_figure(shards: int = 1, batch_size: int = 10,
                                 horizon_s=horizon_s, per_record_s=0.01, invoke_overhead_s=0.05,
                                 seed=seed)
     s = run.summary()
-    fig, axes = new_figure(
-        f"{int(shards)} shard(s), batch {int(batch_size)}, factor {int(parallelization_factor)}: "
-        f"final iterator age {s['final_iterator_age_s']:.1f} s",
-        "time (s)", "iterator age (s)", ncols=2)
     series = iterator_age_series(run, bin_s=2.5)
-    axes[0].plot(series.time_s, series.iterator_age_s, color=PALETTE[0], lw=1.8)
     times = np.linspace(0.0, horizon_s, 91)
-    axes[1].plot(times, _backlog(run, times), color=PALETTE[3], lw=1.8)
+    return {
+        "title": (f"{int(shards)} shard(s), batch {int(batch_size)}, factor "
+                  f"{int(parallelization_factor)}: final iterator age "
+                  f"{s['final_iterator_age_s']:.1f} s"),
+        "age": (series.time_s.to_numpy(), series.iterator_age_s.to_numpy()),
+        "backlog": (times, _backlog(run, times)),
+    }
+
+
+def _update_stream_explorer(fig: Any, shards: int = 1, batch_size: int = 10,
+                            parallelization_factor: int = 1, *, records_per_s: float = 100.0,
+                            horizon_s: float = 20.0, seed: int = 0) -> bool:
+    """Redraw :func:`stream_explorer_figure` in place: new title and curves, rescaled axes."""
+    view = _stream_explorer_view(shards, batch_size, parallelization_factor,
+                                 records_per_s=records_per_s, horizon_s=horizon_s, seed=seed)
+    fig.suptitle(view["title"], **SUPTITLE)
+    for ax, key in zip(fig.axes, ("age", "backlog"), strict=True):
+        ax.lines[0].set_data(*view[key])
+        ax.relim()
+        ax.autoscale_view()
+    return True
+
+
+@updates_in_place(_update_stream_explorer)
+def stream_explorer_figure(shards: int = 1, batch_size: int = 10,
+                           parallelization_factor: int = 1, *, records_per_s: float = 100.0,
+                           horizon_s: float = 20.0, seed: int = 0) -> Any:
+    """Explorer figure: iterator age and backlog for one stream configuration (10 ms per record
+    plus 50 ms per invocation). An explorer redraws it in place on each move.
+
+    >>> stream_explorer_figure(1, 100, 1, horizon_s=10).axes[0].get_xlabel()
+    'time (s)'
+    """
+    view = _stream_explorer_view(shards, batch_size, parallelization_factor,
+                                 records_per_s=records_per_s, horizon_s=horizon_s, seed=seed)
+    fig, axes = new_figure(view["title"], "time (s)", "iterator age (s)", ncols=2)
+    axes[0].plot(*view["age"], color=PALETTE[0], lw=1.8)
+    axes[1].plot(*view["backlog"], color=PALETTE[3], lw=1.8)
     axes[1].set_ylabel("records waiting")
     return fig

@@ -8,6 +8,10 @@ worst <= 500 ms on a 2-core machine), and most of an answer is drawing the figur
 
 - renders each figure to PNG with one layout pass (:func:`labkit.viz.render.figure_png`), at the
   size and DPI the notebook shows;
+- keeps one figure and updates its artists in place when the plot function offers it (a
+  ``plot.update(fig, **values) -> bool`` attribute; see
+  :func:`labkit.viz.updates_in_place`): no new
+  figure, axes or ticks per move, and the canvas keeps matplotlib's text metrics warm;
 - keeps the PNG of the last ``cache_size`` answers, keyed by the full tuple of control values: a
   slider moved back (or the widget opening at the defaults the static figure already drew)
   answers from memory. Plot functions are deterministic (fixed seeds), so a cached answer is the
@@ -140,6 +144,8 @@ class Explorer:
         self.fixed_layout = fixed_layout
         self.cache_size = cache_size
         self._answers: OrderedDict[tuple[Hashable, ...], bytes] = OrderedDict()
+        self._update: Callable[..., bool] | None = getattr(plot, "update", None)
+        self._live: Any = None  # the figure updated in place, when the plot function allows
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -163,16 +169,30 @@ class Explorer:
         return self.plot(**self._values(values))
 
     def render(self, **values: Any) -> bytes:
-        """A fresh PNG of the figure for ``values``, as the notebook shows it (no cache)."""
+        """A fresh PNG of the figure for ``values``, as the notebook shows it (no answer cache;
+        the explorer's one figure is updated in place when the plot function allows it)."""
         import matplotlib.pyplot as plt
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         from labkit.viz.render import figure_png
 
-        fig = self.figure(**values)
+        full = self._values(values)
+        if self._update is None:
+            fig = self.plot(**full)
+            try:
+                return figure_png(fig, tight=not self.fixed_layout)
+            finally:
+                plt.close(fig)
         try:
-            return figure_png(fig, tight=not self.fixed_layout)
-        finally:
-            plt.close(fig)
+            updated = self._live is not None and self._update(self._live, **full)
+        except Exception:
+            self._live = None  # half updated: draw afresh next time
+            raise
+        if not updated:
+            self._live = self.plot(**full)
+            plt.close(self._live)  # kept by the explorer, not by pyplot, on an Agg canvas of
+            FigureCanvasAgg(self._live)  # its own, whose renderer (and text metrics) it reuses
+        return figure_png(self._live, tight=not self.fixed_layout)
 
     def png(self, **values: Any) -> bytes:
         """The PNG for ``values``: from the cache when these values were drawn before."""
