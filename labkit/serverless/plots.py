@@ -181,15 +181,10 @@ def plot_origin_load(frame: pd.DataFrame, *, title: str | None = None) -> Any:
     return fig
 
 
-def cold_start_explorer_figure(rate_per_s: float = 2.0, idle_timeout_min: float = 10.0,
-                               provisioned: int = 0, memory_mb: int = 512, *,
-                               n_requests: int = 800, seed: int = 0) -> Any:
-    """Explorer figure: one short run's response times (cold starts marked) and the monthly bill.
-
-    >>> fig = cold_start_explorer_figure(2.0, 10.0, 0, 512, n_requests=200)
-    >>> fig.axes[0].get_xlabel()
-    'arrival time (s)'
-    """
+def _cold_start_view(rate_per_s: float, idle_timeout_min: float, provisioned: int,
+                     memory_mb: int, *, n_requests: int, seed: int) -> dict[str, Any]:
+    """What the cold-start explorer shows: its title, the response times by start kind and the
+    monthly bills."""
     from labkit.serverless.functions import simulate_functions
     from labkit.serverless.pricing import lambda_monthly_cost
 
@@ -199,18 +194,11 @@ def cold_start_explorer_figure(rate_per_s: float = 2.0, idle_timeout_min: float 
                            provisioned=int(provisioned))
     f = s.to_frame()
     share_prov = f.instance < int(provisioned)
-    fig, axes = new_figure(
-        f"{rate_per_s:g} req/s, idle timeout {idle_timeout_min:g} min, {int(provisioned)} "
-        f"provisioned: P(cold) = {s.cold_start_prob:.2%}",
-        "arrival time (s)", "response time (s)", ncols=2)
+    points = []
     for kind, mask in (("warm (on demand)", (f.start == "warm") & ~share_prov),
                        ("warm (provisioned)", (f.start == "warm") & share_prov),
                        ("cold", f.start == "cold")):
-        colour = {"cold": _START_COLOURS["cold"],
-                  "warm (provisioned)": _START_COLOURS["provisioned"]}.get(kind, PALETTE[0])
-        axes[0].plot(f.arrival_s[mask], f.response_s[mask], ".", ms=3 if kind != "cold" else 7,
-                     color=colour, label=f"{kind}: {int(mask.sum())}")
-    axes[0].legend(loc="upper right")
+        points.append((f"{kind}: {int(mask.sum())}", f.arrival_s[mask], f.response_s[mask]))
     duration = float(f.response_s.mean())
     on_demand = lambda_monthly_cost(rate_per_s, duration_s=duration, memory_mb=memory_mb)
     bills = {"on demand": on_demand.total_usd}
@@ -218,9 +206,59 @@ def cold_start_explorer_figure(rate_per_s: float = 2.0, idle_timeout_min: float 
         bills[f"{int(provisioned)} provisioned"] = lambda_monthly_cost(
             rate_per_s, duration_s=duration, memory_mb=memory_mb,
             provisioned=int(provisioned)).total_usd
-    axes[1].bar(list(bills), list(bills.values()), color=[PALETTE[0], PALETTE[2]][:len(bills)])
-    axes[1].set_xlabel(f"Lambda, {memory_mb} MB, x86")
-    axes[1].set_ylabel("monthly cost (USD)")
+    return {"title": (f"{rate_per_s:g} req/s, idle timeout {idle_timeout_min:g} min, "
+                      f"{int(provisioned)} provisioned: P(cold) = {s.cold_start_prob:.2%}"),
+            "points": points, "bills": bills, "memory_mb": memory_mb}
+
+
+def _draw_cold_start_bills(ax: Any, view: dict[str, Any]) -> None:
+    bills = view["bills"]
+    ax.bar(list(bills), list(bills.values()), color=[PALETTE[0], PALETTE[2]][:len(bills)])
+    ax.set_xlabel(f"Lambda, {view['memory_mb']} MB, x86")
+    ax.set_ylabel("monthly cost (USD)")
+
+
+def _update_cold_start_explorer(fig: Any, rate_per_s: float = 2.0,
+                                idle_timeout_min: float = 10.0, provisioned: int = 0,
+                                memory_mb: int = 512, *, n_requests: int = 800,
+                                seed: int = 0) -> bool:
+    """Redraw :func:`cold_start_explorer_figure` in place: title, points, legend and bills."""
+    view = _cold_start_view(rate_per_s, idle_timeout_min, provisioned, memory_mb,
+                            n_requests=n_requests, seed=seed)
+    left, right = fig.axes
+    fig.suptitle(view["title"], **SUPTITLE)
+    for line, (label, x, y) in zip(left.lines, view["points"], strict=True):
+        line.set_data(x, y)
+        line.set_label(label)
+    left.relim()
+    left.autoscale_view()
+    left.legend(loc="upper right")
+    right.cla()  # the bars are categories whose names change: draw them afresh
+    _draw_cold_start_bills(right, view)
+    return True
+
+
+@updates_in_place(_update_cold_start_explorer)
+def cold_start_explorer_figure(rate_per_s: float = 2.0, idle_timeout_min: float = 10.0,
+                               provisioned: int = 0, memory_mb: int = 512, *,
+                               n_requests: int = 800, seed: int = 0) -> Any:
+    """Explorer figure: one short run's response times (cold starts marked) and the monthly bill.
+    An explorer redraws it in place on each move.
+
+    >>> fig = cold_start_explorer_figure(2.0, 10.0, 0, 512, n_requests=200)
+    >>> fig.axes[0].get_xlabel()
+    'arrival time (s)'
+    """
+    view = _cold_start_view(rate_per_s, idle_timeout_min, provisioned, memory_mb,
+                            n_requests=n_requests, seed=seed)
+    fig, axes = new_figure(view["title"], "arrival time (s)", "response time (s)", ncols=2)
+    for label, x, y in view["points"]:
+        kind = label.split(":")[0]
+        colour = {"cold": _START_COLOURS["cold"],
+                  "warm (provisioned)": _START_COLOURS["provisioned"]}.get(kind, PALETTE[0])
+        axes[0].plot(x, y, ".", ms=3 if kind != "cold" else 7, color=colour, label=label)
+    axes[0].legend(loc="upper right")
+    _draw_cold_start_bills(axes[1], view)
     return fig
 
 
