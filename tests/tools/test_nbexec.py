@@ -66,3 +66,16 @@ def test_a_healthy_notebook_still_runs_and_is_stored_clean(nbexec, tmp_path):
     nb = nbformat.read(path, as_version=4)
     assert nb.cells[0].outputs[0]["text"] == "42\n"
     assert nb.cells[0].execution_count is None
+
+
+def test_clean_keeps_a_widgets_text_and_html_fallback(nbexec):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("explorer.widget()")
+    cell.outputs = [nbformat.v4.new_output("execute_result", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2},
+        "text/plain": "Interactive explorer (Rate): open this notebook ...",
+        "text/html": "<p><em>Interactive explorer (Rate): open this notebook ...</em></p>"},
+        execution_count=3)]
+    nb.cells = [cell]
+    data = nbexec.clean(nb).cells[0].outputs[0]["data"]
+    assert set(data) == {"text/plain", "text/html"}
