@@ -15,7 +15,8 @@ worst <= 500 ms on a 2-core machine), and most of an answer is drawing the figur
 - keeps the PNG of the last ``cache_size`` answers, keyed by the full tuple of control values: a
   slider moved back (or the widget opening at the defaults the static figure already drew)
   answers from memory. Plot functions are deterministic (fixed seeds), so a cached answer is the
-  answer a fresh run gives, byte for byte.
+  answer a fresh run gives, byte for byte. A plot function that also reads a file declares a
+  ``plot.cache_token()`` (e.g. the file's size and modification time), which joins the key.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ class Explorer:
         self.cache_size = cache_size
         self._answers: OrderedDict[tuple[Hashable, ...], bytes] = OrderedDict()
         self._update: Callable[..., bool] | None = getattr(plot, "update", None)
+        self._token: Callable[[], Hashable] | None = getattr(plot, "cache_token", None)
         self._live: Any = None  # the figure updated in place, when the plot function allows
 
     @property
@@ -197,7 +199,9 @@ class Explorer:
     def png(self, **values: Any) -> bytes:
         """The PNG for ``values``: from the cache when these values were drawn before."""
         full = self._values(values)
-        key = tuple(full[name] for name in self.controls)  # the full parameter tuple
+        key: tuple[Hashable, ...] = tuple(full[name] for name in self.controls)  # all values
+        if self._token is not None:
+            key += (self._token(),)  # what the plot reads besides its arguments
         answer = self._answers.get(key)
         if answer is not None:
             self._answers.move_to_end(key)

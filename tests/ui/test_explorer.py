@@ -141,6 +141,19 @@ def test_the_cache_is_bounded_and_can_be_turned_off():
         Explorer(plot, CONTROLS, cache_size=2.5)
 
 
+def test_a_cache_token_joins_the_key():
+    plot = CountingPlot()
+    version = [1]
+    plot.cache_token = lambda: version[0]  # say, the modification time of a file it reads
+    ex = Explorer(plot, CONTROLS)
+    ex.png(rate=2)
+    ex.png(rate=2)
+    calls = plot.calls
+    version[0] = 2  # the file changed: the same values are drawn again
+    ex.png(rate=2)
+    assert plot.calls == calls + 1
+
+
 def test_static_then_widget_answers_the_defaults_from_the_cache():
     plot = CountingPlot()
     ex = Explorer(plot, CONTROLS)
@@ -171,6 +184,8 @@ def test_an_update_that_fails_drops_the_kept_figure():
 
 
 IN_PLACE = [
+    ("labkit.microservices.plots", "cost_explorer_figure",
+     [{}, {"memory_mb": 3008, "duration_ms": 2000}, {"rate_per_s": 0.1}, {"duration_ms": 10}]),
     ("labkit.serverless.plots", "stream_explorer_figure",
      [{}, {"shards": 4}, {"batch_size": 200, "parallelization_factor": 10}, {}]),
     ("labkit.serverless.plots", "cold_start_explorer_figure",
