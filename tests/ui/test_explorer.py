@@ -185,7 +185,7 @@ def test_an_update_that_fails_drops_the_kept_figure():
 
 IN_PLACE = [
     ("labkit.microservices.plots", "cost_explorer_figure",
-     [{}, {"memory_mb": 3008, "duration_ms": 2000}, {"rate_per_s": 0.1}, {"duration_ms": 10}]),
+     [{}, {"memory_mb": 3008}, {"rate_per_s": 0.1, "duration_ms": 2000}, {"duration_ms": 10}]),
     ("labkit.serverless.plots", "stream_explorer_figure",
      [{}, {"shards": 4}, {"batch_size": 200, "parallelization_factor": 10}, {}]),
     ("labkit.serverless.plots", "cold_start_explorer_figure",
