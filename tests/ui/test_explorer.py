@@ -184,6 +184,10 @@ def test_an_update_that_fails_drops_the_kept_figure():
 
 
 IN_PLACE = [
+    ("labkit.mesh.plots", "explore_outlier_detection",
+     [{}, {"hosts": 20, "max_ejection_percent": 100}, {"ejection_cap_rule": "legacy"}]),
+    ("labkit.resilience.isolation_plots", "explore_noisy_neighbour",
+     [{}, {"overload_b": 1.0}, {"permits_a": 2, "max_wait_ms": 0}]),
     ("labkit.microservices.plots", "cost_explorer_figure",
      [{}, {"memory_mb": 3008}, {"rate_per_s": 0.1, "duration_ms": 2000}, {"duration_ms": 10}]),
     ("labkit.serverless.plots", "stream_explorer_figure",
