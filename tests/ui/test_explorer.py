@@ -184,6 +184,8 @@ def test_an_update_that_fails_drops_the_kept_figure():
 
 
 IN_PLACE = [
+    ("labkit.eventstore.plots", "cqrs_explorer_figure",
+     [{}, {"read_after_s": 0.0}, {"poll_interval_s": 5.0, "processing_lag_s": 3.0}]),
     ("labkit.mesh.plots", "explore_outlier_detection",
      [{}, {"hosts": 20, "max_ejection_percent": 100}, {"ejection_cap_rule": "legacy"}]),
     ("labkit.resilience.isolation_plots", "explore_noisy_neighbour",
