@@ -184,6 +184,9 @@ def test_an_update_that_fails_drops_the_kept_figure():
 
 
 IN_PLACE = [
+    ("labkit.workflows.plots", "saga_explorer_figure",
+     [{}, {"failure_probability": 0.0}, {"fault_kind": "permanent", "failing_step": "fulfil"},
+      {"compensation_failure_probability": 0.9, "failure_probability": 1.0}]),
     ("labkit.eventstore.plots", "cqrs_explorer_figure",
      [{}, {"read_after_s": 0.0}, {"poll_interval_s": 5.0, "processing_lag_s": 3.0}]),
     ("labkit.mesh.plots", "explore_outlier_detection",
