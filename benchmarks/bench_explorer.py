@@ -206,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'PASS' if passed else 'FAIL'}; CPU {cpu_stats[0]:.1f}/{cpu_stats[1]:.1f}/"
                   f"{cpu_stats[2]:.1f} ms {'PASS' if within_budget(cpus) else 'FAIL'}")
             build, render, close = breakdown(explorer, args.repeats)
-            cached = cached_answer_ms(explorer, args.repeats)
+            cached = (cached_answer_ms(explorer, args.repeats) if hasattr(explorer, "png")
+                      else float("nan"))  # an Explorer without an answer cache
             print(f"  {pad} at the defaults, CPU: build the figure (simulate + draw) {build:.1f} "
                   f"ms, render PNG {render:.1f} ms, close {close:.1f} ms; an answer from the "
                   f"cache {cached:.2f} ms")
