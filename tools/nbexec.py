@@ -15,6 +15,7 @@ SLOW_CELL_S are listed after the run, so a creeping slowdown shows before it bec
 
 from __future__ import annotations
 
+import atexit
 import sys
 import time
 from pathlib import Path
@@ -120,6 +121,8 @@ def execute(path: Path, timeout: int = CELL_TIMEOUT_S,
     except RuntimeError as error:
         if current[0] is not None or "respond" not in str(error):
             raise
+        # nbclient already stopped the kernel; its exit hook would try again and fail noisily.
+        atexit.unregister(client._cleanup_kernel)
         raise NotebookStalled(
             f"{path}: the kernel was not ready within {startup_timeout} s ({error}); nothing "
             f"ran. Check that the python3 kernel of this environment starts "
