@@ -11,7 +11,8 @@ requests per second of CPU time) of
   style),
 - Ciw 3.2.7 (a queueing-network simulation library) on the same network,
 
-and prints the ratios against the budgets (DESIGN.md §6: labkit >= 0.7x the minimal SimPy model,
+and prints the ratios against the budgets (docs/architecture.md, "Budgets": labkit >= 0.7x the
+minimal SimPy model,
 and faster than Ciw). It also checks labkit's mean wait against the Erlang C formula and times
 ``import labkit`` in fresh interpreters (budget 0.5 s).
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Check every notebook against the house skeleton (DESIGN.md §4) and its links.
+"""Check every notebook against the house skeleton (docs/architecture.md, "The notebook skeleton")
+and its links.
 
 Usage: python tools/nbcheck.py [notebooks/NN-name.ipynb ...]   (default: all notebooks)
 
@@ -23,7 +24,7 @@ NAV_TOP = "<!-- nav:top"
 NAV_BOTTOM = "<!-- nav:bottom"
 SKELETON = ["Overview", "Prerequisites", "Imports", "The pattern in one picture", "Baseline",
             "Applying the pattern", "Explore", "On AWS", "Trade-offs and when not to use it",
-            "Exercises", "Summary", "Resources"]
+            "Exercises", "Summary", "Resources", "Sources"]
 LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 HTML_SRC = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 

@@ -42,12 +42,14 @@ def h1_title(path: Path) -> str | None:
     return None
 
 
-def binder_url(settings: dict, file: str) -> str:
+def binder_url(settings: dict, file: str, folder: str = "notebooks") -> str:
+    """Binder link opening ``folder/file`` (``student`` for the classroom edition)."""
     repo, ref = settings["binder_repository"], settings.get("binder_ref", "HEAD")
-    return f"https://mybinder.org/v2/gh/{repo}/{ref}?labpath={quote('notebooks/' + file, safe='')}"
+    return f"https://mybinder.org/v2/gh/{repo}/{ref}?labpath={quote(folder + '/' + file, safe='')}"
 
 
-def nav_text(settings: dict, existing: list[dict], entry: dict, marker: str) -> str:
+def nav_text(settings: dict, existing: list[dict], entry: dict, marker: str,
+             folder: str = "notebooks") -> str:
     files = [e["file"] for e in existing]
     i = files.index(entry["file"])
     prev = existing[i - 1] if i > 0 else None
@@ -60,7 +62,7 @@ def nav_text(settings: dict, existing: list[dict], entry: dict, marker: str) -> 
     if nxt is not None:
         parts.append(f"[{nxt['label']} →]({nxt['file']})")
     badge = (f"[![Open in Binder](https://mybinder.org/badge_logo.svg)]"
-             f"({binder_url(settings, entry['file'])})")
+             f"({binder_url(settings, entry['file'], folder)})")
     return f"{marker}\n{' | '.join(parts)} &nbsp; {badge}"
 
 
@@ -89,6 +91,27 @@ def set_cell(nb: nbformat.NotebookNode, marker: str, text: str, position: str) -
         nb.cells.append(new)
     else:
         raise ValueError(f"{marker} cell is missing; add a markdown cell starting with it")
+
+
+def existing_entries() -> tuple[dict, list[dict]]:
+    """The catalog settings and the entries whose notebook exists, labelled with their H1."""
+    settings, catalog = load_catalog()
+    existing = []
+    for entry in catalog:
+        path = NOTEBOOKS / entry["file"]
+        entry["label"] = (h1_title(path) if path.exists() else None) or entry["title"]
+        if path.exists():
+            existing.append(entry)
+    return settings, existing
+
+
+def set_navigation(nb: nbformat.NotebookNode, file: str, folder: str = "notebooks") -> None:
+    """Write the top and bottom navigation cells of ``nb`` (the notebook ``file``), with Binder
+    badges opening ``folder/file``: the classroom edition passes ``folder="student"``."""
+    settings, existing = existing_entries()
+    entry = next(e for e in existing if e["file"] == file)
+    set_cell(nb, NAV_TOP, nav_text(settings, existing, entry, NAV_TOP, folder), "top")
+    set_cell(nb, NAV_BOTTOM, nav_text(settings, existing, entry, NAV_BOTTOM, folder), "bottom")
 
 
 def main(argv: list[str]) -> int:

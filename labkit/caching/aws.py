@@ -1,8 +1,9 @@
 """The AWS side of caching: facts and prices from ``labkit/data/``, the cache-layer latency stack,
 and ElastiCache memory sizing from a hit-ratio curve.
 
-- :func:`load_aws_facts`: ``labkit/data/aws_cache_facts.csv`` as a Series of values indexed by fact
-  (sources and dates stay in the file).
+- :func:`load_aws_facts`: the caching rows of the AWS facts table (``labkit/data/aws_facts.csv``,
+  keys in :data:`CACHE_FACTS`) as a Series of values indexed by key (sources and dates stay in
+  the table).
 - :func:`cache_layer_stack`: ``labkit/data/aws_cache_layers.csv`` with the latency of a read
   answered at each layer (the hops down to it added up).
 - :func:`entries_for_hit_ratio`: the smallest cache size on a curve that reaches a hit ratio.
@@ -19,7 +20,8 @@ import pandas as pd
 from labkit.core.data import data_dir
 from labkit.core.validation import check_int, check_positive, check_probability
 
-__all__ = ["cache_layer_stack", "cache_memory_gib", "entries_for_hit_ratio", "load_aws_facts"]
+__all__ = ["CACHE_FACTS", "cache_layer_stack", "cache_memory_gib", "entries_for_hit_ratio",
+           "load_aws_facts"]
 
 DATA_DIR = data_dir()
 
@@ -31,15 +33,33 @@ def _read(name: str, path: str | Path | None) -> pd.DataFrame:
     return pd.read_csv(file)
 
 
+#: Keys of the AWS facts table that the caching notebook uses.
+CACHE_FACTS: tuple[str, ...] = (
+    "cloudfront_default_ttl_s", "api_gateway_cache_default_ttl_s", "api_gateway_cache_max_ttl_s",
+    "api_gateway_cache_max_response_bytes", "api_gateway_cache_smallest_gb",
+    "api_gateway_cache_largest_gb", "api_gateway_cache_0_5gb_usd_per_hour",
+    "dax_record_ttl_default_s", "dax_query_ttl_default_s", "elasticache_reserved_memory_fraction",
+    "elasticache_serverless_redis_usd_per_gb_hour",
+    "elasticache_serverless_redis_usd_per_million_ecpu", "elasticache_serverless_min_gb_redis",
+    "elasticache_async_durability_max_loss_s",
+)
+
+
 def load_aws_facts(path: str | Path | None = None) -> pd.Series:
-    """AWS caching facts (TTLs, limits, prices) as floats indexed by fact name.
+    """AWS caching facts (TTLs, limits, prices) as floats indexed by fact key: the
+    :data:`CACHE_FACTS` rows of the facts tables, or every row of the facts-format CSV ``path``.
 
     >>> facts = load_aws_facts()
     >>> float(facts["api_gateway_cache_default_ttl_s"]), float(facts["api_gateway_cache_max_ttl_s"])
     (300.0, 3600.0)
     """
-    frame = _read("aws_cache_facts.csv", path)
-    return pd.Series(frame.value.to_numpy(dtype=float), index=frame.fact, name="value")
+    from labkit.core.facts import facts
+
+    if path is not None:
+        frame = _read("", path)
+    else:
+        frame = facts().set_index("key").loc[list(CACHE_FACTS)].reset_index()
+    return pd.Series(frame.value.to_numpy(dtype=float), index=frame.key, name="value")
 
 
 def cache_layer_stack(path: str | Path | None = None) -> pd.DataFrame:
@@ -73,6 +93,14 @@ def entries_for_hit_ratio(curve: pd.Series, target: float) -> int | None:
     (100, None)
     """
     goal = check_probability("target", target)
+    if not isinstance(curve, pd.Series):
+        raise TypeError(f"curve must be a pandas Series (hit ratio by cache size), got "
+                        f"{type(curve).__name__}")
+    if curve.empty:
+        raise ValueError("curve must hold at least one cache size; got an empty curve")
+    values = pd.to_numeric(curve, errors="coerce").to_numpy(dtype=float)
+    if np.isnan(values).any() or (values < 0).any() or (values > 1).any():
+        raise ValueError("curve values must be hit ratios in [0, 1]")
     ordered = curve.sort_index()
     reached = np.flatnonzero(ordered.to_numpy() >= goal)
     return int(ordered.index[reached[0]]) if len(reached) else None

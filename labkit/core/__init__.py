@@ -9,7 +9,9 @@ Workloads
 Service and queues
     Service, CallResult, run_queue, erlang_b, erlang_c_probability, erlang_c_wait
 Metrics
-    percentiles, latency_summary, throughput, littles_law, LittleCheck
+    percentiles, latency_summary, throughput, littles_law, LittleCheck, time_average_in_system
+AWS facts (limits, quotas, prices, defaults with their sources)
+    fact, fact_value, fact_text, fact_table, sources_markdown (and labkit.core.facts.facts)
 
 Names are loaded on first use (PEP 562), so importing one core module does not pull in pandas
 and SimPy for the others.
@@ -26,6 +28,9 @@ _HOME = {
     "erlang_b": "queueing", "erlang_c_probability": "queueing", "erlang_c_wait": "queueing",
     "percentiles": "metrics", "latency_summary": "metrics", "throughput": "metrics",
     "littles_law": "metrics", "LittleCheck": "metrics",
+    "time_average_in_system": "metrics",
+    "fact": "facts", "fact_value": "facts", "fact_text": "facts",
+    "fact_table": "facts", "sources_markdown": "facts",
 }
 
 __all__ = sorted(_HOME)

@@ -65,8 +65,8 @@ def data_file(name: str) -> Traversable:
 def read_table(name: str):
     """A packaged CSV file as a pandas DataFrame.
 
-    >>> read_table("org-quotas.csv").columns[0]
-    'quota'
+    >>> read_table("aws_facts.csv").columns[0]
+    'key'
     """
     import pandas as pd
 

@@ -14,6 +14,8 @@ __all__ = [
     "check_choice",
     "check_finite",
     "check_int",
+    "check_limit",
+    "check_nesting",
     "check_nonnegative",
     "check_percent",
     "check_positive",
@@ -130,3 +132,66 @@ def check_time(name: str, now: object, last: float | None) -> float:
     if last is not None and t < last:
         raise ValueError(f"{name} must not go backwards: got {t!r} after {last!r}")
     return t
+
+
+def check_limit(name: str, value: object, limit: int, *, minimum: int = 0,
+                why: str = "on this lab") -> int:
+    """Return ``value`` as an int if it lies in [minimum, limit]; the error states the bound.
+
+    Used for sizes, counts and horizons a notebook could push past what a laptop can run.
+
+    >>> check_limit("rows", 1_000, 50_000_000)
+    1000
+    >>> check_limit("rows", 10**10, 50_000_000)
+    Traceback (most recent call last):
+    ...
+    ValueError: rows must be <= 50,000,000 on this lab; got 10,000,000,000
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    x = int(value)
+    if x < minimum:
+        raise ValueError(f"{name} must be >= {minimum:,}; got {x:,}")
+    if x > limit:
+        raise ValueError(f"{name} must be <= {limit:,} {why}; got {x:,}")
+    return x
+
+
+def check_nesting(name: str, document: object, max_depth: int) -> None:
+    """Raise ``ValueError`` if dicts and lists in ``document`` nest deeper than ``max_depth``.
+
+    Walks the document with an explicit stack, so a pathological document cannot exhaust
+    Python's recursion limit before it is refused.
+
+    >>> check_nesting("pattern", {"a": {"b": [1]}}, 3)
+    >>> check_nesting("pattern", {"a": {"b": {"c": [1]}}}, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: pattern nests deeper than 3 levels at $.a.b.c; simplify it
+    """
+    # Each entry: (node, depth, link) where link = (parent link, key) rebuilds the path only
+    # when it is needed for the error message.
+    stack: list[tuple[object, int, tuple | None]] = [(document, 0, None)]
+    while stack:
+        node, depth, link = stack.pop()
+        if isinstance(node, dict):
+            items = node.items()
+        elif isinstance(node, (list, tuple)):
+            items = enumerate(node)
+        else:
+            continue
+        if depth >= max_depth:
+            raise ValueError(f"{name} nests deeper than {max_depth} levels at {_path(link)}; "
+                             "simplify it")
+        for key, child in items:
+            if isinstance(child, (dict, list, tuple)):
+                stack.append((child, depth + 1, (link, key)))
+
+
+def _path(link: tuple | None) -> str:
+    keys = []
+    while link is not None:
+        link, key = link
+        keys.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    path = "$" + "".join(reversed(keys))
+    return path if len(path) <= 60 else path[:28] + "..." + path[-28:]

@@ -24,7 +24,7 @@ import pandas as pd
 from labkit.core.metrics import percentiles
 from labkit.core.rng import spawn_rngs
 from labkit.core.service import run_queue
-from labkit.core.validation import check_int, check_nonnegative, check_positive
+from labkit.core.validation import check_int, check_limit, check_nonnegative, check_positive
 from labkit.eventstore.orders import OrderRepository, OrderState, apply_event
 from labkit.eventstore.projections import order_summary_handler
 from labkit.eventstore.store import EventStore, NewEvent
@@ -144,6 +144,12 @@ def run_cqrs(*, n_orders: int = 100, write_rate: float = 5.0, items_per_order: i
     return CqrsRun(frame, poll_frame, rows, store)
 
 
+#: Bounds of :func:`read_scaling` on this lab (each replica count is one M/M/c run).
+MAX_REPLICA_COUNTS = 50
+MAX_REPLICAS = 1_000
+MAX_READ_REQUESTS = 200_000
+
+
 def read_scaling(*, read_rate: float = 400.0, replicas: tuple[int, ...] = (1, 2, 4, 8),
                  reads_per_replica_s: float = 120.0, n_requests: int = 3000,
                  seed: int = 0) -> pd.DataFrame:
@@ -158,9 +164,16 @@ def read_scaling(*, read_rate: float = 400.0, replicas: tuple[int, ...] = (1, 2,
     """
     lam = check_positive("read_rate", read_rate)
     mu = check_positive("reads_per_replica_s", reads_per_replica_s)
+    if isinstance(replicas, (str, bytes)) or not hasattr(replicas, "__len__"):
+        raise TypeError(f"replicas must be a sequence of replica counts, got "
+                        f"{type(replicas).__name__}")
+    if not 1 <= len(replicas) <= MAX_REPLICA_COUNTS:
+        raise ValueError(f"replicas must list 1 to {MAX_REPLICA_COUNTS} replica counts; "
+                         f"got {len(replicas)}")
+    check_limit("n_requests", n_requests, MAX_READ_REQUESTS, minimum=1)
     rows = []
     for c in replicas:
-        c = check_int("replicas item", c, minimum=1)
+        c = check_limit("replicas item", c, MAX_REPLICAS, minimum=1)
         df = run_queue(lam, mu, c, n_requests, seed=seed)
         span = float(df.end_s.max() - df.arrival_s.min())
         p = percentiles(df.latency_s.to_numpy(), (50, 99))

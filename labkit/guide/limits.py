@@ -1,9 +1,13 @@
-"""The AWS limits and defaults that the scenario questions turn on, read from the lab's data
-files (each row keeps its source and date), so notebook 13's *On AWS* section cites data rather
-than typed numbers.
+"""The AWS limits and defaults (and the few library defaults) that the scenario questions turn on,
+read from the lab's data files with their sources and dates, so notebook 13's *On AWS* section
+cites data rather than typed numbers.
+
+AWS numbers come from the facts tables (:mod:`labkit.core.facts`); the Envoy defaults the
+service-mesh questions use come from ``labkit/data/resilience_limits.csv`` (library defaults,
+not AWS facts).
 
 Contents
-    load_limits, exam_limits, EXAM_LIMITS
+    load_limits, exam_limits, EXAM_LIMITS, LIBRARY_LIMITS
 """
 
 from __future__ import annotations
@@ -12,81 +16,72 @@ from pathlib import Path
 
 from labkit.core.data import data_dir
 
-__all__ = ["EXAM_LIMITS", "exam_limits", "load_limits"]
+__all__ = ["EXAM_LIMITS", "LIBRARY_LIMITS", "exam_limits", "load_limits"]
 
-_DATA = data_dir()
-
-#: (data file, service, setting) of the limits used by the questions in data/quiz.json.
-EXAM_LIMITS: tuple[tuple[str, str, str], ...] = (
-    ("resilience_limits.csv", "AWS Lambda", "account concurrency quota per Region (default)"),
-    ("resilience_limits.csv", "AWS Lambda", "unreserved concurrency that must remain"),
-    ("resilience_limits.csv", "AWS Lambda", "scaling rate per function"),
-    ("resilience_limits.csv", "AWS Lambda", "retry window for throttled asynchronous invokes"),
-    ("resilience_limits.csv", "Envoy", "retry_budget budget_percent (default)"),
-    ("resilience_limits.csv", "Envoy", "retry_budget min_retry_concurrency (default)"),
-    ("resilience_limits.csv", "Envoy", "outlier max_ejection_percent (default)"),
-    ("messaging_limits.csv", "SQS", "message retention maximum"),
-    ("messaging_limits.csv", "SQS", "FIFO deduplication window"),
-    ("messaging_limits.csv", "SNS", "filter policy keys maximum"),
-    ("messaging_limits.csv", "SNS", "filter policy value combinations maximum"),
-    ("messaging_limits.csv", "EventBridge", "$or combinations maximum"),
-    ("messaging_limits.csv", "Kinesis Data Streams", "write per shard"),
-    ("messaging_limits.csv", "Kinesis Data Streams", "write bytes per shard"),
-    ("lake_limits.csv", "Athena", "price per TB scanned (us-east-1)"),
-    ("lake_limits.csv", "Athena", "minimum billed per query"),
-    ("org-quotas.csv", "AWS Organizations", "SCPs attached directly per root/OU/account"),
-    ("org-quotas.csv", "AWS Organizations", "SCP document size"),
+#: Keys of the AWS facts the questions in data/quiz.json use, in display order.
+EXAM_LIMITS: tuple[str, ...] = (
+    "lambda_concurrency_quota_default",
+    "lambda_unreserved_concurrency_min",
+    "lambda_scaling_rate_per_10s",
+    "lambda_async_max_event_age_h",
+    "sqs_retention_max_s",
+    "sqs_fifo_dedup_window_s",
+    "sns_filter_policy_keys_max",
+    "sns_filter_policy_combinations_max",
+    "eventbridge_or_combinations_max",
+    "kinesis_shard_write_records_per_s",
+    "kinesis_shard_write_mb_per_s",
+    "athena_price_per_tb",
+    "athena_min_scan_mb",
+    "org_scps_per_node_max",
+    "org_scp_max_characters",
 )
 
+#: Library defaults the questions use: key -> (service, setting) in resilience_limits.csv.
+LIBRARY_LIMITS: dict[str, tuple[str, str]] = {
+    "envoy_retry_budget_percent": ("Envoy", "retry_budget budget_percent (default)"),
+    "envoy_retry_budget_min_retry_concurrency": (
+        "Envoy", "retry_budget min_retry_concurrency (default)"),
+    "envoy_outlier_max_ejection_percent": ("Envoy", "outlier max_ejection_percent (default)"),
+}
 
-def _read(path: Path):
-    import pandas as pd
-
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if "quota" in frame.columns:  # org-quotas.csv: one service, quota names
-        frame = frame[frame.get("profile", "documented") == "documented"]
-        frame = frame.rename(columns={"quota": "setting"}).assign(service="AWS Organizations")
-    date = next((c for c in ("as_of", "retrieved", "source_date") if c in frame.columns), None)
-    frame = frame.assign(date=frame[date] if date else "")
-    return frame[["service", "setting", "value", "unit", "source", "date"]].assign(file=path.name)
+_COLUMNS = ["key", "service", "setting", "value", "unit", "source", "date", "file"]
 
 
-def load_limits(data_dir: str | Path | None = None):
-    """Every limit in the data files with ``service, setting, value, unit, source, date`` columns
-    (and ``org-quotas.csv``), as one DataFrame with a ``file`` column.
+def load_limits(data_dir_: str | Path | None = None):
+    """Every AWS fact and every library default, one DataFrame with ``key, service, setting,
+    value, unit, source, date, file`` (``setting`` is the fact's statement for AWS rows).
 
     >>> limits = load_limits()
-    >>> {"service", "setting", "value", "unit", "source", "date", "file"} <= set(limits.columns)
-    True
+    >>> limits.columns.tolist() == _COLUMNS, limits.key.is_unique
+    (True, True)
     """
     import pandas as pd
 
-    root = Path(data_dir) if data_dir is not None else _DATA
-    frames = []
-    for path in sorted(root.glob("*.csv")):
-        head = path.read_text(encoding="utf-8").splitlines()[0].split(",")
-        if {"setting", "value", "source"} <= set(head) or {"quota", "value", "source"} <= set(head):
-            frames.append(_read(path))
-    if not frames:
-        raise FileNotFoundError(f"no limit tables (service/setting/value/source) in {root}")
-    return pd.concat(frames, ignore_index=True)
+    from labkit.core.facts import facts
+
+    root = Path(data_dir_) if data_dir_ is not None else data_dir()
+    aws = facts(root).rename(columns={"statement": "setting", "source_url": "source",
+                                      "checked_on": "date", "table": "file"})
+    library = pd.read_csv(root / "resilience_limits.csv", dtype=str, keep_default_na=False)
+    keys = {v: k for k, v in LIBRARY_LIMITS.items()}
+    library = library.assign(
+        key=[keys.get((s, t), f"{s}: {t}") for s, t in zip(library.service, library.setting,
+                                                            strict=True)],
+        date=library.get("checked_on", ""), file="resilience_limits.csv")
+    return pd.concat([aws[_COLUMNS], library[_COLUMNS]], ignore_index=True)
 
 
-def exam_limits(data_dir: str | Path | None = None):
-    """The rows of :data:`EXAM_LIMITS`, in that order; ``KeyError`` naming any that is missing.
+def exam_limits(data_dir_: str | Path | None = None):
+    """The AWS rows of :data:`EXAM_LIMITS`, then the :data:`LIBRARY_LIMITS` rows, in that order;
+    ``KeyError`` naming any that is missing.
 
-    >>> exam_limits().iloc[0][["setting", "value"]].tolist()
-    ['account concurrency quota per Region (default)', '1000']
+    >>> exam_limits().iloc[0][["key", "value"]].tolist()
+    ['lambda_concurrency_quota_default', '1000']
     """
-    import pandas as pd
-
-    limits = load_limits(data_dir)
-    rows = []
-    for file, service, setting in EXAM_LIMITS:
-        hit = limits[(limits.file == file) & (limits.service == service) &
-                     (limits.setting == setting)]
-        if len(hit) != 1:
-            raise KeyError(f"{file}: expected one row for {service!r} / {setting!r}, "
-                           f"found {len(hit)}")
-        rows.append(hit.iloc[0])
-    return pd.DataFrame(rows).reset_index(drop=True)
+    limits = load_limits(data_dir_).set_index("key", drop=False)
+    wanted = [*EXAM_LIMITS, *LIBRARY_LIMITS]
+    missing = [k for k in wanted if k not in limits.index]
+    if missing:
+        raise KeyError(f"limits missing from the data files: {missing}")
+    return limits.loc[wanted].reset_index(drop=True)

@@ -3,7 +3,8 @@
 Lake
     Lake, BuildReport, ZONES
 Query (Athena)
-    QueryResult, athena_cost_usd, athena_billed_bytes, to_athena_sql, athena_ddl
+    QueryResult, athena_cost_usd, athena_billed_bytes, to_athena_sql, athena_ddl,
+    athena_sql_problems
 Catalog (Glue Data Catalog)
     Catalog, crawl_table
 Governance (Lake Formation)
@@ -12,11 +13,13 @@ Ingest (Firehose, DMS)
     plan_firehose_batches, firehose_object_key, FirehoseBatches, SqliteSource, run_dms_cdc
 Data quality (DataBrew)
     profile_table, check_rules
+Tables (Apache Iceberg)
+    labkit.lake.iceberg.IcebergTables (needs the ``lake`` extra); ``Lake.iceberg``
 Storage
     atomic_write_bytes, publish_dir, recover_dir, publish (to an fsspec URL), RemoteLake
 """
 
-from labkit.lake.athena import QueryResult, athena_ddl, to_athena_sql
+from labkit.lake.athena import QueryResult, athena_ddl, athena_sql_problems, to_athena_sql
 from labkit.lake.catalog import Catalog, crawl_table
 from labkit.lake.firehose import FirehoseBatches, firehose_object_key, plan_firehose_batches
 from labkit.lake.governance import Grant, check_row_filter, check_select
@@ -32,6 +35,7 @@ __all__ = [
     "Lake", "BuildReport", "ZONES",
     # Query (Athena)
     "QueryResult", "athena_cost_usd", "athena_billed_bytes", "to_athena_sql", "athena_ddl",
+    "athena_sql_problems",
     # Catalog (Glue)
     "Catalog", "crawl_table",
     # Governance (Lake Formation)

@@ -21,7 +21,8 @@ import pandas as pd
 
 from labkit.lake.pricing import athena_billed_bytes, athena_cost_usd
 
-__all__ = ["QueryResult", "run_measured", "to_athena_sql", "athena_ddl", "hive_type",
+__all__ = ["QueryResult", "QueryLimitExceeded", "run_measured", "to_athena_sql", "athena_ddl",
+           "athena_sql_problems", "NOT_IN_TRINO", "hive_type",
            "scan_stats"]
 
 
@@ -108,15 +109,111 @@ def to_athena_sql(sql: str) -> str:
 
     try:
         return ";\n".join(sqlglot.transpile(sql, read="duckdb", write="athena"))
-    except sqlglot.errors.ParseError as exc:
+    except (sqlglot.errors.SqlglotError, RecursionError) as exc:
         return f"-- not translatable to Athena SQL: {str(exc).splitlines()[0]}"
 
 
-def run_measured(con, sql: str, *, principal: str | None = None) -> QueryResult:
-    """Run ``sql`` on ``con`` (profiling already enabled) and return the measured result."""
+class QueryLimitExceeded(PermissionError):
+    """A query stopped by a limit: the statement timeout or the engine's memory limit
+    (Athena's counterparts: the DML query timeout quota and a workgroup's data usage control)."""
+
+
+#: DuckDB functions that Athena's engine (Trino) lacks, or that sqlglot passes through or
+#: renders into something Trino does not accept (datalake.md problem cases).
+NOT_IN_TRINO = ("READ_PARQUET", "READ_CSV", "READ_CSV_AUTO", "READ_JSON", "READ_JSON_AUTO",
+                "PARQUET_SCAN", "GLOB", "PERCENTILE_CONT", "PERCENTILE_DISC", "MEDIAN",
+                "QUANTILE_CONT", "QUANTILE_DISC", "DATE_FROM_PARTS",
+                "DATE_PART", "EPOCH_MS", "LIST_VALUE", "STRUCT_PACK")
+
+
+def athena_sql_problems(sql: str) -> list[str]:
+    """Reasons ``sql`` (DuckDB dialect) would not run on Athena engine v3 (Trino) as
+    :func:`to_athena_sql` writes it; empty if none were found.
+
+    It transpiles with sqlglot, parses the result back as Trino, and looks for DuckDB-only
+    constructs that sqlglot keeps or mistranslates: ``QUALIFY``, ``GROUP BY ALL`` /
+    ``ORDER BY ALL``, ``* EXCLUDE/REPLACE``, file-reading functions, and the functions in
+    :data:`NOT_IN_TRINO`. It cannot see type errors (e.g. comparing a timestamp column with a
+    string literal, which Trino refuses): a clean result means "no known problem", not "ran
+    on Athena".
+
+    >>> athena_sql_problems("SELECT region, count(*) FROM orders GROUP BY region")
+    []
+    >>> athena_sql_problems("SELECT * FROM t QUALIFY row_number() OVER (ORDER BY x) = 1")
+    ['QUALIFY is not Trino SQL: filter a subquery on row_number() instead']
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    problems: list[str] = []
+    try:
+        trees = [t for t in sqlglot.parse(sql, read="duckdb") if t is not None]
+    except (sqlglot.errors.SqlglotError, RecursionError) as exc:
+        return [f"does not parse as DuckDB SQL: {str(exc).splitlines()[0]}"]
+    for tree in trees:
+        if any(True for _ in tree.find_all(exp.Qualify)):
+            problems.append("QUALIFY is not Trino SQL: filter a subquery on row_number() "
+                            "instead")
+        for group in tree.find_all(exp.Group):
+            if group.args.get("all"):
+                problems.append("GROUP BY ALL is DuckDB's shorthand; Trino needs the columns "
+                                "(or their ordinals)")
+        for order in tree.find_all(exp.Order):
+            if any(isinstance(o.this, exp.Var) and o.this.name.upper() == "ALL"
+                   for o in order.expressions):
+                problems.append("ORDER BY ALL is DuckDB's shorthand; Trino needs the columns")
+        for star in tree.find_all(exp.Star):
+            if star.args.get("except_") or star.args.get("replace"):
+                problems.append("SELECT * EXCLUDE/REPLACE is not Trino SQL")
+        for func in tree.find_all(exp.Func):
+            name = (func.name if isinstance(func, exp.Anonymous) else func.sql_name()).upper()
+            if name in NOT_IN_TRINO:
+                problems.append(f"{name}() has no Athena equivalent as written")
+        for table in tree.find_all(exp.Table):
+            if isinstance(table.this, exp.Identifier) and "/" in table.name:
+                problems.append(f"file path {table.name!r} in FROM: Athena reads catalog "
+                                "tables")
+    if not problems:
+        try:
+            for out in sqlglot.transpile(sql, read="duckdb", write="trino"):
+                sqlglot.parse_one(out, read="trino")
+        except (sqlglot.errors.SqlglotError, RecursionError) as exc:
+            problems.append(f"the Trino translation does not parse: "
+                            f"{str(exc).splitlines()[0]}")
+    return list(dict.fromkeys(problems))
+
+
+def run_measured(con, sql: str, *, principal: str | None = None,
+                 timeout_s: float | None = None) -> QueryResult:
+    """Run ``sql`` on ``con`` (profiling already enabled) and return the measured result.
+
+    With ``timeout_s``, a query still running after that many seconds is interrupted
+    (``connection.interrupt()``; DuckDB has no statement-timeout setting) and
+    :class:`QueryLimitExceeded` is raised; so is running out of the engine's memory limit.
+    """
+    import threading
+
+    import duckdb
+
+    timer = None
+    if timeout_s is not None:
+        timer = threading.Timer(timeout_s, con.interrupt)
+        timer.daemon = True
     start = time.perf_counter()
-    rel = con.sql(sql)
-    frame = rel.df() if rel is not None else pd.DataFrame()
+    try:
+        if timer is not None:
+            timer.start()
+        rel = con.sql(sql)
+        frame = rel.df() if rel is not None else pd.DataFrame()
+    except duckdb.InterruptException as exc:
+        raise QueryLimitExceeded(f"query stopped: it ran longer than the statement timeout of "
+                                 f"{timeout_s:g} s") from exc
+    except duckdb.OutOfMemoryException as exc:
+        raise QueryLimitExceeded(f"query stopped: it needed more than the engine's memory limit "
+                                 f"({str(exc).splitlines()[0]})") from exc
+    finally:
+        if timer is not None:
+            timer.cancel()
     elapsed = time.perf_counter() - start
     try:
         profile = json.loads(con.get_profiling_information() or "{}")

@@ -23,7 +23,8 @@ import pandas as pd
 
 from labkit.lake.storage import atomic_write_text, list_files
 
-__all__ = ["Catalog", "TableEntry", "crawl_table", "DEFAULT_DATABASE", "split_table_name"]
+__all__ = ["Catalog", "CatalogError", "TableEntry", "crawl_table", "DEFAULT_DATABASE",
+           "split_table_name"]
 
 DEFAULT_DATABASE = "curated"
 
@@ -91,13 +92,11 @@ class Catalog:
         if text is None and self.path.exists():
             text = self.path.read_text()
         if text is not None:
-            data = json.loads(text)
-            for d in data["tables"]:
-                entry = TableEntry.from_dict(d)
+            source = "text" if self.path is None or not self.path.exists() else str(self.path)
+            tables, history = _parse_catalog(text, source)
+            for entry in tables:
                 self._tables[(entry.database, entry.name)] = entry
-            for key, versions in data["history"].items():
-                db, name = key.split(".", 1)
-                self._history[(db, name)] = versions
+            self._history.update(history)
 
     # -- reading -----------------------------------------------------------------------------
     def databases(self) -> list[str]:
@@ -183,6 +182,73 @@ class Catalog:
     def save(self) -> Path:
         """Write the catalog as JSON (atomically)."""
         return atomic_write_text(self.path, self.to_json())
+
+
+class CatalogError(ValueError):
+    """A catalog file or text that is not a valid catalog; the message names the bad element."""
+
+
+def _parse_catalog(text: str, source: str):
+    """Validate catalog JSON and return ``(entries, history)``; refuse with the element's path.
+
+    >>> _parse_catalog('{"tables": [{"name": 1}], "history": {}}', "text")
+    Traceback (most recent call last):
+    ...
+    labkit.lake.catalog.CatalogError: catalog (text): tables[0].database is missing
+    """
+    def bad(where: str, what: str) -> CatalogError:
+        return CatalogError(f"catalog ({source}): {where} {what}")
+
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise CatalogError(f"catalog ({source}) is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise bad("the top level", f"must be an object, got {type(data).__name__}")
+    for key, kind in (("tables", list), ("history", dict)):
+        if not isinstance(data.get(key), kind):
+            raise bad(key, "is missing" if key not in data else f"must be a {kind.__name__}")
+    entries = []
+    text_fields = ("database", "name", "location", "format")
+    for i, d in enumerate(data["tables"]):
+        where = f"tables[{i}]"
+        if not isinstance(d, dict):
+            raise bad(where, "must be an object")
+        for field in text_fields + ("columns", "partition_keys", "partitions", "files",
+                                    "size_bytes", "version"):
+            if field not in d:
+                raise bad(f"{where}.{field}", "is missing")
+        for field in text_fields:
+            if not isinstance(d[field], str) or not d[field]:
+                raise bad(f"{where}.{field}", "must be a non-empty string")
+        for field in ("columns", "partition_keys"):
+            if not isinstance(d[field], list):
+                raise bad(f"{where}.{field}", "must be a list")
+            for k, c in enumerate(d[field]):
+                if not (isinstance(c, list) and len(c) == 2 and all(isinstance(x, str) for x in c)):
+                    raise bad(f"{where}.{field}[{k}]", "must be [name, type] (two strings)")
+        if not isinstance(d["partitions"], list) or not all(
+                isinstance(p, list) and all(isinstance(x, str) for x in p)
+                for p in d["partitions"]):
+            raise bad(f"{where}.partitions", "must be a list of lists of strings")
+        for field in ("files", "size_bytes", "version"):
+            if isinstance(d[field], bool) or not isinstance(d[field], int) or d[field] < 0:
+                raise bad(f"{where}.{field}", "must be a non-negative integer")
+        entries.append(TableEntry.from_dict(d))
+    history = {}
+    for key, versions in data["history"].items():
+        where = f"history[{key!r}]"
+        if key.count(".") != 1:
+            raise bad(where, "must be keyed 'database.table'")
+        if not isinstance(versions, list) or not all(
+                isinstance(v, dict) and {"version", "columns", "change"} <= set(v)
+                for v in versions):
+            raise bad(where, "must be a list of {version, columns, change} objects")
+        db, name = key.split(".", 1)
+        history[(db, name)] = versions
+    return entries, history
 
 
 _READERS = {

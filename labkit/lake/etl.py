@@ -27,7 +27,8 @@ __all__ = ["STEPS", "sql_list", "sql_literal", "quote_identifier", "stage_orders
            "stage_clickstream", "stage_customers", "curate_orders", "curate_clickstream",
            "curate_customers", "PARTITION_TYPES"]
 
-#: Types of the Hive partition keys, pinned so DuckDB does not guess them (datalake.md 2.2).
+#: Types of the Hive partition keys, pinned so DuckDB does not guess them (DuckDB docs, "Hive
+#: Partitioning", hive_types: https://duckdb.org/docs/stable/data/partitioning/hive_partitioning).
 PARTITION_TYPES = {
     "orders": {"year": "BIGINT", "month": "BIGINT", "region": "VARCHAR"},
     "clickstream": {"dt": "DATE"},

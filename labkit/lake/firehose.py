@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from labkit.core.validation import check_finite, check_nonnegative, check_positive
+from labkit.core.validation import check_finite, check_int, check_nonnegative, check_positive
 
 __all__ = ["FirehoseBatches", "plan_firehose_batches", "firehose_object_key"]
 
@@ -123,13 +123,33 @@ def plan_firehose_batches(arrival_s, record_bytes, *, buffer_size_mib: float = 5
                            np.asarray(total, dtype=np.int64), reason)
 
 
+#: Last second :func:`firehose_object_key` can name (9999-12-31 23:59:59 UTC).
+MAX_EPOCH_S = 253_402_300_799
+
+
 def firehose_object_key(prefix: str, stream: str, first_arrival_s: float, object_id: str,
                         *, version: int = 1, extension: str = "") -> str:
     """Firehose's default S3 key for an object whose oldest record arrived at ``first_arrival_s``.
 
+    ``first_arrival_s`` is seconds since the Unix epoch (UTC), from 0 to
+    :data:`MAX_EPOCH_S` (9999-12-31 23:59:59, the last second a four-digit year can show).
+
     >>> firehose_object_key("clickstream/", "clicks", 1735603200.0, "0f1e")
     'clickstream/2024/12/31/00/clicks-1-2024-12-31-00-00-00-0f1e'
+    >>> firehose_object_key("", "clicks", 1e20, "0f1e")
+    Traceback (most recent call last):
+    ...
+    ValueError: first_arrival_s must be within [0, 253402300799] seconds since the epoch, got 1e+20
     """
-    ts = datetime.fromtimestamp(check_finite("first_arrival_s", first_arrival_s), tz=UTC)
+    for name, value in (("prefix", prefix), ("stream", stream), ("object_id", object_id),
+                        ("extension", extension)):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    check_int("version", version, minimum=1)
+    t = check_finite("first_arrival_s", first_arrival_s)
+    if not 0 <= t <= MAX_EPOCH_S:
+        raise ValueError(f"first_arrival_s must be within [0, {MAX_EPOCH_S}] seconds since the "
+                         f"epoch, got {first_arrival_s!r}")
+    ts = datetime.fromtimestamp(t, tz=UTC)
     return (f"{prefix}{ts:%Y/%m/%d/%H}/{stream}-{version}-{ts:%Y-%m-%d-%H-%M-%S}-{object_id}"
             f"{extension}")

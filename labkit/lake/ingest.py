@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +169,25 @@ class SqliteSource:
 
     def close(self) -> None:
         self.con.close()
+
+
+def building_path(path: str | Path) -> Path:
+    """Where a new copy of the source database is built before it replaces ``path``."""
+    path = Path(path)
+    return path.parent / f".building-{path.name}"
+
+
+def replace_source(path: str | Path) -> Path:
+    """Swap the finished copy at :func:`building_path` in as ``path`` (one rename), so a run
+    killed while the source is rebuilt leaves the previous database whole."""
+    path = Path(path)
+    os.replace(building_path(path), path)
+    return path
+
+
+def recover_source(path: str | Path) -> None:
+    """Drop a half-built copy of the source database that a killed run left."""
+    building_path(path).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,25 @@ def profile_table(con, relation: str) -> pd.DataFrame:
     >>> profile_table(con, "t")[["column", "nulls", "distinct", "min", "max"]].values.tolist()
     [['x', 0, 2, '1', '2'], ['y', 1, 1, 'a', 'a']]
     """
-    described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    import duckdb
+
+    if not isinstance(relation, str) or not relation.strip():
+        raise ValueError(f"relation must be a table or view name, got {relation!r}")
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    except duckdb.Error as exc:
+        raise ValueError(f"relation {relation!r} cannot be profiled: "
+                         f"{str(exc).splitlines()[0]}") from None
     parts = ["count(*)"]
     for name, _typ, *_ in described:
         q = quote_identifier(name)
         parts += [f"count({q})", f"count(DISTINCT {q})", f"min({q})::VARCHAR",
                   f"max({q})::VARCHAR"]
-    row = con.execute(f"SELECT {', '.join(parts)} FROM {relation}").fetchall()[0]
+    try:
+        row = con.execute(f"SELECT {', '.join(parts)} FROM {relation}").fetchall()[0]
+    except duckdb.Error as exc:
+        raise ValueError(f"relation {relation!r} cannot be profiled: "
+                         f"{str(exc).splitlines()[0]}") from None
     total = int(row[0])
     out = []
     for k, (name, typ, *_) in enumerate(described):
@@ -51,12 +63,30 @@ def check_rules(con, relation: str, rules: dict[str, str]) -> pd.DataFrame:
     >>> check_rules(con, "t", {"x below 3": "x < 3"}).values.tolist()
     [['x below 3', 'x < 3', 5, 2, False]]
     """
+    import duckdb
+    import sqlglot
+
+    from labkit.lake.governance import MAX_NESTING, nesting_depth
+
     if not isinstance(rules, dict) or not rules:
         raise ValueError("rules must be a non-empty dict of name -> SQL condition")
     out = []
     for name, condition in rules.items():
-        total, failed = con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE NOT coalesce(({condition}), false)) "
-            f"FROM {relation}").fetchall()[0]
+        if not isinstance(name, str) or not isinstance(condition, str) or not condition.strip():
+            raise ValueError(f"rules must map names to SQL conditions; got {name!r}: "
+                             f"{condition!r}")
+        if nesting_depth(condition) > MAX_NESTING:
+            raise ValueError(f"rule {name!r} nests parentheses deeper than {MAX_NESTING} levels")
+        try:                       # exactly one condition: no way to close the FILTER early
+            sqlglot.parse_one(condition, read="duckdb", into=sqlglot.exp.Condition)
+        except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, RecursionError):
+            raise ValueError(f"rule {name!r} is not one SQL condition: {condition!r}") from None
+        try:
+            total, failed = con.execute(
+                f"SELECT count(*), count(*) FILTER (WHERE NOT coalesce(({condition}), false)) "
+                f"FROM {relation}").fetchall()[0]
+        except duckdb.Error as exc:
+            raise ValueError(f"rule {name!r} ({condition!r}) cannot be checked on {relation}: "
+                             f"{str(exc).splitlines()[0]}") from None
         out.append((name, condition, int(total), int(failed), failed == 0))
     return pd.DataFrame(out, columns=["rule", "condition", "rows", "failed_rows", "passed"])

@@ -4,13 +4,15 @@ DuckDB writes partitioned Parquet with ``COPY`` to local folders, and reaching `
 DuckDB itself needs its ``httpfs`` extension, which is downloaded at run time. So the lake is
 built locally, then:
 
-- :func:`publish` uploads the zones and the catalog to ``s3://bucket/prefix`` (or ``memory://``,
-  ``gs://``, ... any fsspec URL) and writes a **manifest** ``_SUCCESS.json`` last. S3 has no
-  rename; a PUT is atomic per object, so readers trust only the files the manifest lists and a
-  half-finished upload stays invisible (the same idea as Hadoop's ``_SUCCESS`` marker).
-- :class:`RemoteLake` reads the manifest and the catalog through fsspec and queries the curated
-  tables with DuckDB, which reads the objects through the registered fsspec filesystem (no
-  extension needed). Bytes scanned are measured as for a local lake.
+- :func:`publish` uploads the zones and the catalog to a **new version prefix**
+  ``<url>/versions/v000001/`` (``v000002`` next time, ...), writes that version's manifest
+  ``_SUCCESS.json`` in it, and only then flips the pointer ``<url>/_CURRENT.json`` to it. S3 has
+  no rename, but a PUT of one object is atomic: an interrupted republish leaves the pointer on the
+  previous version, whose objects are never overwritten, so it stays readable and complete.
+- :class:`RemoteLake` follows the pointer once, when opened, and reads only that version's
+  files (through fsspec; DuckDB reads them through the registered filesystem, no extension
+  needed), so a reader opened before a republish keeps one consistent version. Bytes scanned
+  are measured as for a local lake.
 
 With s3fs installed, ``storage_options`` such as ``client_kwargs={"endpoint_url": ...}`` reach an
 S3-compatible server (the tests use moto's server on 127.0.0.1 when moto and s3fs are installed).
@@ -28,9 +30,12 @@ from labkit.lake.catalog import Catalog
 from labkit.lake.etl import quote_identifier, sql_list, sql_literal
 from labkit.lake.storage import list_files
 
-__all__ = ["publish", "RemoteLake", "MANIFEST"]
+__all__ = ["publish", "RemoteLake", "MANIFEST", "POINTER"]
 
+#: The manifest of one version (its files, sizes and SHA-256), written after its files.
 MANIFEST = "_SUCCESS.json"
+#: The pointer to the current version, written last.
+POINTER = "_CURRENT.json"
 
 
 def _fs(url: str, storage_options: dict):
@@ -42,27 +47,47 @@ def _fs(url: str, storage_options: dict):
     return fs, base.rstrip("/")
 
 
+def _current(fs, base: str) -> dict | None:
+    try:
+        return json.loads(fs.cat_file(f"{base}/{POINTER}"))
+    except FileNotFoundError:
+        return None
+
+
+def _put(fs, path: str, data: bytes) -> None:
+    from fsspec.implementations.local import LocalFileSystem
+
+    if isinstance(fs, LocalFileSystem):          # local folders must exist before a write
+        fs.makedirs(fs._parent(path), exist_ok=True)
+    fs.pipe_file(path, data)
+
+
 def publish(lake, url: str, *, zones: tuple[str, ...] = ("raw", "stage", "curated"),
             **storage_options) -> pd.DataFrame:
-    """Upload ``lake``'s zones and catalog to ``url``; write the manifest last.
+    """Upload ``lake``'s zones and catalog to a new version under ``url``; flip the pointer last.
 
-    Returns one row per uploaded file: ``path`` (relative), ``size_bytes``, ``sha256``.
+    Returns one row per uploaded file: ``path`` (relative to the version), ``size_bytes``,
+    ``sha256``; ``manifest.attrs["version"]`` names the version written.
     """
     lake._require_built()
     fs, base = _fs(url, storage_options)
+    current = _current(fs, base)
+    number = int(current["version"].removeprefix("v")) + 1 if current else 1
+    version = f"v{number:06d}"
+    prefix = f"{base}/versions/{version}"
     rows = []
     files = [f for z in zones for f in list_files(lake.path(z))]
     files.append(lake.root / "catalog" / "catalog.json")
-    if fs.exists(f"{base}/{MANIFEST}"):
-        fs.rm(f"{base}/{MANIFEST}")           # readers see nothing while the upload runs
     for f in files:
         rel = str(f.relative_to(lake.root))
         data = f.read_bytes()
-        fs.pipe_file(f"{base}/{rel}", data)
+        _put(fs, f"{prefix}/{rel}", data)
         rows.append((rel, len(data), hashlib.sha256(data).hexdigest()))
     manifest = pd.DataFrame(rows, columns=["path", "size_bytes", "sha256"])
-    fs.pipe_file(f"{base}/{MANIFEST}", json.dumps(
-        {"files": manifest.to_dict(orient="records")}, indent=1).encode())
+    _put(fs, f"{prefix}/{MANIFEST}", json.dumps(
+        {"version": version, "files": manifest.to_dict(orient="records")}, indent=1).encode())
+    _put(fs, f"{base}/{POINTER}", json.dumps({"version": version}).encode())   # the flip
+    manifest.attrs["version"] = version
     return manifest
 
 
@@ -73,12 +98,15 @@ class RemoteLake:
     """
 
     def __init__(self, url: str, **storage_options) -> None:
-        self.fs, self.base = _fs(url, storage_options)
-        try:
-            manifest = json.loads(self.fs.cat_file(f"{self.base}/{MANIFEST}"))
-        except FileNotFoundError as exc:
-            raise FileNotFoundError(f"no complete lake at {url!r}: {MANIFEST} is missing "
-                                    "(not published, or the upload did not finish)") from exc
+        self.fs, root = _fs(url, storage_options)
+        current = _current(self.fs, root)
+        if current is None:
+            raise FileNotFoundError(f"no complete lake at {url!r}: {POINTER} is missing "
+                                    "(not published, or the first upload did not finish)")
+        #: The version this reader follows (fixed when it was opened).
+        self.version = current["version"]
+        self.base = f"{root}/versions/{self.version}"
+        manifest = json.loads(self.fs.cat_file(f"{self.base}/{MANIFEST}"))
         self.files = pd.DataFrame(manifest["files"])
         self.catalog = Catalog("catalog.json", text=self.fs.cat_file(
             f"{self.base}/catalog/catalog.json").decode())

@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "staging_dir", "publish_dir",
-           "recover_dir", "list_files"]
+           "recover_dir", "list_files", "LakeLock"]
 
 
 def _sync_dir(path: Path) -> None:
@@ -120,3 +120,60 @@ def list_files(folder: str | os.PathLike, suffix: str = "") -> list[Path]:
         out.extend(Path(dirpath) / f for f in filenames
                    if f.endswith(suffix) and not f.startswith("."))
     return sorted(out)
+
+
+class LakeLock:
+    """Readers-writer lock of one lake folder, shared between processes (``flock`` on
+    ``<root>/.lake.lock``), re-entrant inside one :class:`LakeLock` object.
+
+    Writers (ingest, ETL steps, crawl) hold it exclusively; a query holds it shared while it
+    lists and reads files, so it never sees a table between two renames. Each write also
+    stores a new token in ``<root>/.lake.version``; readers rebuild their views when it changed.
+    On platforms without ``fcntl`` it does nothing (one process per lake there).
+    """
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self._fd: int | None = None
+        self._mode: str | None = None
+        self._depth = 0
+
+    def acquire(self, *, shared: bool, blocking: bool = True) -> bool:
+        try:
+            import fcntl
+        except ImportError:          # pragma: no cover - Windows
+            return True
+        if self._depth:
+            if self._mode == "exclusive" or shared:
+                self._depth += 1
+                return True
+            raise RuntimeError("cannot upgrade a shared lake lock to an exclusive one")
+        fd = os.open(self.root / ".lake.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        flags = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if blocking else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(fd, flags)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd, self._mode, self._depth = fd, "shared" if shared else "exclusive", 1
+        return True
+
+    def release(self) -> None:
+        if self._depth == 0:
+            return
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            os.close(self._fd)            # closing the descriptor drops the flock
+            self._fd, self._mode = None, None
+
+    def version(self) -> int:
+        """How many writes have completed (0 before the first)."""
+        path = self.root / ".lake.version"
+        text = path.read_text().strip() if path.exists() else ""
+        return int(text) if text.isdigit() else 0
+
+    def bump(self) -> int:
+        """Count one more completed write (call at the end of a write, lock held)."""
+        version = self.version() + 1
+        atomic_write_text(self.root / ".lake.version", str(version))
+        return version

@@ -13,6 +13,12 @@ Layout under ``root``::
     curated/clickstream/dt=/part-0.parquet
     curated/customers/region=/part-0.parquet   current state folded from CDC
     catalog/catalog.json                       the catalog (Glue stand-in)
+    iceberg/catalog.db, iceberg/warehouse/     Apache Iceberg tables (Lake.iceberg)
+    .lake.lock, .lake.version                  readers-writer lock and write counter
+
+Writers (ingest, ETL steps, crawl) hold the lake's lock exclusively and queries hold it shared,
+across processes, so a query never lists a table between two renames; opening a lake repairs
+what a killed writer left (unless a writer is running).
 
 ``Lake(root).build(rows, seed)`` generates the sample data, delivers it to raw through the
 ingest models, runs the ETL steps and crawls every zone into the catalog. ``query`` runs SQL
@@ -23,6 +29,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,13 +60,13 @@ from labkit.lake.generate import (
 )
 from labkit.lake.governance import (
     Grant,
+    Sandbox,
     check_principal,
     check_row_filter,
     check_select,
-    open_sandbox,
 )
 from labkit.lake.ingest import SqliteSource, deliver_firehose, run_dms_cdc
-from labkit.lake.storage import list_files, publish_dir, recover_dir, staging_dir
+from labkit.lake.storage import LakeLock, list_files, publish_dir, recover_dir, staging_dir
 
 __all__ = ["Lake", "BuildReport", "ZONES", "TABLE_LAYOUT"]
 
@@ -82,6 +90,10 @@ _RAW_JSON_COLUMNS = ("event_id", "event_ts", "session_id", "customer_id", "page"
                      "device", "region")
 LOAD_TS = "2024-12-01 00:00:00.000"
 
+#: Largest ``rows`` :meth:`Lake.build` accepts on this lab (a 1M-row build takes seconds and
+#: about 100 MB of disk; 10M rows is the most a 2-core Binder machine finishes in minutes).
+MAX_ROWS = 10_000_000
+
 
 @dataclass(frozen=True)
 class BuildReport:
@@ -92,6 +104,9 @@ class BuildReport:
     steps: pd.DataFrame
     reconciliation: pd.DataFrame
     firehose_objects: pd.DataFrame
+    #: One row per record sent to Firehose: ``arrival_s`` and ``size_bytes`` (the JSON line and
+    #: its newline), the input :func:`~labkit.lake.firehose.plan_firehose_batches` replays.
+    firehose_records: pd.DataFrame | None = None
 
     @property
     def seconds(self) -> float:
@@ -110,7 +125,19 @@ class Lake:
     ----------
     root : str or path-like
         Folder holding the zones (created if missing). An existing built lake is reopened, and
-        a swap that a killed step left half done is repaired (one writer per lake at a time).
+        a swap that a killed step left half done is repaired (unless another process is
+        writing the lake right now: writers hold the lake's lock, and readers wait for it).
+    query_timeout_s : float
+        Statement timeout of every query (administrator and principals), default 30 s.
+    memory_limit : str
+        DuckDB memory limit of each engine (administrator and each principal's sandbox).
+    threads : int
+        Threads of each engine.
+    max_sandboxes : int
+        Principal sandboxes kept open at once; the least recently used is closed beyond that.
+
+    Use it as a context manager (``with Lake(root) as lake:``) or call :meth:`close`, which
+    closes every engine and deletes the sandboxes' private copies.
 
     Examples
     --------
@@ -124,7 +151,8 @@ class Lake:
     (4, True)
     """
 
-    def __init__(self, root: str | os.PathLike) -> None:
+    def __init__(self, root: str | os.PathLike, *, query_timeout_s: float = 30.0,
+                 memory_limit: str = "1GB", threads: int = 2, max_sandboxes: int = 4) -> None:
         if isinstance(root, str) and "://" in root and not root.startswith("file://"):
             raise NotImplementedError(
                 "Lake(root) needs a local folder: DuckDB writes partitioned Parquet with COPY, "
@@ -134,14 +162,86 @@ class Lake:
         if not isinstance(root, str | os.PathLike):
             raise TypeError(f"root must be a path, got {type(root).__name__}")
         self.root = Path(str(root).removeprefix("file://")).resolve()
+        check_positive("query_timeout_s", query_timeout_s)
+        if not isinstance(memory_limit, str) or not memory_limit.strip():
+            raise ValueError(f"memory_limit must be a DuckDB size such as '1GB', got "
+                             f"{memory_limit!r}")
+        self.query_timeout_s = float(query_timeout_s)
+        self.memory_limit = memory_limit
+        self.threads = check_int("threads", threads, minimum=1, maximum=64)
+        self.max_sandboxes = check_int("max_sandboxes", max_sandboxes, minimum=1, maximum=64)
         self.root.mkdir(parents=True, exist_ok=True)
-        for location, _, _ in TABLE_LAYOUT.values():   # finish any swap a killed step left
-            recover_dir(self.root / location)
+        self._lock = LakeLock(self.root)
+        if self._lock.acquire(shared=False, blocking=False):   # no writer is running
+            try:
+                self.recover()
+            finally:
+                self._lock.release()
         self.catalog = Catalog(self.root / "catalog" / "catalog.json")
+        self._version = self._lock.version()
         self._grants: dict[tuple[str, str], Grant] = {}
         self._admin = None
-        self._sandboxes: dict[str, object] = {}
+        self._sandboxes: OrderedDict[str, Sandbox] = OrderedDict()
         self.firehose_objects = pd.DataFrame()
+        self.firehose_records = pd.DataFrame(columns=["arrival_s", "size_bytes"])
+        #: Every SQL text :meth:`query` answered, in order (e.g. to check them all for Athena).
+        self.query_log: list[str] = []
+
+    def recover(self) -> None:
+        """Finish what a killed writer left: restore tables left between two renames and drop
+        stale staging folders (call with the lake's lock held)."""
+        from labkit.lake.ingest import recover_source
+
+        for location, _, _ in TABLE_LAYOUT.values():
+            recover_dir(self.root / location)
+        targets, partial = set(), []
+        for folder, dirnames, filenames in os.walk(self.root):
+            targets |= {Path(folder) / d.removeprefix(prefix)   # swaps inside a table folder
+                        for d in dirnames for prefix in (".old-", ".staging-")
+                        if d.startswith(prefix)}
+            partial += [Path(folder) / f for f in filenames if f.startswith(".tmp-")]
+        for target in sorted(targets):
+            recover_dir(target)
+        for f in partial:                                       # half-written single files
+            f.unlink(missing_ok=True)
+        recover_source(self.root / "sources" / "sales.sqlite")
+
+    @contextmanager
+    def _writing(self):
+        """Hold the lake exclusively while writing; count the write when it completes."""
+        self._lock.acquire(shared=False)
+        try:
+            if self._lock._depth == 1:
+                self.recover()
+            yield
+            self._lock.bump()
+        finally:
+            self._lock.release()
+            self._invalidate()
+
+    @contextmanager
+    def _reading(self):
+        """Hold the lake shared while reading; rebuild views if another writer committed."""
+        self._lock.acquire(shared=True)
+        try:
+            version = self._lock.version()
+            if version != self._version:
+                self._invalidate()
+                self.catalog = Catalog(self.root / "catalog" / "catalog.json")
+                self._version = version
+            yield
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Close the administrator engine and every sandbox (deleting their private copies)."""
+        self._invalidate()
+
+    def __enter__(self) -> Lake:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"Lake(tables={self.catalog.tables()})"
@@ -179,8 +279,13 @@ class Lake:
         Customers: ``max(rows // 50, 20)``; clickstream events: ``max(rows // 4, 100)``. The same
         ``rows`` and ``seed`` give byte-identical files.
         """
-        rows = check_int("rows", rows, minimum=100)
+        rows = check_int("rows", rows, minimum=100, maximum=MAX_ROWS)
         seed = check_int("seed", seed, minimum=0)
+        with self._writing():
+            return self._build(rows, seed, firehose_buffer_mib, firehose_interval_s,
+                               max_rows_per_file)
+
+    def _build(self, rows, seed, firehose_buffer_mib, firehose_interval_s, max_rows_per_file):
         timings = []
         t0 = time.perf_counter()
         self.ingest(rows, seed, firehose_buffer_mib=firehose_buffer_mib,
@@ -195,14 +300,18 @@ class Lake:
         self.crawl()
         timings.append(("crawl", time.perf_counter() - t0))
         return BuildReport(rows, seed, pd.DataFrame(timings, columns=["step", "seconds"]),
-                           self.reconcile(), self.firehose_objects)
+                           self.reconcile(), self.firehose_objects, self.firehose_records)
 
     def ingest(self, rows: int, seed: int, *, firehose_buffer_mib: float = 5.0,
                firehose_interval_s: float = 300.0, max_rows_per_file: int = 250_000) -> None:
         """Generate the sample data and deliver it to the raw zone (DMS and Firehose layouts)."""
+        rows = check_int("rows", rows, minimum=100, maximum=MAX_ROWS)
+        with self._writing():
+            self._ingest(rows, seed, firehose_buffer_mib, firehose_interval_s, max_rows_per_file)
+
+    def _ingest(self, rows, seed, firehose_buffer_mib, firehose_interval_s, max_rows_per_file):
         import duckdb
 
-        rows = check_int("rows", rows, minimum=100)
         check_positive("firehose_buffer_mib", firehose_buffer_mib)
         check_nonnegative("firehose_interval_s", firehose_interval_s)
         per_file = check_int("max_rows_per_file", max_rows_per_file, minimum=1)
@@ -224,12 +333,14 @@ class Lake:
             lines = [r[0] for r in con.execute(_CLICK_LINES_SQL).fetchall()]
         finally:
             con.close()
+        self.firehose_records = pd.DataFrame({
+            "arrival_s": clicks["arrival_s"].to_numpy(),
+            "size_bytes": [len(line.encode("utf-8")) + 1 for line in lines]})
         self.firehose_objects = deliver_firehose(
             lines, clicks["arrival_s"].to_numpy(), self.root / "raw" / "firehose" / "clickstream",
             stream="clickstream", buffer_size_mib=firehose_buffer_mib,
             buffer_interval_s=firehose_interval_s, rng=rf)
         self._run_cdc(customers, rd)
-        self._invalidate()
 
     def _write_orders(self, con, n: int, per_file: int) -> None:
         from labkit.lake.ingest import dms_load_name
@@ -244,7 +355,10 @@ class Lake:
         publish_dir(tmp, target)
 
     def _run_cdc(self, customers: pd.DataFrame, rng: np.random.Generator) -> None:
-        source = SqliteSource(self.root / "sources" / "sales.sqlite", "customers", {
+        from labkit.lake.ingest import building_path, replace_source
+
+        final = self.root / "sources" / "sales.sqlite"
+        source = SqliteSource(building_path(final), "customers", {
             "customer_id": "INTEGER PRIMARY KEY", "name": "TEXT", "email": "TEXT",
             "phone": "TEXT", "region": "TEXT", "segment": "TEXT", "signup_date": "TEXT"})
         try:
@@ -290,6 +404,7 @@ class Lake:
                         load_ts=LOAD_TS, changes=changes, bad_rows=2, rng=rng)
         finally:
             source.close()
+        replace_source(final)
 
     def source_customers(self) -> pd.DataFrame:
         """Current rows of the customers table in the SQLite source (the ground truth)."""
@@ -307,28 +422,28 @@ class Lake:
 
         if step not in STEPS:
             raise ValueError(f"step must be one of {', '.join(STEPS)}; got {step!r}")
-        con = duckdb.connect()
-        try:
-            counts = STEPS[step](con, self.root)
-        finally:
-            con.close()
-        self._invalidate()
+        with self._writing():
+            con = duckdb.connect()
+            try:
+                counts = STEPS[step](con, self.root)
+            finally:
+                con.close()
         return counts
 
     def crawl(self) -> pd.DataFrame:
         """Crawl every zone into the catalog (new schema -> new table version); save it."""
         import duckdb
 
-        con = duckdb.connect()
-        try:
-            for (db, name), (location, fmt, types) in TABLE_LAYOUT.items():
-                if list_files(self.root / location):
-                    self.catalog.register(crawl_table(con, self.root, db, name, location, fmt,
-                                                      partition_types=types))
-        finally:
-            con.close()
-        self.catalog.save()
-        self._invalidate()
+        with self._writing():
+            con = duckdb.connect()
+            try:
+                for (db, name), (location, fmt, types) in TABLE_LAYOUT.items():
+                    if list_files(self.root / location):
+                        self.catalog.register(crawl_table(con, self.root, db, name, location,
+                                                          fmt, partition_types=types))
+            finally:
+                con.close()
+            self.catalog.save()
         return self.catalog.to_frame()
 
     def reconcile(self) -> pd.DataFrame:
@@ -338,6 +453,10 @@ class Lake:
         ``unaccounted`` (raw - quarantined - curated for orders and clickstream; raw -
         quarantined - staged change rows for customers, whose curated table is the folded state).
         """
+        with self._reading():
+            return self._reconcile()
+
+    def _reconcile(self) -> pd.DataFrame:
         con = self._connection()
         out = []
         for table, stage_table in (("orders", "orders"), ("clickstream", "clickstream"),
@@ -361,10 +480,10 @@ class Lake:
     def _invalidate(self) -> None:
         if self._admin is not None:
             self._admin.close()
-        for con in self._sandboxes.values():
-            con.close()
+        for sandbox in self._sandboxes.values():
+            sandbox.close()
         self._admin = None
-        self._sandboxes = {}
+        self._sandboxes = OrderedDict()
 
     def _require_built(self) -> None:
         if not self.catalog.tables():
@@ -390,7 +509,8 @@ class Lake:
             import duckdb
 
             self._require_built()
-            con = duckdb.connect()
+            con = duckdb.connect(config={"threads": self.threads,
+                                         "memory_limit": self.memory_limit})
             for db in ZONES:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {db}")
             for (db, name), (location, _, _) in TABLE_LAYOUT.items():
@@ -408,35 +528,46 @@ class Lake:
         Without ``principal`` it runs as the administrator: the curated tables by name, the
         zones as ``raw.*``, ``stage.*``, ``curated.*``. With ``principal`` it passes the gate
         and runs in that principal's sandbox: only its grants are visible, and anything else
-        raises :class:`PermissionError`.
+        raises :class:`PermissionError`; a query that fails for another reason raises
+        :class:`ValueError`. Administrator queries raise DuckDB's own errors. Both stop at the
+        statement timeout (:class:`~labkit.lake.athena.QueryLimitExceeded`).
         """
         if not isinstance(sql, str) or not sql.strip():
             raise ValueError("sql must be a non-empty SQL string")
         if principal is None:
-            return run_measured(self._connection(), sql)
+            with self._reading():
+                result = run_measured(self._connection(), sql, timeout_s=self.query_timeout_s)
+            self.query_log.append(sql)
+            return result
         import duckdb
 
         principal = check_principal(principal)
-        self._require_built()
-        granted = {t: self._granted_columns(g) for (p, t), g in self._grants.items()
-                   if p == principal}
-        if not granted:
-            raise PermissionError(f"query refused: principal {principal!r} has no grants")
-        all_columns = {t: self.catalog.columns(t) for t in self.catalog.tables()}
-        check_select(sql, granted, all_columns)
-        con = self._sandbox(principal)
+        with self._reading():
+            self._require_built()
+            granted = {t: self._granted_columns(g) for (p, t), g in self._grants.items()
+                       if p == principal}
+            if not granted:
+                raise PermissionError(f"query refused: principal {principal!r} has no grants")
+            all_columns = {t: self.catalog.columns(t) for t in self.catalog.tables()}
+            check_select(sql, granted, all_columns)
+            sandbox = self._sandbox(principal)
         try:
-            return run_measured(con, sql, principal=principal)
+            result = sandbox.query(sql)
+            self.query_log.append(sql)
+            return result
         except (duckdb.PermissionException, duckdb.BinderException, duckdb.CatalogException,
                 duckdb.ParserException) as exc:
             raise PermissionError(f"query refused: {str(exc).splitlines()[0]} (principal "
                                   f"{principal!r} sees only its granted tables and columns)"
                                   ) from exc
+        except duckdb.Error as exc:         # e.g. a conversion or division error in the SQL
+            raise ValueError(f"query failed: {str(exc).splitlines()[0]}") from exc
 
     def explain(self, sql: str) -> str:
         """DuckDB's physical plan for ``sql`` (administrator): shows file filters and
         ``Scanning Files: k/n`` without reading data."""
-        rows = self._connection().execute("EXPLAIN " + sql).fetchall()
+        with self._reading():
+            rows = self._connection().execute("EXPLAIN " + sql).fetchall()
         return "\n".join(r[1] for r in rows)
 
     # -- governance --------------------------------------------------------------------------
@@ -490,22 +621,65 @@ class Lake:
         return pd.DataFrame(rows, columns=["principal", "table", "columns", "row_filter", "kind"])
 
     def _drop_sandbox(self, principal: str) -> None:
-        con = self._sandboxes.pop(principal, None)
-        if con is not None:
-            con.close()
+        sandbox = self._sandboxes.pop(principal, None)
+        if sandbox is not None:
+            sandbox.close()
 
-    def _sandbox(self, principal: str):
-        if principal not in self._sandboxes:
-            views, files = {}, []
-            for (p, name), g in sorted(self._grants.items()):
-                if p != principal:
-                    continue
-                cols = ", ".join(quote_identifier(c) for c in self._granted_columns(g))
-                views[name] = self._view_sql("curated", name, cols, g.row_filter)
-                location = TABLE_LAYOUT[("curated", name)][0]
-                files += [str(f) for f in list_files(self.root / location, ".parquet")]
-            self._sandboxes[principal] = open_sandbox(views, files)
-        return self._sandboxes[principal]
+    def sandbox(self, principal: str) -> Sandbox:
+        """The principal's sandbox (:class:`~labkit.lake.governance.Sandbox`): its
+        ``connection`` is the engine its queries run in, holding only its grants."""
+        principal = check_principal(principal)
+        with self._reading():
+            self._require_built()
+            if not any(p == principal for p, _ in self._grants):
+                raise PermissionError(f"principal {principal!r} has no grants")
+            return self._sandbox(principal)
+
+    def _sandbox(self, principal: str) -> Sandbox:
+        """The principal's sandbox (built on first use; at most ``max_sandboxes`` stay open)."""
+        if principal in self._sandboxes:
+            self._sandboxes.move_to_end(principal)
+            return self._sandboxes[principal]
+        tables = {}
+        for (p, name), g in sorted(self._grants.items()):
+            if p != principal:
+                continue
+            columns = list(self._granted_columns(g))
+            select = self._view_sql("curated", name, ", ".join(map(quote_identifier, columns)),
+                                    g.row_filter)
+            keys = {k: t for k, t in (PARTITION_TYPES.get(name) or {}).items() if k in columns}
+            tables[name] = (select, columns, keys)
+        sandbox = Sandbox(principal, tables, threads=1, memory_limit="256MB",
+                          timeout_s=self.query_timeout_s)
+        self._sandboxes[principal] = sandbox
+        while len(self._sandboxes) > self.max_sandboxes:
+            _, oldest = self._sandboxes.popitem(last=False)
+            oldest.close()
+        return sandbox
+
+    # -- Iceberg -----------------------------------------------------------------------------
+    @property
+    def iceberg(self):
+        """The lake's Apache Iceberg tables (:class:`~labkit.lake.iceberg.IcebergTables`)."""
+        if getattr(self, "_iceberg", None) is None:
+            from labkit.lake.iceberg import IcebergTables
+
+            self._iceberg = IcebergTables(self.root)
+        return self._iceberg
+
+    def commit_to_iceberg(self, table: str) -> int:
+        """Commit the current rows of a curated ``table`` to its Iceberg table as one snapshot
+        (identity partitions on the same keys); return the snapshot id."""
+        db, name = split_table_name(table)
+        if db != "curated" or name not in self.catalog.tables():
+            raise ValueError(f"table must be a curated table ({', '.join(self.catalog.tables())})"
+                             f"; got {table!r}")
+        keys = list(PARTITION_TYPES.get(name) or {})
+        with self._reading():
+            order = ", ".join(keys) if keys else "1"
+            data = self._connection().sql(
+                f"SELECT * FROM curated.{name} ORDER BY {order}").to_arrow_table()
+        return self.iceberg.commit(name, data, partition_by=keys)
 
     # -- quality and AWS ---------------------------------------------------------------------
     def profile(self, table: str) -> pd.DataFrame:
@@ -514,7 +688,8 @@ class Lake:
 
         db, name = split_table_name(table)
         self._layout(db, name)
-        return profile_table(self._connection(), f"{db}.{name}")
+        with self._reading():
+            return profile_table(self._connection(), f"{db}.{name}")
 
     def check_rules(self, table: str, rules: dict[str, str]) -> pd.DataFrame:
         """Rows of a table that break each rule (``name -> SQL condition``)."""
@@ -522,7 +697,8 @@ class Lake:
 
         db, name = split_table_name(table)
         self._layout(db, name)
-        return check_rules(self._connection(), f"{db}.{name}", rules)
+        with self._reading():
+            return check_rules(self._connection(), f"{db}.{name}", rules)
 
     def athena_ddl(self, table: str, *, bucket: str = "s3://example-lake") -> str:
         """``CREATE EXTERNAL TABLE`` (with partition projection) for a curated table."""

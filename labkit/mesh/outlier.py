@@ -1,7 +1,9 @@
 """Envoy outlier detection: eject hosts that keep failing, bring them back after a while.
 
 :class:`OutlierDetector` is a pure, clock-injected model of Envoy's
-``envoy.config.cluster.v3.OutlierDetection`` (reference/resilience.md §5.1):
+``envoy.config.cluster.v3.OutlierDetection`` (Envoy documentation:
+https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/outlier_detection.proto and
+https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/outlier):
 
 - **consecutive 5xx**, per host, inline: each 5xx increments the host's counter, any other
   response resets it; on *reaching* ``consecutive_5xx`` an ejection is attempted at once (with

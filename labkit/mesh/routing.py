@@ -1,7 +1,8 @@
 """Weighted routing and a canary controller that shifts traffic in steps and rolls back.
 
-- :class:`WeightedRouter` — Envoy ``weighted_clusters`` (reference/resilience.md §5.2): a random
-  integer modulo the total weight picks the cluster whose cumulative interval
+- :class:`WeightedRouter` — Envoy ``weighted_clusters`` (Envoy documentation,
+  https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/route/v3/route_components.proto): a
+  random integer modulo the total weight picks the cluster whose cumulative interval
   ``[begin, begin + weight)`` contains it (v1: 95, v2: 5 → 0–94 v1, 95–99 v2).
 - :class:`CanaryController` — pure, clock-free logic: at each step it compares the canary's error
   rate with the baseline's over that step and either advances to the next weight or rolls back

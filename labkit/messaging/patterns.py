@@ -35,6 +35,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from labkit.core.validation import check_nesting
+
 __all__ = [
     "InvalidEventPattern",
     "MatchExplanation",
@@ -46,6 +48,10 @@ __all__ = [
 
 #: ``$or`` expansions above this many combinations are refused (EventBridge docs, Ruler README).
 MAX_OR_COMBINATIONS = 1000
+#: Bounds on this lab's inputs: nesting of a pattern or event, and length of JSON text
+#: (an EventBridge event is at most 256 KB; a pattern's text is far smaller).
+MAX_NESTING = 100
+MAX_DOCUMENT_CHARS = 1_000_000
 #: Simultaneously active wildcard states allowed in one field's matcher (Ruler's complexity check).
 WILDCARD_COMPLEXITY_LIMIT = 10
 
@@ -55,7 +61,10 @@ _MISSING = object()  # sentinel: the field is absent from the event
 
 
 class InvalidEventPattern(ValueError):
-    """A pattern EventBridge would refuse at rule creation; the message is AWS's text."""
+    """A pattern EventBridge would refuse at rule creation; the message is AWS's text, followed
+    by where in the pattern the bad element is (``path``, e.g. ``detail.size``)."""
+
+    path: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -70,14 +79,21 @@ def load_json(value: Any, name: str = "pattern") -> Any:
     """
     if isinstance(value, (bytes, bytearray)):
         value = value.decode("utf-8")
+    error = InvalidEventPattern if name == "pattern" else ValueError
     if isinstance(value, str):
+        if len(value) > MAX_DOCUMENT_CHARS:
+            raise error(f"{name} must be at most {MAX_DOCUMENT_CHARS:,} characters on this lab; "
+                        f"got {len(value):,}")
         try:
-            return json.loads(value, parse_constant=_reject_constant)
+            value = json.loads(value, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
-            message = f"{name} is not valid JSON: {exc.msg} at position {exc.pos}"
-            if name == "pattern":
-                raise InvalidEventPattern(message) from None
-            raise ValueError(message) from None
+            raise error(f"{name} is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        except RecursionError:
+            raise error(f"{name} nests deeper than {MAX_NESTING} levels") from None
+    try:
+        check_nesting(name, value, MAX_NESTING)
+    except ValueError as exc:
+        raise error(str(exc)) from None
     return value
 
 
@@ -115,6 +131,9 @@ def validate_pattern(pattern: Any, *, dialect: str = "eventbridge") -> dict:
     pattern = load_json(pattern, "pattern")
     if not isinstance(pattern, dict):
         raise InvalidEventPattern("Event pattern must be a JSON object")
+    if not pattern and dialect == "eventbridge":
+        raise InvalidEventPattern("Event pattern must name at least one field: EventBridge "
+                                  "refuses the empty pattern {}")
     _validate_object(pattern, dialect)
     combos = _or_combinations(pattern)
     if dialect == "eventbridge" and combos > MAX_OR_COMBINATIONS:
@@ -136,26 +155,39 @@ def _is_or(key: str, value: Any) -> bool:
             and all(isinstance(b, dict) for b in value))
 
 
-def _validate_object(obj: dict, dialect: str) -> None:
+def _validate_object(obj: dict, dialect: str, path: str = "") -> None:
     for key, value in obj.items():
         if not isinstance(key, str):
             raise InvalidEventPattern(f"Field names must be strings, got {key!r}")
-        if _is_or(key, value):
-            for branch in value:
-                if not branch:
-                    raise InvalidEventPattern("Each $or branch must be a non-empty object")
-                _validate_object(branch, dialect)
-        elif isinstance(value, dict):
-            if not value:
-                raise InvalidEventPattern(f'"{key}" must be a non-empty object')
-            _validate_object(value, dialect)
-        elif isinstance(value, list):
-            if not value:
-                raise InvalidEventPattern("Empty arrays are not allowed")
-            for matcher in value:
-                _validate_matcher(matcher, dialect)
-        else:
-            raise InvalidEventPattern(f'"{key}" must be an object or an array')
+        where = f"{path}.{key}" if path else key
+        try:
+            _validate_field(key, value, dialect, where)
+        except InvalidEventPattern as exc:
+            if getattr(exc, "path", None) is None:  # add where it happened, once
+                nested = where != key
+                located = InvalidEventPattern(f"{exc} (at {where})" if nested else str(exc))
+                located.path = where
+                raise located from None
+            raise
+
+
+def _validate_field(key: str, value: Any, dialect: str, where: str) -> None:
+    if _is_or(key, value):
+        for i, branch in enumerate(value):
+            if not branch:
+                raise InvalidEventPattern("Each $or branch must be a non-empty object")
+            _validate_object(branch, dialect, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        if not value:
+            raise InvalidEventPattern(f'"{key}" must be a non-empty object')
+        _validate_object(value, dialect, where)
+    elif isinstance(value, list):
+        if not value:
+            raise InvalidEventPattern("Empty arrays are not allowed")
+        for matcher in value:
+            _validate_matcher(matcher, dialect)
+    else:
+        raise InvalidEventPattern(f'"{key}" must be an object or an array')
 
 
 def _validate_matcher(matcher: Any, dialect: str) -> None:

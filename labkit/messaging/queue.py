@@ -1,14 +1,21 @@
 """SQS-style queues: :class:`StandardQueue` and :class:`FifoQueue`, clock-injected.
 
 Every call takes ``now`` (seconds) so the same queue works inside a SimPy model (``env.now``) and in
-a plain loop. Semantics follow the SQS Developer Guide (reference/events.md §2):
+a plain loop. Semantics follow the SQS Developer Guide
+(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/: the pages
+sqs-visibility-timeout, sqs-dead-letter-queues and FIFO-queues-understanding-logic):
 
 * A received message stays in the queue, *in flight*, until it is deleted; if the visibility
   timeout (default 30 s) passes first it becomes visible again. Every receive increments its
   receive count.
 * With a dead-letter queue and ``max_receive_count = N`` a consumer sees a message N times; the
-  receive that would have returned it an (N+1)-th time moves it to the DLQ instead. The DLQ keeps
-  the original enqueue time, so retention counts from the first send.
+  receive that would have returned it an (N+1)-th time moves it to the DLQ instead. A standard
+  DLQ keeps the original enqueue time, so retention counts from the first send; a FIFO DLQ
+  resets it, so retention restarts in the DLQ.
+* A message (body plus attribute names and values, UTF-8 bytes) may not exceed the queue's
+  ``maximum_message_size`` (``MaximumMessageSize``: 1,024 bytes to 1 MiB, default 256 KiB).
+* A FIFO receipt handle expires with the visibility timeout: a delete with it fails. A standard
+  queue accepts a delete with the last handle it issued.
 * Standard queues are at-least-once: with ``duplicate_probability`` a delete reaches only some
   copies, and the message comes back after its visibility timeout. Short polls sample a subset of
   the queue's servers and may come back empty although messages wait ("false empty").
@@ -28,7 +35,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from labkit.core.rng import make_rng
-from labkit.core.validation import check_finite, check_int, check_nonnegative, check_probability
+from labkit.core.validation import (
+    check_finite,
+    check_int,
+    check_limit,
+    check_nonnegative,
+    check_probability,
+)
 
 __all__ = [
     "FifoQueue",
@@ -46,6 +59,23 @@ MIN_RETENTION_S = 60.0
 MAX_RETENTION_S = 14 * 24 * 3600.0
 DEFAULT_RETENTION_S = 4 * 24 * 3600.0
 DEDUPLICATION_WINDOW_S = 300.0
+#: ``MaximumMessageSize`` range and default, bytes (SQS API Reference, CreateQueue / SendMessage:
+#: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+MIN_MESSAGE_SIZE_LIMIT = 1024
+MAX_MESSAGE_SIZE_LIMIT = 1024 * 1024
+DEFAULT_MESSAGE_SIZE_LIMIT = 256 * 1024
+
+
+def message_size(body: str, attributes: dict | None = None) -> int:
+    """Bytes SQS counts toward the size limit: the UTF-8 body plus attribute names and values.
+
+    >>> message_size("héllo", {"kind": "greeting"})
+    18
+    """
+    size = len(body) if body.isascii() else len(body.encode("utf-8"))
+    for name, value in (attributes or {}).items():
+        size += len(str(name).encode("utf-8")) + len(str(value).encode("utf-8"))
+    return size
 
 
 @dataclass
@@ -122,10 +152,16 @@ class _Queue:
     def __init__(self, name: str, *, visibility_timeout_s: float = 30.0,
                  retention_s: float = DEFAULT_RETENTION_S, delay_s: float = 0.0,
                  receive_wait_s: float = 0.0, dead_letter_queue: _Queue | None = None,
-                 max_receive_count: int | None = None):
-        if not isinstance(name, str) or not name:
+                 max_receive_count: int | None = None,
+                 maximum_message_size: int = DEFAULT_MESSAGE_SIZE_LIMIT):
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {type(name).__name__}")
+        if not name:
             raise ValueError("name must be a non-empty string")
         self.name = name
+        self.maximum_message_size = check_int(
+            "maximum_message_size", maximum_message_size, minimum=MIN_MESSAGE_SIZE_LIMIT,
+            maximum=MAX_MESSAGE_SIZE_LIMIT)
         self.visibility_timeout_s = _check_visibility("visibility_timeout_s", visibility_timeout_s)
         self.retention_s = check_nonnegative("retention_s", retention_s)
         if not MIN_RETENTION_S <= self.retention_s <= MAX_RETENTION_S:
@@ -181,10 +217,12 @@ class _Queue:
         return msg
 
     def _accept_moved(self, msg: _Message, now: float) -> None:
-        """Take a message moved from a source queue, keeping its original enqueue time."""
+        """Take a message moved from a source queue: a standard DLQ keeps its original enqueue
+        time, a FIFO DLQ resets it to the move (so retention restarts)."""
         message_id, seq = self._new_id()
+        sent_at = now if self.fifo else msg.sent_at
         moved = _Message(message_id=message_id, sequence=seq, body=msg.body,
-                         attributes=dict(msg.attributes), sent_at=msg.sent_at, visible_at=now,
+                         attributes=dict(msg.attributes), sent_at=sent_at, visible_at=now,
                          group_id=msg.group_id, dedup_id=msg.message_id, server=msg.server)
         self._messages[message_id] = moved
         self.stats.redriven_in += 1
@@ -222,13 +260,36 @@ class _Queue:
         self._expire(t)
         return t, n, vt, wait
 
+    def _long_poll(self, t: float, n: int, vt: float, wait: float, take) -> ReceiveResult:
+        """Wait up to ``wait`` seconds after ``t`` for a message to become visible.
+
+        Each moment a message becomes visible within the wait is tried in turn: a message moved
+        to the dead-letter queue at that moment does not end the poll, which keeps waiting for
+        the next one. The poll returns at that moment (or empty at ``t + wait``); the queue's
+        clock stays at ``t``, so calls made by others during the wait (a send at ``t + 1``)
+        remain valid.
+        """
+        for at in sorted({m.visible_at for m in self._messages.values()
+                          if t < m.visible_at <= t + wait}):
+            self._expire(at)
+            got = take(at)
+            if got:
+                return ReceiveResult(got, at)
+        return ReceiveResult((), t + wait)
+
     # -- public API --------------------------------------------------------------------------
     def delete(self, receipt_handle: str, now: float) -> bool:
-        """Delete the message received with ``receipt_handle``; False if the handle is stale."""
-        self._clock(now)
+        """Delete the message received with ``receipt_handle``; False if the handle is stale
+        (a later receive replaced it) or, on a FIFO queue, expired (its visibility timeout
+        passed)."""
+        t = self._clock(now)
+        if not isinstance(receipt_handle, str):
+            raise TypeError(f"receipt_handle must be a string, got {type(receipt_handle).__name__}")
         mid = self._by_receipt.get(receipt_handle)
         if mid is None:
             return False
+        if self.fifo and self._messages[mid].visible_at <= t:
+            return False  # the receipt handle has expired
         if self._lose_delete():
             self.stats.lost_deletes += 1
             return True  # the caller sees success; another copy survives
@@ -276,6 +337,20 @@ class _Queue:
 
     def __len__(self) -> int:
         return len(self._messages)
+
+    def _check_message(self, body: object, attributes: object) -> None:
+        if not isinstance(body, str):
+            raise TypeError(f"body must be a string (SQS bodies are text), got "
+                            f"{type(body).__name__}")
+        if not body:
+            raise ValueError("body must have at least one character")
+        if attributes is not None and not isinstance(attributes, dict):
+            raise TypeError(f"attributes must be a dict or None, got {type(attributes).__name__}")
+        size = message_size(body, attributes)
+        if size > self.maximum_message_size:
+            raise ValueError(f"message size (body + attributes) must be <= "
+                             f"{self.maximum_message_size:,} bytes, this queue's "
+                             f"maximum_message_size; got {size:,} bytes")
 
     def _store(self, body: str, attributes: dict | None, now: float, delay_s: float | None,
                group_id: str | None = None, dedup_id: str | None = None,
@@ -333,13 +408,15 @@ class StandardQueue(_Queue):
                  retention_s: float = DEFAULT_RETENTION_S, delay_s: float = 0.0,
                  receive_wait_s: float = 0.0, dead_letter_queue: StandardQueue | None = None,
                  max_receive_count: int | None = None, duplicate_probability: float = 0.0,
-                 servers: int = 4, seed: int | np.random.Generator = 0):
+                 servers: int = 4, seed: int | np.random.Generator = 0,
+                 maximum_message_size: int = DEFAULT_MESSAGE_SIZE_LIMIT):
         super().__init__(name, visibility_timeout_s=visibility_timeout_s, retention_s=retention_s,
                          delay_s=delay_s, receive_wait_s=receive_wait_s,
-                         dead_letter_queue=dead_letter_queue, max_receive_count=max_receive_count)
+                         dead_letter_queue=dead_letter_queue, max_receive_count=max_receive_count,
+                         maximum_message_size=maximum_message_size)
         self.duplicate_probability = check_probability("duplicate_probability",
                                                        duplicate_probability)
-        self.servers = check_int("servers", servers, minimum=1)
+        self.servers = check_limit("servers", servers, 1_000, minimum=1)
         self._rng = make_rng(seed)
 
     def _lose_delete(self) -> bool:
@@ -350,6 +427,7 @@ class StandardQueue(_Queue):
              delay_s: float | None = None) -> SendResult:
         """Store a message; it becomes visible after the delivery delay."""
         t = self._clock(now)
+        self._check_message(body, attributes)
         return self._store(body, attributes, t, delay_s, server=(self._next % self.servers))
 
     def receive(self, now: float, *, max_messages: int = 1,
@@ -373,14 +451,7 @@ class StandardQueue(_Queue):
         got = self._take(t, n, vt, None)
         if got:
             return ReceiveResult(got, t)
-        upcoming = [m.visible_at for m in self._messages.values()
-                    if t < m.visible_at <= t + wait and t - m.sent_at < self.retention_s]
-        if not upcoming:
-            return ReceiveResult((), t + wait)
-        at = min(upcoming)
-        self._last_now = at
-        self._expire(at)
-        return ReceiveResult(self._take(at, n, vt, None), at)
+        return self._long_poll(t, n, vt, wait, lambda at: self._take(at, n, vt, None))
 
     def _take(self, t: float, n: int, vt: float, servers: set | None):
         out: list[ReceivedMessage] = []
@@ -420,12 +491,16 @@ class FifoQueue(_Queue):
                  retention_s: float = DEFAULT_RETENTION_S, delay_s: float = 0.0,
                  receive_wait_s: float = 0.0, dead_letter_queue: FifoQueue | None = None,
                  max_receive_count: int | None = None, content_based_deduplication: bool = False,
-                 deduplication_window_s: float = DEDUPLICATION_WINDOW_S):
+                 deduplication_window_s: float = DEDUPLICATION_WINDOW_S,
+                 maximum_message_size: int = DEFAULT_MESSAGE_SIZE_LIMIT):
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string ending in '.fifo', got {type(name).__name__}")
         if not name.endswith(".fifo"):
             raise ValueError(f"a FIFO queue name must end in '.fifo', got {name!r}")
         super().__init__(name, visibility_timeout_s=visibility_timeout_s, retention_s=retention_s,
                          delay_s=delay_s, receive_wait_s=receive_wait_s,
-                         dead_letter_queue=dead_letter_queue, max_receive_count=max_receive_count)
+                         dead_letter_queue=dead_letter_queue, max_receive_count=max_receive_count,
+                         maximum_message_size=maximum_message_size)
         if not isinstance(content_based_deduplication, bool):
             raise TypeError("content_based_deduplication must be True or False")
         self.content_based_deduplication = content_based_deduplication
@@ -437,6 +512,7 @@ class FifoQueue(_Queue):
              attributes: dict | None = None) -> SendResult:
         """Store a message in ``group_id`` unless its deduplication ID was seen in the window."""
         t = self._clock(now)
+        self._check_message(body, attributes)
         if not isinstance(group_id, str) or not group_id:
             raise ValueError("group_id (MessageGroupId) is required for a FIFO queue")
         if dedup_id is None:
@@ -466,15 +542,7 @@ class FifoQueue(_Queue):
         got = self._take(t, n, vt)
         if got or wait == 0:
             return ReceiveResult(got, t)
-        upcoming = sorted(m.visible_at for m in self._messages.values()
-                          if t < m.visible_at <= t + wait)
-        for at in upcoming:
-            self._last_now = at
-            got = self._take(at, n, vt)
-            if got:
-                return ReceiveResult(got, at)
-        self._last_now = t + wait
-        return ReceiveResult((), t + wait)
+        return self._long_poll(t, n, vt, wait, lambda at: self._take(at, n, vt))
 
     def _take(self, t: float, n: int, vt: float) -> tuple[ReceivedMessage, ...]:
         groups: dict[str, list[_Message]] = {}

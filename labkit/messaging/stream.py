@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from labkit.core.validation import check_finite, check_int, check_positive
+from labkit.core.validation import check_finite, check_int, check_limit, check_positive
 
 __all__ = ["GetRecordsResult", "ProvisionedThroughputExceeded", "Record", "Stream",
            "shard_for_key"]
@@ -57,6 +57,10 @@ class GetRecordsResult:
     iterator_age_s: float
 
 
+#: Most shards a stream may have on this lab (each shard keeps its own record list).
+MAX_SHARDS = 10_000
+
+
 def shard_for_key(partition_key: str, shard_count: int) -> int:
     """The shard (0-based) whose hash-key range holds MD5(``partition_key``).
 
@@ -67,7 +71,7 @@ def shard_for_key(partition_key: str, shard_count: int) -> int:
     """
     if not isinstance(partition_key, str) or not 1 <= len(partition_key) <= 256:
         raise ValueError("partition_key must be a string of 1 to 256 characters")
-    n = check_int("shard_count", shard_count, minimum=1)
+    n = check_limit("shard_count", shard_count, MAX_SHARDS, minimum=1)
     h = int.from_bytes(hashlib.md5(partition_key.encode("utf-8")).digest(), "big")
     return h * n // _HASH_SPACE
 
@@ -99,7 +103,7 @@ class Stream:
         if not isinstance(name, str) or not name:
             raise ValueError("name must be a non-empty string")
         self.name = name
-        self.shard_count = check_int("shard_count", shard_count, minimum=1)
+        self.shard_count = check_limit("shard_count", shard_count, MAX_SHARDS, minimum=1)
         self.write_records_per_s = check_int("write_records_per_s", write_records_per_s,
                                              minimum=1)
         self.write_bytes_per_s = check_int("write_bytes_per_s", write_bytes_per_s, minimum=1)

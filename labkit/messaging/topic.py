@@ -2,8 +2,10 @@
 
 A :class:`Topic` delivers one copy of every published message to each subscription whose filter
 policy matches (no policy = every message). Filter policies use the EventBridge operators with
-SNS's limits (reference/events.md §3): no wildcard, ``anything-but`` only as a literal, list or
-prefix, at most 5 keys and 150 value combinations.
+SNS's limits (SNS Developer Guide, "Filter policy constraints",
+https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html): no
+wildcard, ``anything-but`` only as a literal, list or prefix, at most 5 keys and 150 value
+combinations.
 
 * ``scope="MessageAttributes"`` (default): the policy is flat and compares message attributes.
   Only ``String``, ``String.Array`` (a JSON array, matched per element) and ``Number`` attributes

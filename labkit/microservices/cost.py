@@ -1,8 +1,8 @@
 """Compute cost model: monthly cost of one service on Lambda, Fargate, EC2 or App Runner.
 
-Every price comes from a committed price table (``labkit/data/prices-compute.csv``, one row per
-price with its ``source`` and ``source_date``), so changing a price there changes every number and
-chart built from it. The model:
+Every price comes from the AWS facts table (``labkit/data/aws_facts.csv``, one row per price with
+its source page and check date; :data:`PRICE_FACTS` names the rows), so changing a price there
+changes every number and chart built from it. The model:
 
 - **Lambda** pays per request and per GB-second of duration:
   ``requests x request price + requests x memory_GB x duration_s x GB-s price``
@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labkit.core.data import data_dir
 from labkit.core.validation import (
     check_choice,
     check_int,
@@ -56,7 +55,8 @@ __all__ = [
     "break_even_rate",
     "break_even_table",
     "cost_curve",
-    "default_price_path",
+    "PRICE_FACTS",
+    "price_rows",
     "load_prices",
     "monthly_cost",
     "operational_tradeoffs",
@@ -81,9 +81,44 @@ _LAMBDA_MAX_DURATION_S = 900.0
 _LAMBDA_FIRST_TIER_GB_S = {"x86": 6e9, "arm64": 7.5e9}
 
 
-def default_price_path() -> Path:
-    """Path of the committed price table, ``labkit/data/prices-compute.csv`` (packaged)."""
-    return data_dir() / "prices-compute.csv"
+#: The fact key (``labkit/data/aws_facts.csv``) of every price the cost models use, by
+#: ``(service, item)``.
+PRICE_FACTS: dict[tuple[str, str], str] = {
+    ("lambda", "request"): "lambda_request_price",
+    ("lambda", "duration_x86"): "lambda_duration_x86_price",
+    ("lambda", "duration_arm64"): "lambda_duration_arm64_price",
+    ("lambda", "free_requests"): "lambda_free_requests",
+    ("lambda", "free_gb_seconds"): "lambda_free_gb_seconds",
+    ("fargate", "vcpu_hour_x86"): "fargate_vcpu_hour_x86_price",
+    ("fargate", "gb_hour_x86"): "fargate_gb_hour_x86_price",
+    ("fargate", "vcpu_hour_arm64"): "fargate_vcpu_hour_arm64_price",
+    ("fargate", "gb_hour_arm64"): "fargate_gb_hour_arm64_price",
+    ("ec2", "t3.large"): "ec2_t3_large_price",
+    ("ec2", "m7g.large"): "ec2_m7g_large_price",
+    ("ec2", "t3.small"): "ec2_t3_small_price",
+    ("app_runner", "vcpu_hour_active"): "app_runner_vcpu_hour_active_price",
+    ("app_runner", "gb_hour"): "app_runner_gb_hour_price",
+    ("eks", "cluster_hour"): "eks_cluster_hour_price",
+}
+
+
+def price_rows(keys: dict[tuple[str, str], str] | None = None) -> list[dict[str, str]]:
+    """Price-table rows built from the AWS facts tables (source = the fact's page, date = its
+    ``checked_on``, note = its statement).
+
+    >>> price_rows()[0]["service"], price_rows()[0]["item"]
+    ('lambda', 'request')
+    """
+    from labkit.core.facts import fact
+
+    rows = []
+    for (service, item), key in (keys if keys is not None else PRICE_FACTS).items():
+        f = fact(key)
+        rows.append({"service": service, "item": item, "price_usd": f.value,
+                     "unit": f.unit.removeprefix("USD ").removeprefix("USD"),
+                     "region": f.region, "source": f.source_url, "source_date": f.checked_on,
+                     "note": f.statement})
+    return rows
 
 
 @dataclass(frozen=True)
@@ -169,7 +204,9 @@ class PriceTable:
 
 
 def load_prices(path: str | Path | None = None) -> PriceTable:
-    """Read a price table CSV (default: the committed ``labkit/data/prices-compute.csv``).
+    """The compute prices: by default the :data:`PRICE_FACTS` rows of the AWS facts tables
+    (``labkit/data/aws_facts.csv``); with ``path``, a price-table CSV with the columns
+    ``service, item, price_usd, unit, region, source, source_date, note``.
 
     Every row must carry a non-negative ``price_usd``, a ``source`` and a ``source_date``.
 
@@ -179,7 +216,9 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
     >>> prices.price("lambda", "duration_x86")
     1.66667e-05
     """
-    p = Path(path) if path is not None else default_price_path()
+    if path is None:
+        return PriceTable.from_rows(price_rows())
+    p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"price table not found: {p}")
     with p.open(newline="", encoding="utf-8") as handle:

@@ -1,11 +1,14 @@
 """AWS Control Tower: a landing zone builder with preventive and detective controls.
 
-The landing zone (reference §4.1): the management account at the root; a **Security OU** with
+The landing zone (Control Tower User Guide, "How AWS Control Tower works",
+https://docs.aws.amazon.com/controltower/latest/userguide/how-control-tower-works.html): the
+management account at the root; a **Security OU** with
 the Log Archive and Audit accounts; a **Sandbox OU**; an **Infrastructure OU** (the network
 account that owns the Transit Gateway); a **Workloads OU**. Accounts created outside Control
 Tower can sit in a registered OU *unenrolled*.
 
-Controls (reference §4.2-4.3):
+Controls (Control Tower Controls Reference,
+https://docs.aws.amazon.com/controltower/latest/controlreference/controls.html):
 
 - **preventive** controls are SCPs, attached to every registered OU on top of ``FullAWSAccess``
   and reaching every account below (enrolled or not); the management account is exempt;
@@ -111,7 +114,8 @@ PREVENTIVE_CONTROLS: dict[str, Control] = {c.identifier: c for c in [
 
 DETECTIVE_CONTROLS: dict[str, Control] = {c.identifier: c for c in [
     # Mandatory only for the Log Archive buckets; on every bucket it is a strongly recommended
-    # control (reference section 4.3). The lab applies it to every bucket, so it is labelled so.
+    # control (Controls Reference, strongly-recommended-controls.html). The lab applies it to
+    # every bucket, so it is labelled so.
     Control("S3_BUCKET_PUBLIC_READ_PROHIBITED", "Detect public read access to S3 buckets",
             "detective", "strongly recommended", "all OUs", resource_type="AWS::S3::Bucket",
             property="public_read", compliant_value=False),

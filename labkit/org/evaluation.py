@@ -1,6 +1,9 @@
 """Request evaluation across SCPs and IAM policies, with reason codes and an explanation.
 
-The algorithm and its precedence follow reference/multiaccount.md §8:
+The algorithm and its precedence follow the IAM User Guide, "Policy evaluation logic"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html), and
+the Organizations User Guide, "SCP evaluation"
+(https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html):
 
 1. explicit denies: SCPs on every node of the principal's path (root first; the first node
    with a matching Deny is reported), then RCPs on the path of the resource's account when
@@ -160,7 +163,7 @@ def scps_apply(org: Organization, principal: Mapping) -> tuple[bool, str]:
 
 def request_context(org: Organization, principal: Mapping, region: str,
                     context: Mapping[str, object] | None = None) -> dict[str, object]:
-    """Default request context (reference §8), then ``context`` on top.
+    """Default request context (IAM global condition context keys), then ``context`` on top.
 
     ``aws:MultiFactorAuthPresent`` is left out unless given: a request signed with long-term
     access keys does not carry it.

@@ -1,9 +1,13 @@
 """Wildcard and ARN matching as IAM does it.
 
 IAM wildcards are ``*`` (any run of characters, possibly empty) and ``?`` (exactly one
-character); every other character is literal and the match is anchored at both ends. We build
-the regular expression by escaping everything except those two, never with ``fnmatch`` (which
-gives ``[...]`` a meaning IAM does not have).
+character); every other character is literal and the match is anchored at both ends. The
+matcher is a linear-time segment search, never ``fnmatch`` (which gives ``[...]`` a meaning IAM
+does not have) and never a regular expression with ``.*`` (which backtracks exponentially on
+patterns such as ``a*a*a*...b``). Sources (checked 2026-12-03): IAM User Guide, *IAM JSON policy
+elements: Resource* (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html:
+``*`` and ``?`` within ARN segments, several per segment) and *IAM JSON policy elements: Action*
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
 
 - :func:`action_matches`: case-insensitive (``S3:getobject`` matches ``s3:GetObject``).
 - :func:`resource_matches`: case-sensitive, ``*`` may run past ``:`` and ``/``.
@@ -35,26 +39,79 @@ _ACTION_RE = re.compile(r"^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$")
 
 
 @lru_cache(maxsize=4096)
-def _compile(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    parts = []
-    for ch in pattern:
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(parts), flags)
+def _segments(pattern: str) -> tuple[tuple[str, re.Pattern[str] | None], ...]:
+    """Split a glob at ``*`` into literal segments; a segment with ``?`` also gets a regex
+    without any repetition (``?`` -> ``.``), so searching for it cannot backtrack."""
+    out = []
+    for seg in pattern.split("*"):
+        rx = None
+        if "?" in seg:
+            rx = re.compile("".join("." if ch == "?" else re.escape(ch) for ch in seg), re.DOTALL)
+        out.append((seg, rx))
+    return tuple(out)
+
+
+def _fold(text: str) -> str:
+    # One character in, one character out (``str.lower`` can lengthen a few characters,
+    # which would shift positions): case-insensitive matching compares these.
+    if text.isascii():
+        return text.lower()
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+
+
+def _at(seg: str, rx: re.Pattern[str] | None, value: str, pos: int) -> bool:
+    if rx is None:
+        return value.startswith(seg, pos)
+    return rx.match(value, pos) is not None
+
+
+def _find(seg: str, rx: re.Pattern[str] | None, value: str, pos: int, end: int) -> int:
+    if rx is None:
+        return value.find(seg, pos, end)
+    m = rx.search(value, pos, end)
+    return -1 if m is None else m.start()
 
 
 def glob_matches(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """Whole-string IAM glob match: ``*`` = any run, ``?`` = one character, rest literal.
 
+    Runs in linear time whatever the pattern (no backtracking regular expression): the
+    pattern is cut at each ``*``; the first piece must start the value, the last must end it,
+    and each middle piece is taken at its leftmost place after the previous one, which is
+    always safe because a ``*`` on either side absorbs whatever lies between.
+
     >>> glob_matches("a?c*", "abcdef"), glob_matches("a?c", "ac"), glob_matches("[ab]", "a")
     (True, False, False)
+    >>> glob_matches("a*" * 30 + "b", "a" * 5000)
+    False
     """
-    return _compile(pattern, ignore_case).fullmatch(value) is not None
+    if not isinstance(pattern, str):
+        raise TypeError(f"pattern must be a string, got {type(pattern).__name__}")
+    if not isinstance(value, str):
+        raise TypeError(f"value must be a string, got {type(value).__name__}")
+    if ignore_case:
+        pattern, value = _fold(pattern), _fold(value)
+    segments = _segments(pattern)
+    if len(segments) == 1:  # no star: a fixed-length match
+        seg, rx = segments[0]
+        return len(seg) == len(value) and _at(seg, rx, value, 0)
+    (first, first_rx), (last, last_rx) = segments[0], segments[-1]
+    if len(first) + len(last) > len(value):
+        return False
+    if not _at(first, first_rx, value, 0):
+        return False
+    end = len(value) - len(last)
+    if not _at(last, last_rx, value, end):
+        return False
+    pos = len(first)
+    for seg, rx in segments[1:-1]:
+        if not seg:
+            continue
+        found = _find(seg, rx, value, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(seg)
+    return True
 
 
 def action_matches(pattern: str, action: str) -> bool:
@@ -192,4 +249,4 @@ def arn_like(pattern: str, value: str) -> bool:
     v = _split(value)
     if p is None or v is None:
         return False
-    return all(_compile(pc, False).fullmatch(vc) is not None for pc, vc in zip(p, v, strict=True))
+    return all(glob_matches(pc, vc) for pc, vc in zip(p, v, strict=True))

@@ -1,5 +1,6 @@
 """Transit Gateway hub-and-spoke: a VPC CIDR plan without overlaps, route tables with
-associations and propagations, and longest-prefix route lookup (reference §6).
+associations and propagations, and longest-prefix route lookup (Transit Gateway Guide, "How AWS
+Transit Gateway works", https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html).
 
 - :func:`allocate_cidrs` carves non-overlapping VPC blocks out of a supernet (``ipaddress``).
 - :class:`TransitGateway`: attachments (VPC, VPN, Direct Connect gateway), route tables; each
@@ -122,10 +123,13 @@ class TransitGateway:
     ...     tgw.associate(name, "spokes"); tgw.propagate(name, "spokes")
     >>> tgw.lookup("a", "10.2.3.4").outcome
     'forward to b'
-    >>> tgw.attach_vpc("c", "10.1.128.0/17")
-    Traceback (most recent call last):
-    ...
-    ValueError: VPC c CIDR 10.1.128.0/17 overlaps 10.1.0.0/16 of attachment a
+    >>> tgw.attach_vpc("c", "10.1.128.0/17"); tgw.propagate("c", "spokes")
+    >>> [str(r.destination) for r in tgw.routes("spokes")], tgw.overlapping("spokes")
+    (['10.1.0.0/16', '10.2.0.0/16'], {'c': ['10.1.128.0/17']})
+
+    AWS accepts a VPC attachment whose CIDR overlaps another one and does not propagate the
+    overlapping route (https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html):
+    the first propagated route stays, the later overlapping one is left out.
     """
 
     name: str = "tgw-hub"
@@ -144,20 +148,12 @@ class TransitGateway:
         if name in self.attachments:
             raise ValueError(f"attachment {name!r} already exists (one attachment per VPC)")
         nets = tuple(_network(c, f"{name} CIDR") for c in cidrs)
-        if kind == "vpc":
-            for net in nets:
-                for other in self.attachments.values():
-                    if other.kind != "vpc":
-                        continue
-                    for o in other.cidrs:
-                        if net.overlaps(o):
-                            raise ValueError(f"VPC {name} CIDR {net} overlaps {o} of attachment "
-                                             f"{other.name}")
         self.attachments[name] = Attachment(name, kind, nets, account)
 
     def attach_vpc(self, name: str, cidr: str | Sequence[str], *, account: str | None = None
                    ) -> None:
-        """Attach a VPC (refuses CIDRs overlapping another VPC attachment)."""
+        """Attach a VPC. A CIDR that overlaps another VPC attachment is accepted, as AWS does,
+        but its route is not propagated (see :meth:`overlapping`)."""
         self._attach(name, "vpc", [cidr] if isinstance(cidr, str) else list(cidr), account)
 
     def attach_vpn(self, name: str, cidrs: Sequence[str], *, kind: str = "vpn") -> None:
@@ -201,11 +197,29 @@ class TransitGateway:
         if table not in self.tables:
             raise KeyError(f"no route table {table!r}; known: {sorted(self.tables)}")
         routes = list(self.tables[table])
+        skipped = self.overlapping(table)
         for name in self.propagations[table]:
             att = self.attachments[name]
-            routes += [Route(c, name, att.kind) for c in att.cidrs]
+            routes += [Route(c, name, att.kind) for c in att.cidrs
+                       if str(c) not in skipped.get(name, [])]
         return sorted(routes, key=lambda r: (r.destination.version, r.destination,
                                              _KIND_RANK[r.origin]))
+
+    def overlapping(self, table: str) -> dict[str, list[str]]:
+        """VPC CIDRs propagated to ``table`` that are not installed because they overlap a VPC
+        route propagated before them: attachment -> CIDRs."""
+        if table not in self.tables:
+            raise KeyError(f"no route table {table!r}; known: {sorted(self.tables)}")
+        installed: list = []
+        skipped: dict[str, list[str]] = {}
+        for name in self.propagations[table]:
+            att = self.attachments[name]
+            for c in att.cidrs:
+                if att.kind == "vpc" and any(c.overlaps(o) for o in installed):
+                    skipped.setdefault(name, []).append(str(c))
+                elif att.kind == "vpc":
+                    installed.append(c)
+        return skipped
 
     def lookup(self, source: str, destination: str) -> RouteLookup:
         """Route a packet arriving from attachment ``source`` to IP ``destination``."""

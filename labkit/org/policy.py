@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from labkit.core.validation import check_nesting
 from labkit.org.conditions import ConditionClause, condition_matches, parse_condition
 from labkit.org.errors import PolicyError
 from labkit.org.matching import (
@@ -174,6 +175,18 @@ def _parse_statement(i: int, raw: object) -> Statement:
     )
 
 
+#: Deepest nesting a policy document may have on this lab (a real one needs about 6 levels:
+#: Statement, its index, Condition, operator, key, values).
+MAX_POLICY_DEPTH = 32
+
+
+def _check_depth(doc: object, name: str) -> None:
+    try:
+        check_nesting("the document", doc, MAX_POLICY_DEPTH)
+    except ValueError as exc:
+        raise PolicyError(str(exc), policy=name) from None
+
+
 def parse_policy(document: object, *, name: str = "policy") -> Policy:
     """Parse and check a policy document (JSON text or dict).
 
@@ -199,9 +212,14 @@ def parse_policy(document: object, *, name: str = "policy") -> Policy:
         except json.JSONDecodeError as exc:
             raise PolicyError(f"not valid JSON ({exc.msg} at line {exc.lineno} column "
                               f"{exc.colno})", policy=name) from None
+        except RecursionError:
+            raise PolicyError(f"nests deeper than {MAX_POLICY_DEPTH} levels",
+                              policy=name) from None
+        _check_depth(doc, name)
         size = len(text)
     elif isinstance(document, Mapping):
         doc = document
+        _check_depth(doc, name)
         try:
             size = len(json.dumps(document))
         except (TypeError, ValueError) as exc:

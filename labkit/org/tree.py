@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from labkit.core.validation import check_nesting
 from labkit.org.errors import OrganizationError, PolicyError
 from labkit.org.policy import FULL_AWS_ACCESS, Policy
 from labkit.org.validation import QuotaProfile, get_quota_profile, validate_policy
@@ -56,6 +57,11 @@ class OrgNode:
         while node.parent is not None:
             d, node = d + 1, node.parent
         return d
+
+
+#: Deepest nesting of the tree document on this lab: each OU level is a node and its
+#: ``children`` list, so even generous quota profiles stay far below it.
+MAX_TREE_DEPTH = 64
 
 
 class Organization:
@@ -97,6 +103,14 @@ class Organization:
                 raise OrganizationError(f"org_id must look like 'o-' + 4-32 lower-case letters "
                                         f"or digits, got {org_id!r}")
             tree = tree["root"]
+        try:
+            check_nesting("tree", tree, MAX_TREE_DEPTH)
+        except ValueError as exc:
+            raise OrganizationError(f"{exc} (Organizations allows OUs at most 5 levels below "
+                                    "the root)") from None
+        if policies is not None and not isinstance(policies, Mapping):
+            raise TypeError(f"policies must be a dict of name -> document, got "
+                            f"{type(policies).__name__}")
         library: dict[str, Policy] = {}
         raw_policies = dict(policies or {})
         raw_policies.setdefault("FullAWSAccess", FULL_AWS_ACCESS)

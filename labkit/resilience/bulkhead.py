@@ -1,7 +1,7 @@
 """Bulkheads: limits on how many calls one dependency may hold at once.
 
 Two pure, clock-injected state machines with resilience4j's semantics
-(reference/resilience.md §3.1–§3.2):
+(resilience4j documentation, "Bulkhead": https://resilience4j.readme.io/docs/bulkhead):
 
 - :class:`SemaphoreBulkhead` — a counting semaphore of ``max_concurrent_calls`` permits; a caller
   that finds none free waits up to ``max_wait_s`` in FIFO order (``max_wait_s=0``: rejected at
@@ -65,7 +65,7 @@ class SemaphoreBulkhead:
     Examples
     --------
     Two permits, no wait: the third concurrent call is rejected; after one completes, a new call
-    gets a permit (the reference's example).
+    gets a permit.
 
     >>> b = SemaphoreBulkhead(max_concurrent_calls=2)
     >>> [b.acquire(0.0, c).outcome for c in ("a", "b", "c")]
@@ -198,7 +198,8 @@ class ThreadPoolBulkhead:
     Examples
     --------
     Core 1, max 2, queue 1, tasks that block: task 1 runs on thread 1, task 2 waits in the queue,
-    task 3 starts thread 2, task 4 is rejected (reference §3.2).
+    task 3 starts thread 2, task 4 is rejected (``ThreadPoolExecutor``'s rules, which
+    resilience4j's ``FixedThreadPoolBulkhead`` uses).
 
     >>> pool = ThreadPoolBulkhead(core_threads=1, max_threads=2, queue_capacity=1)
     >>> [pool.submit(0.0, t).outcome for t in (1, 2, 3, 4)]

@@ -1,7 +1,8 @@
 """AWS Lambda reserved concurrency: per-function reservations and the shared unreserved pool.
 
 :class:`LambdaConcurrency` is a pure model of one account in one Region
-(reference/resilience.md §3.4, Lambda Developer Guide "Configuring reserved concurrency"):
+(Lambda Developer Guide "Configuring reserved concurrency",
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html):
 
 - concurrency = invocations in flight; the account quota defaults to 1,000;
 - a function's **reserved concurrency** both guarantees and caps it (0 throttles everything);

@@ -1,6 +1,8 @@
 """The "Exponential Backoff And Jitter" experiment: clients racing to update one row.
 
-Model of the AWS Architecture Blog's experiment (reference/resilience.md §4.2): ``clients``
+Model of the AWS Architecture Blog's experiment ("Exponential Backoff And Jitter",
+https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/, and its simulator,
+https://github.com/aws-samples/aws-arch-backoff-simulator): ``clients``
 clients each perform one optimistic-concurrency update of the same row — read the version,
 then a conditional write that succeeds only if the version is unchanged. A failed write is
 retried (read again, write again) after the backoff of :mod:`labkit.resilience.retry`. Every hop

@@ -1,6 +1,6 @@
 """Retries: backoff with jitter, retry budgets and retry throttling.
 
-Pure logic, following reference/resilience.md §4 exactly.
+Pure logic, following the published definitions below exactly.
 
 Backoff (AWS Architecture Blog "Exponential Backoff And Jitter")
     :func:`backoff_delay` / :class:`Backoff` with strategies ``"none"``, ``"exponential"``
@@ -22,6 +22,14 @@ Budgets and throttles
     :class:`RetryBudget` (Envoy ``retry_budget``), :class:`RetryThrottle` (gRPC
     ``retryThrottling``), :class:`RetryQuota` (AWS SDK "standard" mode), and the amplification
     formulas :func:`retry_amplification` and :func:`budget_amplification`.
+
+Sources
+    https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/ and
+    https://github.com/aws-samples/aws-arch-backoff-simulator (backoff and jitter);
+    https://github.com/grpc/proposal/blob/master/A6-client-retries.md (gRPC backoff, throttling);
+    https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/circuit_breaker.proto
+    (Envoy ``retry_budget``); https://resilience4j.readme.io/docs/retry (resilience4j Retry);
+    https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (SDK retry quota).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import numpy as np
 from labkit.core.validation import (
     check_choice,
     check_int,
+    check_limit,
     check_nonnegative,
     check_positive,
 )
@@ -89,6 +98,9 @@ def backoff_delay(strategy: str, retry: int, *, base_s: float, cap_s: float,
     check_choice("strategy", strategy, BACKOFF_STRATEGIES)
     base = check_positive("base_s", base_s)
     cap = check_positive("cap_s", cap_s)
+    if strategy in ("full", "equal", "decorrelated") and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator for the {strategy!r} strategy "
+                        f"(e.g. numpy.random.default_rng(seed)); got {type(rng).__name__}")
     if strategy == "none":
         check_int("retry", retry, minimum=0)
         return 0.0
@@ -373,9 +385,12 @@ def retry_amplification(attempts: int, layers: int) -> int:
 
     >>> retry_amplification(3, 3), retry_amplification(3, 5)
     (27, 243)
+
+    ``attempts`` is at most 1,000 and ``layers`` at most 100 on this lab (the answer for the
+    largest has 301 digits).
     """
-    a = check_int("attempts", attempts, minimum=1)
-    n = check_int("layers", layers, minimum=1)
+    a = check_limit("attempts", attempts, 1_000, minimum=1)
+    n = check_limit("layers", layers, 100, minimum=1)
     return a**n
 
 
@@ -386,5 +401,7 @@ def budget_amplification(budget_percent: float, layers: int) -> float:
     (1.73, 2.49)
     """
     b = check_nonnegative("budget_percent", budget_percent) / 100.0
-    n = check_int("layers", layers, minimum=1)
+    if b > 10.0:
+        raise ValueError(f"budget_percent must be in [0, 1000]; got {budget_percent!r}")
+    n = check_limit("layers", layers, 100, minimum=1)
     return (1.0 + b) ** n

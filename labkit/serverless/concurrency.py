@@ -1,7 +1,8 @@
 """Lambda concurrency: account limit, scaling rate, reserved and provisioned concurrency, 429s.
 
 The rules (Lambda Developer Guide: lambda-concurrency.html, scaling-behavior.html,
-configuration-concurrency.html, provisioned-concurrency.html; reference/serverless.md §2.1):
+configuration-concurrency.html, provisioned-concurrency.html under
+https://docs.aws.amazon.com/lambda/latest/dg/):
 
 - **Account concurrency**: at most ``account_limit`` requests in flight across all functions of
   a Region (default 1,000).

@@ -40,6 +40,17 @@ BURST_WINDOW_S = 300.0
 NEW_TABLE_WRITE_UNITS = 4_000.0
 NEW_TABLE_READ_UNITS = 12_000.0
 TABLE_QUOTA_UNITS = 40_000.0
+#: Largest item DynamoDB stores, KB (1 KB = 1,024 bytes): *Constraints in Amazon DynamoDB*,
+#: Items (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html).
+MAX_ITEM_KB = 400.0
+
+
+def _item_kb(item_kb: float) -> float:
+    kb = check_positive("item_kb", item_kb)
+    if kb > MAX_ITEM_KB:
+        raise ValueError(f"item_kb must be in (0, {MAX_ITEM_KB:g}] (DynamoDB's maximum item "
+                         f"size is 400 KB); got {item_kb!r}")
+    return kb
 
 
 def write_units(item_kb: float) -> int:
@@ -47,8 +58,12 @@ def write_units(item_kb: float) -> int:
 
     >>> write_units(0.5), write_units(2.5)
     (1, 3)
+    >>> write_units(500)
+    Traceback (most recent call last):
+    ...
+    ValueError: item_kb must be in (0, 400] (DynamoDB's maximum item size is 400 KB); got 500
     """
-    kb = check_positive("item_kb", item_kb)
+    kb = _item_kb(item_kb)
     return math.ceil(kb)
 
 
@@ -58,7 +73,7 @@ def read_units(item_kb: float, consistency: str = "strong") -> float:
     >>> read_units(6.0), read_units(6.0, "eventual")
     (2, 1.0)
     """
-    kb = check_positive("item_kb", item_kb)
+    kb = _item_kb(item_kb)
     check_choice("consistency", consistency, ("strong", "eventual"))
     units = math.ceil(kb / 4.0)
     return units if consistency == "strong" else units / 2.0

@@ -1,8 +1,8 @@
 """Lambda pricing for the serverless lab: on demand, free tier, provisioned concurrency.
 
-Prices come from committed tables: ``labkit/data/prices-compute.csv`` (Lambda requests,
-GB-seconds for x86 and arm64, free tier; shared with :mod:`labkit.microservices.cost`) and
-``labkit/data/prices-serverless.csv`` (provisioned concurrency). The on-demand part and the
+Prices come from the AWS facts table ``labkit/data/aws_facts.csv``: the compute prices of
+:mod:`labkit.microservices.cost` (Lambda requests, GB-seconds for x86 and arm64, free tier) and
+the provisioned-concurrency rows named in :data:`SERVERLESS_PRICE_FACTS`. The on-demand part and the
 container break-even reuse :mod:`labkit.microservices.cost`; this module adds provisioned
 concurrency:
 
@@ -27,7 +27,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from labkit.core.data import data_dir
 from labkit.core.validation import check_choice, check_int, check_nonnegative, check_positive
 from labkit.microservices.cost import (
     SECONDS_PER_MONTH,
@@ -39,6 +38,7 @@ from labkit.microservices.cost import (
     break_even_table,
     load_prices,
     monthly_cost,
+    price_rows,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,26 +51,30 @@ __all__ = [
     "lambda_monthly_cost",
     "load_serverless_prices",
     "provisioned_share",
-    "serverless_price_path",
+    "SERVERLESS_PRICE_FACTS",
 ]
 
 
-def serverless_price_path() -> Path:
-    """Path of ``labkit/data/prices-serverless.csv`` in the installed package (labkit/data/)."""
-    return data_dir() / "prices-serverless.csv"
+#: Fact keys of the provisioned-concurrency prices, by ``(service, item)``.
+SERVERLESS_PRICE_FACTS: dict[tuple[str, str], str] = {
+    ("lambda", "provisioned_concurrency_x86"): "lambda_provisioned_concurrency_x86_price",
+    ("lambda", "provisioned_duration_x86"): "lambda_provisioned_duration_x86_price",
+}
 
 
 def load_serverless_prices(compute_path: str | Path | None = None,
                            serverless_path: str | Path | None = None) -> PriceTable:
-    """Both committed price tables as one :class:`~labkit.microservices.cost.PriceTable`.
+    """The compute prices plus provisioned concurrency, as one
+    :class:`~labkit.microservices.cost.PriceTable` (from the facts table, or from price-table CSVs
+    at ``compute_path`` / ``serverless_path``).
 
     >>> p = load_serverless_prices()
     >>> p.price("lambda", "request"), p.price("lambda", "provisioned_concurrency_x86")
     (2e-07, 4.1667e-06)
     """
     compute = load_prices(compute_path)
-    extra = load_prices(serverless_path if serverless_path is not None
-                        else serverless_price_path())
+    extra = (load_prices(serverless_path) if serverless_path is not None
+             else PriceTable.from_rows(price_rows(SERVERLESS_PRICE_FACTS)))
     return PriceTable.from_rows(list(compute.rows) + list(extra.rows))
 
 
@@ -143,7 +147,7 @@ def lambda_monthly_cost(rate_per_s: float, *, duration_s: float, memory_mb: floa
         return LambdaBill(requests, total - requests, 0.0, total, 0.0)
     if architecture != "x86":
         raise ValueError("provisioned concurrency prices are in the table for x86 only; "
-                         "add arm64 rows to data/prices-serverless.csv first")
+                         "add arm64 rows to labkit/data/aws_facts.csv first")
     if free_tier:
         raise ValueError("free_tier must be False with provisioned concurrency "
                          "(a function using it gets no free tier)")

@@ -2,7 +2,7 @@
 
 The stream is :class:`labkit.messaging.Stream` (shards, partition keys, per-shard limits).
 This module models how Lambda consumes it (Lambda Developer Guide, services-kinesis-parameters,
-with-kinesis; reference/serverless.md §2.5):
+with-kinesis; https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html):
 
 - Lambda polls each shard (here once per ``poll_interval_s``) and hands records to
   ``parallelization_factor`` concurrent *lanes* per shard; a partition key always maps to one lane,

@@ -28,11 +28,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from labkit.core.rng import make_rng
-from labkit.core.validation import check_int
+from labkit.core.validation import check_limit
 from labkit.workflows.choice import _parse_timestamp, evaluate_rule
 from labkit.workflows.errors import TERMINAL_ERRORS, TaskFailed, TaskOutcome
 from labkit.workflows.paths import PathNotFound, apply_template, copy_json, place_result, read_path
-from labkit.workflows.retry import find_catcher, find_retrier, retry_delay
+from labkit.workflows.retry import delay_before_retry, find_catcher, find_retrier
 from labkit.workflows.validate import validate_definition
 
 __all__ = ["EXECUTION_START", "Execution", "HistoryEvent", "StateMachine", "run_state_machine"]
@@ -258,7 +258,14 @@ class _Run:
                 i = find_retrier(retriers, failure.error)
                 if i is not None and counts[i] < retriers[i].get("MaxAttempts", 3):
                     counts[i] += 1
-                    delay = retry_delay(retriers[i], counts[i], self.rng)
+                    self.transitions += 1  # a retry is work too: it counts toward the bound
+                    if self.transitions > self.max_transitions:
+                        raise _Failure("States.Runtime", f"more than {self.max_transitions} "
+                                       "state transitions and retries") from None
+                    try:
+                        delay = delay_before_retry(retriers[i], counts[i], self.rng)
+                    except ValueError as exc:  # an uncapped backoff past what a float holds
+                        raise _Failure("States.Runtime", str(exc)) from None
                     self.log(name, "retry_wait", scope, attempt=attempt, error=failure.error,
                              duration_s=delay)
                     yield self.now + delay
@@ -413,6 +420,10 @@ class StateMachine:
         return run_state_machine(self, input, tasks, seed=seed, max_transitions=max_transitions)
 
 
+#: Most state entries plus retries one execution may make on this lab.
+MAX_TRANSITIONS = 100_000
+
+
 def run_state_machine(definition: dict[str, Any] | str | StateMachine, input: Any,
                       tasks: Mapping[str, Callable[[Any], Any]], *, seed: int = 0,
                       max_transitions: int = 10_000) -> Execution:
@@ -435,7 +446,7 @@ def run_state_machine(definition: dict[str, Any] | str | StateMachine, input: An
         Seeds the jitter of retriers with ``JitterStrategy: FULL``.
     max_transitions
         Guard against endless loops: the execution fails with ``States.Runtime`` after this
-        many state entries.
+        many state entries plus retries (1 to 100,000 on this lab).
 
     Examples
     --------
@@ -465,7 +476,7 @@ def run_state_machine(definition: dict[str, Any] | str | StateMachine, input: An
                              f"(used by state {state_name!r})")
         if not callable(tasks[resource]):
             raise TypeError(f"tasks[{resource!r}] must be callable")
-    max_transitions = check_int("max_transitions", max_transitions, minimum=1)
+    max_transitions = check_limit("max_transitions", max_transitions, MAX_TRANSITIONS, minimum=1)
     rng = make_rng(seed)
     run = _Run(tasks, rng, copy_json(input), max_transitions)
     limit = float(definition.get("TimeoutSeconds", math.inf))

@@ -66,8 +66,13 @@ class EventBus:
                  base_delay_s: float = 1.0, max_delay_s: float = 60.0) -> None:
         self.rng = make_rng(seed)
         self.hop_s = check_nonnegative("hop_s", hop_s)
-        self.max_attempts = check_int("max_attempts", max_attempts, minimum=1)
+        # EventBridge retry policy: MaximumRetryAttempts 0-185 (so at most 186 attempts) and
+        # MaximumEventAgeInSeconds 60-86,400 (EventBridge User Guide, eb-rule-retry-policy).
+        self.max_attempts = check_int("max_attempts", max_attempts, minimum=1, maximum=186)
         self.max_age_s = check_positive("max_age_s", max_age_s)
+        if self.max_age_s > 86_400.0:
+            raise ValueError(f"max_age_s must be in (0, 86400] (24 hours, EventBridge's "
+                             f"longest retry window); got {max_age_s!r}")
         self.base_delay_s = check_positive("base_delay_s", base_delay_s)
         self.max_delay_s = check_positive("max_delay_s", max_delay_s)
         self.subscribers: dict[str, list[tuple[str, Handler]]] = {}
@@ -250,8 +255,7 @@ class ChoreographedSaga:
         detail = {"order_id": order.order_id, "order": order.to_dict()}
         self.bus.publish("OrderPlaced", detail, 0.0, source="orders")
         self.bus.run()
-        status = self.shop.orders.status[order.order_id]
-        outcome = {"COMPLETED": "completed", "CANCELLED": "compensated"}.get(status, "stuck")
+        outcome = self.shop.outcome(order.order_id)
         ends = [r.time_s for r in self.bus.log if r.kind == "published"
                 and r.event_type in ("OrderCompleted", "OrderCancelled")]
         latency = ends[-1] if ends else self.bus.now

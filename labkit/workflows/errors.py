@@ -113,6 +113,10 @@ def error_matches(name: str, error: str) -> bool:
     >>> error_matches("States.ALL", "States.Timeout")
     True
     """
+    if not (isinstance(name, str) and isinstance(error, str)):
+        label, value = ("name", name) if not isinstance(name, str) else ("error", error)
+        raise TypeError(f"{label} must be an error name (a string), got "
+                        f"{type(value).__name__} {value!r}")
     if error in TERMINAL_ERRORS:
         return False
     if name == "States.ALL":

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.validation import check_choice, check_int
+from labkit.core.validation import check_choice, check_int, check_limit
 from labkit.workflows.asl import Execution
 from labkit.workflows.choreography import ChoreographedSaga
 from labkit.workflows.faults import FaultPlan, ScriptedFaults
@@ -27,14 +27,20 @@ __all__ = ["SagaBatch", "attempt_spans", "compare_styles", "coupling", "definiti
            "random_orders", "run_sagas"]
 
 
+#: Most orders one batch runs on this lab (about a minute of simulation).
+MAX_ORDERS = 100_000
+
+
 def random_orders(n: int, *, seed: int = 0, skus: int = 3, customers: int = 20) -> list[Order]:
     """``n`` seeded orders: 1–3 units of a random SKU for $10–$120.
 
     >>> [o.order_id for o in random_orders(2)]
     ['order-00000', 'order-00001']
     """
-    n = check_int("n", n, minimum=0)
+    n = check_limit("n", n, MAX_ORDERS)
     rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    skus = check_int("skus", skus, minimum=1)
+    customers = check_int("customers", customers, minimum=1)
     cust = rng.integers(0, customers, n)
     sku = rng.integers(0, skus, n)
     qty = rng.integers(1, 4, n)
@@ -46,12 +52,20 @@ def random_orders(n: int, *, seed: int = 0, skus: int = 3, customers: int = 20) 
 @dataclass
 class SagaBatch:
     """Result of :func:`run_sagas`: ``runs`` (one row per order), the ``shop`` and its
-    ``violations``; ``alerts`` holds the executions the alert rule flags (orchestration)."""
+    ``violations``; ``alerts`` holds the executions the alert rule flags (orchestration);
+    ``dead_lettered`` the orders with an event in the bus's dead-letter queue (choreography,
+    whose alarm watches that queue)."""
 
     runs: pd.DataFrame
     shop: Shop
     violations: list[Violation]
     alerts: list[tuple[str, Execution]] = field(default_factory=list)
+    dead_lettered: set[str] = field(default_factory=set)
+
+    @property
+    def alerted(self) -> set[str]:
+        """Orders an operator is alerted about: failed executions or dead-lettered events."""
+        return {order_id for order_id, _ in self.alerts} | self.dead_lettered
 
     def violations_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.violations, columns=list(Violation._fields))
@@ -69,6 +83,10 @@ def run_sagas(n_orders: int, *, style: str = "orchestration",
     (50, [])
     """
     check_choice("style", style, ("orchestration", "choreography", "no saga"))
+    check_limit("n_orders", n_orders, MAX_ORDERS)
+    if faults is not None and not isinstance(faults, (FaultPlan, ScriptedFaults)):
+        raise TypeError(f"faults must be a FaultPlan, ScriptedFaults or None, got "
+                        f"{type(faults).__name__}")
     shop = Shop.create(stock=stock, skus=skus, customers=customers, balance_usd=balance_usd)
     order_rng, saga_rng = spawn_rngs(seed, 2)
     orders = random_orders(n_orders, seed=int(order_rng.integers(2**31)), skus=skus,
@@ -88,15 +106,17 @@ def run_sagas(n_orders: int, *, style: str = "orchestration",
     else:
         saga = ChoreographedSaga(shop, faults, seed=saga_rng, service_s=service_s, hop_s=hop_s)
         rows = [saga.run(order) for order in orders]
+        dead_lettered = {detail["order_id"] for _, detail, _, _ in saga.bus.dead_letters}
     runs = pd.DataFrame(rows, columns=list(SagaRun._fields))
-    return SagaBatch(runs, shop, shop.violations(), alerts)
+    return SagaBatch(runs, shop, shop.violations(), alerts,
+                     dead_lettered if style == "choreography" else set())
 
 
 def compare_styles(n_orders: int, *, faults: FaultPlan | None = None, seed: int = 0,
                    **kwargs) -> pd.DataFrame:
-    """Both styles on the same orders and faults: one row per style with outcome counts,
-    latency percentiles, messages and service calls per order, the logs an operator reads to
-    follow one order, and violations."""
+    """Both styles on the same orders and faults: one row per style with outcome counts (from
+    the ledgers), latency percentiles, messages and service calls per order, the logs an
+    operator reads to follow one order, alerts (orders alerted on) and violations."""
     out = []
     for style in ("orchestration", "choreography"):
         batch = run_sagas(n_orders, style=style, faults=faults, seed=seed, **kwargs)
@@ -111,6 +131,7 @@ def compare_styles(n_orders: int, *, faults: FaultPlan | None = None, seed: int 
             "messages_per_order": float(r["messages"].mean()),
             "calls_per_order": float(r["attempts"].mean()),
             "logs_to_read": float(r["logs_to_read"].mean()),
+            "alerts": len(batch.alerted),
             "violations": len(batch.violations),
         })
     return pd.DataFrame(out).set_index("style")

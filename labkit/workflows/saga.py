@@ -13,7 +13,9 @@ undone, which :meth:`~labkit.workflows.services.Shop.violations` reports and
 - :func:`order_saga_definition`: the Amazon States Language definition.
 - :func:`perform_step`: one service call with fault injection (shared with choreography).
 - :func:`run_orchestrated`: one order through the executor → :class:`SagaRun` and the
-  :class:`~labkit.workflows.asl.Execution`.
+  :class:`~labkit.workflows.asl.Execution`. The run's ``outcome`` is read from the ledgers
+  (:meth:`~labkit.workflows.services.Shop.outcome`), not from the last step's status, so a
+  refunded order whose ``complete`` step timed out after applying is ``stuck``, not completed.
 - :func:`needs_attention` and :func:`repair_order`: the alert rule and the operator's repair.
 """
 
@@ -66,7 +68,8 @@ class SagaRun(NamedTuple):
 
     order_id: str
     style: str            # "orchestration" or "choreography"
-    outcome: str          # "completed", "compensated", "stuck" or (no saga) "abandoned"
+    outcome: str          # "completed", "compensated", "stuck" (from the ledgers, see
+    #                       Shop.outcome) or (no saga) "abandoned"
     latency_s: float      # from order placed to the saga's last step
     messages: int         # commands + replies (orchestration) or events + deliveries
     attempts: int         # service calls, retries included
@@ -185,6 +188,16 @@ def _make_tasks(shop: Shop, faults: FaultPlan | ScriptedFaults, rng: np.random.G
     return {ARN_PREFIX + STATE_OF_STEP[s]: make(s) for s in FORWARD_STEPS + COMPENSATIONS}
 
 
+def _check_saga_args(shop: object, order: object, faults: object) -> None:
+    if not isinstance(shop, Shop):
+        raise TypeError(f"shop must be a Shop (Shop.create()), got {type(shop).__name__}")
+    if not isinstance(order, Order):
+        raise TypeError(f"order must be an Order, got {type(order).__name__}")
+    if faults is not None and not isinstance(faults, (FaultPlan, ScriptedFaults)):
+        raise TypeError(f"faults must be a FaultPlan, ScriptedFaults or None, got "
+                        f"{type(faults).__name__}")
+
+
 def run_orchestrated(shop: Shop, order: Order, faults: FaultPlan | ScriptedFaults | None = None,
                      *, seed: int | np.random.Generator = 0, service_s: float = 0.05,
                      hop_s: float = 0.02, definition: dict[str, Any] | None = None,
@@ -205,6 +218,7 @@ def run_orchestrated(shop: Shop, order: Order, faults: FaultPlan | ScriptedFault
     from labkit.core.rng import make_rng
 
     rng = make_rng(seed)
+    _check_saga_args(shop, order, faults)
     service_s = check_nonnegative("service_s", service_s)
     hop_s = check_nonnegative("hop_s", hop_s)
     machine = StateMachine(definition) if definition is not None else _default_machine()
@@ -215,8 +229,7 @@ def run_orchestrated(shop: Shop, order: Order, faults: FaultPlan | ScriptedFault
     shop.orders.place(order)
     tasks = _make_tasks(shop, faults, rng, service_s, hop_s, timeout_s, calls)
     execution = run_state_machine(machine, {"order": order.to_dict()}, tasks, seed=rng)
-    status = shop.orders.status[order.order_id]
-    outcome = {"COMPLETED": "completed", "CANCELLED": "compensated"}.get(status, "stuck")
+    outcome = shop.outcome(order.order_id)
     failed_step = error = None
     for event in execution.events:
         if event.event == "caught":
@@ -245,6 +258,10 @@ def run_without_saga(shop: Shop, order: Order,
     from labkit.core.rng import make_rng
 
     rng = make_rng(seed)
+    _check_saga_args(shop, order, faults)
+    service_s = check_nonnegative("service_s", service_s)
+    hop_s = check_nonnegative("hop_s", hop_s)
+    timeout_s = check_nonnegative("timeout_s", timeout_s)
     faults = faults if faults is not None else FaultPlan()
     shop.orders.place(order)
     payload = order.to_dict()

@@ -239,6 +239,52 @@ class Shop:
                    Payments({f"customer-{i}": balance_usd for i in range(customers)}),
                    Fulfilment(), Orders())
 
+    def order_violations(self, order_id: str) -> list[Violation]:
+        """The broken invariants of one order, read from the four ledgers.
+
+        >>> shop = Shop.create(); _ = shop.orders.place(Order("o1", "customer-0", "sku-0", 1, 5))
+        >>> [v.rule for v in shop.order_violations("o1")]
+        ['saga-unfinished']
+        """
+        if order_id not in self.orders.orders:
+            raise ValueError(f"order_id {order_id!r} is not an order of this shop")
+        out: list[Violation] = []
+        oid, order = order_id, self.orders.orders[order_id]
+        status = self.orders.status[oid]
+        held = self.inventory.held(oid)
+        net = self.payments.net(oid)
+        shipped = self.fulfilment.active(oid)
+        if status == "COMPLETED":
+            if held != order.qty:
+                out.append(Violation(oid, "completed-not-reserved", f"{held} held"))
+            if net != order.amount_usd:
+                out.append(Violation(oid, "completed-not-paid", f"net ${net}"))
+            if not shipped:
+                out.append(Violation(oid, "completed-not-shipped", "no active shipment"))
+            return out
+        if status == "PENDING":
+            out.append(Violation(oid, "saga-unfinished", "order still PENDING"))
+        if held:
+            out.append(Violation(oid, "inventory-held", f"{held} units held, order {status}"))
+        if net:
+            out.append(Violation(oid, "money-taken", f"net ${net}, order {status}"))
+        if shipped:
+            out.append(Violation(oid, "shipment-active", f"order {status}"))
+        return out
+
+    def outcome(self, order_id: str) -> str:
+        """How an order ended, judged from the ledgers rather than from any step's status:
+        ``"completed"`` (completed, reserved, paid and shipped), ``"compensated"`` (cancelled
+        with nothing held, taken or shipped) or ``"stuck"`` (anything else).
+
+        >>> shop = Shop.create(); _ = shop.orders.place(Order("o1", "customer-0", "sku-0", 1, 5))
+        >>> _ = shop.orders.complete("o1"); shop.outcome("o1")   # completed, but nothing done
+        'stuck'
+        """
+        if self.order_violations(order_id):
+            return "stuck"
+        return "completed" if self.orders.status[order_id] == "COMPLETED" else "compensated"
+
     def violations(self) -> list[Violation]:
         """Every broken invariant (empty list when the ledgers are consistent).
 
@@ -246,26 +292,9 @@ class Shop:
         half way (for example a compensation that kept failing).
         """
         out: list[Violation] = []
-        inv, pay, ful = self.inventory, self.payments, self.fulfilment
-        for oid, order in self.orders.orders.items():
-            status = self.orders.status[oid]
-            held, net, shipped = inv.held(oid), pay.net(oid), ful.active(oid)
-            if status == "COMPLETED":
-                if held != order.qty:
-                    out.append(Violation(oid, "completed-not-reserved", f"{held} held"))
-                if net != order.amount_usd:
-                    out.append(Violation(oid, "completed-not-paid", f"net ${net}"))
-                if not shipped:
-                    out.append(Violation(oid, "completed-not-shipped", "no active shipment"))
-                continue
-            if status == "PENDING":
-                out.append(Violation(oid, "saga-unfinished", "order still PENDING"))
-            if held:
-                out.append(Violation(oid, "inventory-held", f"{held} units held, order {status}"))
-            if net:
-                out.append(Violation(oid, "money-taken", f"net ${net}, order {status}"))
-            if shipped:
-                out.append(Violation(oid, "shipment-active", f"order {status}"))
+        inv, pay = self.inventory, self.payments
+        for oid in self.orders.orders:
+            out.extend(self.order_violations(oid))
         for oid in {o for o, _, _ in pay.ledger}:
             if pay.net(oid) < 0:
                 out.append(Violation(oid, "over-refunded", f"net ${pay.net(oid)}"))

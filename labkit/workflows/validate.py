@@ -10,8 +10,10 @@ unique across the whole machine, branches and iterators included (as in Step Fun
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
+from labkit.core.validation import check_nesting
 from labkit.workflows.choice import _parse_timestamp, rule_problems
 from labkit.workflows.errors import BUILTIN_ERRORS, InvalidDefinition
 from labkit.workflows.paths import parse_path
@@ -44,7 +46,7 @@ def _is_int(x: Any) -> bool:
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 class _Checker:
@@ -128,7 +130,8 @@ class _Checker:
                                 f"[0, {_MAX_SECONDS}], got {v!r}")
             v = rule.get("BackoffRate", 2.0)
             if not _is_number(v) or v < 1.0:
-                self.add(where, f"{label}.BackoffRate must be a number >= 1.0, got {v!r}")
+                self.add(where, f"{label}.BackoffRate must be a finite number >= 1.0, "
+                                f"got {v!r}")
             if "MaxDelaySeconds" in rule:
                 v = rule["MaxDelaySeconds"]
                 if not _is_int(v) or not 1 <= v <= _MAX_DELAY:
@@ -324,6 +327,24 @@ class _Checker:
                 self.add(where, f"{field} must be a string")
 
 
+#: Deepest nesting of objects and arrays a definition may have on this lab (Parallel and Map
+#: states nested inside each other add about four levels each).
+MAX_DEFINITION_DEPTH = 200
+
+
+def retrier_problems(retrier: Any) -> list[str]:
+    """What is wrong with one ``Retry`` rule (empty list when it is valid).
+
+    >>> retrier_problems({"ErrorEquals": ["X"], "BackoffRate": float("nan")})
+    ['retrier: Retry[0].BackoffRate must be a finite number >= 1.0, got nan']
+    """
+    checker = _Checker()
+    if not isinstance(retrier, dict):
+        raise TypeError(f"retrier must be a dict (one Retry rule), got {type(retrier).__name__}")
+    checker.retriers("retrier", [retrier])
+    return checker.problems
+
+
 def validate_definition(definition: dict[str, Any] | str) -> dict[str, Any]:
     """Return the definition as a dict if it is valid; raise ``InvalidDefinition`` otherwise.
 
@@ -340,9 +361,16 @@ def validate_definition(definition: dict[str, Any] | str) -> dict[str, Any]:
             definition = json.loads(definition)
         except json.JSONDecodeError as exc:
             raise InvalidDefinition([f"definition is not valid JSON: {exc}"]) from None
+        except RecursionError:
+            raise InvalidDefinition([f"definition nests deeper than {MAX_DEFINITION_DEPTH} "
+                                     "levels"]) from None
     if not isinstance(definition, dict):
         raise TypeError("definition must be a dict or JSON text, got "
                         f"{type(definition).__name__}")
+    try:
+        check_nesting("definition", definition, MAX_DEFINITION_DEPTH)
+    except ValueError as exc:
+        raise InvalidDefinition([str(exc)]) from None
     checker = _Checker()
     checker.machine(definition, "definition", top=True)
     if checker.problems:

@@ -30,12 +30,15 @@ def test_facts_match_the_published_values():
 
 
 def test_every_fact_and_layer_names_a_source_and_date():
-    from labkit.caching.aws import DATA_DIR
+    from labkit.caching.aws import CACHE_FACTS, DATA_DIR
+    from labkit.core.facts import fact
 
-    for name in ("aws_cache_facts.csv", "aws_cache_layers.csv"):
-        frame = pd.read_csv(DATA_DIR / name)
-        assert frame.source.notna().all() and frame.retrieved.notna().all()
-        assert name in (DATA_DIR / "README.md").read_text()
+    for key in CACHE_FACTS:
+        row = fact(key)
+        assert row.source_url.startswith("https://") and row.checked_date.year >= 2026
+    frame = pd.read_csv(DATA_DIR / "aws_cache_layers.csv")
+    assert frame.source.notna().all() and frame.retrieved.notna().all()
+    assert "aws_cache_layers.csv" in (DATA_DIR / "README.md").read_text()
 
 
 def test_layer_stack_grows_with_depth():
@@ -62,7 +65,7 @@ def test_plots_have_titles_and_labelled_axes():
     for fig in (plot_hit_ratio_curves({"a": curve}), caching_explorer_figure(cache_size=20)):
         for ax in fig.axes:
             assert ax.get_xlabel() and ax.get_ylabel()
-        assert fig._suptitle is not None or fig.axes[0].get_title()
+        assert fig.get_suptitle() or fig.axes[0].get_title()
         plt.close(fig)
 
 

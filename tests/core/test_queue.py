@@ -22,8 +22,25 @@ def test_mean_service_time_and_littles_law():
     df = run_queue(16.0, 10.0, 2, 50_000, seed=3)
     service = df.end_s - df.start_s
     assert service.mean() == pytest.approx(0.1, rel=0.03)
-    check = littles_law(df)
-    assert check.relative_error < 1e-9  # L = lambda W holds exactly on a finished run
+    whole = littles_law(df)
+    # Over the whole run the occupancy integral equals the summed latencies (two computations).
+    assert whole.relative_error < 1e-9
+
+
+def test_occupancy_matches_queueing_theory_in_steady_state():
+    """L measured from N(t) in a window inside the run agrees with Erlang C's L = λ(Wq + 1/μ)
+    and with λ·W from the window's own arrivals (Little's law), each within a few percent."""
+    lam, mu, c = 16.0, 10.0, 2
+    df = run_queue(lam, mu, c, 200_000, seed=3)
+    t_end = float(df.arrival_s.iloc[-1])
+    check = littles_law(df, window=(0.1 * t_end, 0.9 * t_end))
+    theory = lam * (erlang_c_wait(lam, mu, c) + 1 / mu)
+    assert check.mean_in_system == pytest.approx(theory, rel=0.05)
+    assert check.relative_error < 0.02
+    # A wrong occupancy would be caught: shifting departures later raises measured L.
+    late = df.assign(end_s=df.end_s + 0.1)
+    assert littles_law(late, window=(0.1 * t_end, 0.9 * t_end)).mean_in_system > \
+        check.mean_in_system + 0.1 * lam * 0.9
 
 
 def test_fifo_and_columns():

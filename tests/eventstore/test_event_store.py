@@ -1,4 +1,4 @@
-"""Event store, order aggregate and projections (reference/events.md §5)."""
+"""Event store, order aggregate and projections (the eventsourcing library's rules, https://eventsourcing.readthedocs.io)."""
 
 import pytest
 from hypothesis import given, settings

@@ -81,7 +81,7 @@ def test_limit_and_duplicates():
 def test_empty_requirements_give_a_clear_message():
     with pytest.raises(EmptyRequirementsError, match="choose at least one of"):
         recommend([])
-    with pytest.raises(ValueError):  # a ValueError subclass, as DESIGN §2 asks
+    with pytest.raises(ValueError):  # a ValueError subclass, as docs/architecture.md asks
         recommend(set())
 
 

@@ -85,33 +85,33 @@ def test_grade_and_score():
         score(qs, {"nope": "A"})
 
 
-def _limit(setting: str) -> str:
+def _limit(key: str) -> str:
     from labkit.guide import exam_limits
 
     frame = exam_limits()
-    return frame[frame.setting == setting].value.iloc[0]
+    return frame[frame.key == key].value.iloc[0]
 
 
-@pytest.mark.parametrize("qid, setting, phrase", [
-    ("q08", "account concurrency quota per Region (default)", "quota of {v:,}"),
-    ("q08", "unreserved concurrency that must remain", "at least {v}"),
-    ("q09", "retry window for throttled asynchronous invokes", "up to {v} hours"),
-    ("q04", "retry_budget budget_percent (default)", "budget_percent = {v}"),
-    ("q04", "retry_budget min_retry_concurrency (default)", "min_retry_concurrency = {v}"),
-    ("q06", "outlier max_ejection_percent (default)", "max_ejection_percent = {v}%"),
-    ("q17", "FIFO deduplication window", "{m}-minute window"),
-    ("q16", "message retention maximum", "up to {d} days"),
-    ("q19", "filter policy keys maximum", "at most {v} attribute keys"),
-    ("q19", "filter policy value combinations maximum", "{v} value combinations"),
-    ("q19", "$or combinations maximum", "{v:,} $or combinations"),
-    ("q32", "write per shard", "{v:,} records/s"),
-    ("q32", "write bytes per shard", "{v} MB/s"),
-    ("q29", "price per TB scanned (us-east-1)", "${v:.2f} per TB"),
-    ("q29", "minimum billed per query", "{v} MB minimum"),
+@pytest.mark.parametrize("qid, key, phrase", [
+    ("q08", "lambda_concurrency_quota_default", "quota of {v:,}"),
+    ("q08", "lambda_unreserved_concurrency_min", "at least {v}"),
+    ("q09", "lambda_async_max_event_age_h", "up to {v} hours"),
+    ("q04", "envoy_retry_budget_percent", "budget_percent = {v}"),
+    ("q04", "envoy_retry_budget_min_retry_concurrency", "min_retry_concurrency = {v}"),
+    ("q06", "envoy_outlier_max_ejection_percent", "max_ejection_percent = {v}%"),
+    ("q17", "sqs_fifo_dedup_window_s", "{m}-minute window"),
+    ("q16", "sqs_retention_max_s", "up to {d} days"),
+    ("q19", "sns_filter_policy_keys_max", "at most {v} attribute keys"),
+    ("q19", "sns_filter_policy_combinations_max", "{v} value combinations"),
+    ("q19", "eventbridge_or_combinations_max", "{v:,} $or combinations"),
+    ("q32", "kinesis_shard_write_records_per_s", "{v:,} records/s"),
+    ("q32", "kinesis_shard_write_mb_per_s", "{v} MB/s"),
+    ("q29", "athena_price_per_tb", "${v:.2f} per TB"),
+    ("q29", "athena_min_scan_mb", "{v} MB minimum"),
 ])
-def test_quiz_numbers_match_the_data_files(qid, setting, phrase):
+def test_quiz_numbers_match_the_data_files(qid, key, phrase):
     """A limit quoted in a question is the one in data/ (so a data update flags the question)."""
-    raw = _limit(setting)
+    raw = _limit(key)
     v = float(raw)
     v = int(v) if v.is_integer() else v
     text = phrase.format(v=v, m=int(v) // 60 if isinstance(v, int) else v,

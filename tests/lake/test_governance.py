@@ -8,11 +8,9 @@ PII = ("email", "phone", "name")
 
 
 @pytest.fixture(scope="module")
-def lake(built_lake):
+def lake(built_lake, grant_eu_without_pii):
     lake, _ = built_lake
-    cols = [c for c in lake.catalog.columns("customers") if c not in PII]
-    lake.grant("analyst", "customers", columns=cols, row_filter="region = 'eu'")
-    lake.grant("analyst", "orders", row_filter="region = 'eu'")
+    grant_eu_without_pii(lake, "analyst")
     return lake
 
 
@@ -102,7 +100,7 @@ def test_sandbox_itself_blocks_files_and_settings(lake):
     """Behind the gate, the DuckDB connection is locked down too (defence in depth)."""
     import duckdb
 
-    con = lake._sandbox("analyst")
+    con = lake._sandbox("analyst").connection
     with pytest.raises(duckdb.Error):
         con.execute("SELECT * FROM read_csv('/etc/passwd')").fetchall()
     with pytest.raises(duckdb.Error):

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from labkit.lake.remote import MANIFEST, RemoteLake, publish
+from labkit.lake.remote import POINTER, RemoteLake, publish
 
 QUESTION = ("SELECT product_category, sum(amount_usd) AS revenue FROM orders "
             "WHERE year = 2024 AND month = 3 AND region = 'eu' GROUP BY 1 ORDER BY 1")
@@ -32,9 +32,47 @@ def test_incomplete_upload_is_invisible(built_lake):
 
     lake, _ = built_lake
     publish(lake, "memory://lake-partial")
-    fsspec.filesystem("memory").rm(f"/lake-partial/{MANIFEST}")
+    fsspec.filesystem("memory").rm(f"/lake-partial/{POINTER}")
     with pytest.raises(FileNotFoundError, match="did not finish"):
         RemoteLake("memory://lake-partial")
+
+
+def test_publish_to_a_local_folder_url(built_lake, tmp_path):
+    lake, _ = built_lake
+    manifest = _roundtrip(lake, f"file://{tmp_path}/published", zones=("curated",))
+    assert manifest.attrs["version"] == "v000001"
+    assert (tmp_path / "published" / POINTER).exists()
+
+
+def test_interrupted_republish_leaves_the_previous_version_whole(built_lake, monkeypatch):
+    import fsspec
+
+    lake, _ = built_lake
+    url = "memory://lake-republish"
+    publish(lake, url, zones=("curated",))
+    before = RemoteLake(url)                            # a reader opened before the republish
+    expected = before.query(QUESTION).frame
+    fs = fsspec.filesystem("memory")
+    real, calls = fs.pipe_file, [0]
+
+    def failing(path, data, **kw):
+        calls[0] += 1
+        if calls[0] > 5:
+            raise ConnectionError("upload interrupted")
+        return real(path, data, **kw)
+
+    monkeypatch.setattr(fs, "pipe_file", failing)
+    with pytest.raises(ConnectionError):
+        publish(lake, url, zones=("curated",))
+    monkeypatch.undo()
+    after = RemoteLake(url)
+    assert after.version == before.version == "v000001"
+    assert after.query(QUESTION).frame.equals(expected)
+    assert before.query(QUESTION).frame.equals(expected)
+    again = publish(lake, url, zones=("curated",))      # a completed republish flips
+    assert again.attrs["version"] == "v000002" and RemoteLake(url).version == "v000002"
+    assert before.query("SELECT count(*) AS n FROM orders").frame.n[0] == \
+        lake.query("SELECT count(*) AS n FROM orders").frame.n[0]
 
 
 def _free_port():

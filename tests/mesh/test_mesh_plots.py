@@ -34,4 +34,4 @@ def test_every_mesh_figure_has_title_and_axis_labels():
     for fig in figs:
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel()
-        assert ax.get_title() or fig._suptitle is not None
+        assert ax.get_title() or fig.get_suptitle()

@@ -1,4 +1,4 @@
-"""Envoy outlier detection (reference §5.1)."""
+"""Envoy outlier detection (Envoy outlier_detection.proto and the outlier detection overview)."""
 
 from __future__ import annotations
 

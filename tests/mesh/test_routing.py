@@ -1,4 +1,4 @@
-"""Weighted clusters and the canary controller (reference §5.2)."""
+"""Weighted clusters and the canary controller (Envoy route_components.proto, weighted_clusters)."""
 
 from __future__ import annotations
 

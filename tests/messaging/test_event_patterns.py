@@ -1,4 +1,5 @@
-"""EventBridge pattern matching, operator by operator, against reference/events.md §1."""
+"""EventBridge pattern matching, operator by operator, against the EventBridge User Guide's event-
+pattern pages."""
 
 import json
 
@@ -27,8 +28,11 @@ def test_and_across_keys_or_inside_arrays():
     assert not matches({"source": ["shop"], "detail-type": ["OrderPaid"]}, d())
 
 
-def test_unmentioned_fields_are_ignored_and_empty_pattern_matches():
-    assert matches({}, d(a=1))
+def test_unmentioned_fields_are_ignored_and_empty_pattern_is_refused():
+    """PutRule refuses the empty pattern ``{}`` with InvalidEventPatternException (reported
+    on AWS in https://github.com/cloud-custodian/cloud-custodian/pull/6638)."""
+    with pytest.raises(InvalidEventPattern, match="at least one field"):
+        matches({}, d(a=1))
     assert matches({"detail": {"a": [1]}}, d(a=1, b=2))
 
 

@@ -1,4 +1,4 @@
-"""SQS standard and FIFO queues against reference/events.md §2, plus conservation properties."""
+"""SQS standard and FIFO queues against the SQS Developer Guide, plus conservation properties."""
 
 import hashlib
 

@@ -1,9 +1,9 @@
-"""The compute cost model against the reference's worked numbers, the price table, bad input."""
+"""The compute cost model against worked numbers from the AWS pricing pages, the price table,
+bad input."""
 
 from __future__ import annotations
 
 import math
-import shutil
 
 import pytest
 
@@ -17,7 +17,6 @@ from labkit.microservices.cost import (
     break_even_rate,
     break_even_table,
     cost_curve,
-    default_price_path,
     load_prices,
     monthly_cost,
     operational_tradeoffs,
@@ -46,7 +45,7 @@ def test_lambda_cost_per_million_matches_reference(duration_s, memory_mb, expect
 
 
 def test_free_tier_covers_eight_million_small_requests():
-    # reference: 400,000 GB-s covers 8 M requests of 512 MB x 100 ms; 1 M requests are free
+    # Lambda pricing: 400,000 GB-s covers 8 M requests of 512 MB x 100 ms; 1 M requests are free
     w = Workload(8e6 / MONTH_S, 0.1, 512)
     assert monthly_cost(LambdaOption(free_tier=True), w) == pytest.approx(7e6 * 2e-7, rel=1e-9)
 
@@ -115,7 +114,7 @@ def test_cost_curve_is_tidy_and_monotone():
 
 def test_changing_a_price_in_the_file_changes_the_cost(tmp_path):
     path = tmp_path / "prices.csv"
-    shutil.copy(default_price_path(), path)
+    load_prices().to_frame().to_csv(path, index=False)
     text = path.read_text().replace("fargate,vcpu_hour_x86,0.04048,",
                                     "fargate,vcpu_hour_x86,0.08096,")
     path.write_text(text)

@@ -22,7 +22,7 @@ def _close_figures():
 
 
 def _labelled(fig):
-    assert fig._suptitle is not None or all(ax.get_title() for ax in fig.axes[:1])
+    assert fig.get_suptitle() or all(ax.get_title() for ax in fig.axes[:1])
     for ax in fig.axes:
         assert ax.get_xlabel() and ax.get_ylabel()
 

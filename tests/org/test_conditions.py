@@ -1,4 +1,5 @@
-"""Condition operators, missing keys, set operators and normalisation (reference §3.5)."""
+"""Condition operators, missing keys, set operators and normalisation (IAM User Guide: condition
+operators)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Control Tower landing zone, preventive and detective controls (reference §4)."""
+"""Control Tower landing zone, preventive and detective controls (Control Tower User Guide and
+Controls Reference)."""
 
 from __future__ import annotations
 

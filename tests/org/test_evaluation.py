@@ -1,4 +1,4 @@
-"""labkit.org.evaluate against reference/multiaccount.md §2-3 and §8 (algorithm, precedence,
+"""labkit.org.evaluate against the IAM and Organizations evaluation logic (algorithm, precedence,
 request-context defaults and each listed evaluator pitfall)."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Identity Center roles are ordinary roles: SCPs apply, and the path matters (reference §5)."""
+"""Identity Center roles are ordinary roles: SCPs apply, and the path matters (IAM Identity Center
+User Guide)."""
 
 from __future__ import annotations
 

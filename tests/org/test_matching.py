@@ -1,4 +1,5 @@
-"""Wildcard and ARN matching against the IAM rules (reference §3.2, §3.4, §3.5)."""
+"""Wildcard and ARN matching against the IAM rules (IAM JSON policy elements: Action, Resource,
+Condition)."""
 
 from __future__ import annotations
 

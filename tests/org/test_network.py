@@ -1,4 +1,5 @@
-"""Transit Gateway CIDR plan, associations, propagations and route lookup (reference §6)."""
+"""Transit Gateway CIDR plan, associations, propagations and route lookup (Transit Gateway Guide:
+route tables)."""
 
 from __future__ import annotations
 
@@ -47,13 +48,16 @@ def test_allocation_errors_are_named():
         allocate_cidrs("10.0.0.1/16", {"a": 20})
 
 
-def test_overlap_refused_and_one_association():
+def test_overlap_accepted_but_not_propagated_and_one_association():
     tgw = TransitGateway()
     tgw.add_route_table("t1")
     tgw.add_route_table("t2")
     tgw.attach_vpc("a", "10.0.0.0/16")
-    with pytest.raises(ValueError, match="overlaps 10.0.0.0/16 of attachment a"):
-        tgw.attach_vpc("b", "10.0.0.0/16")
+    tgw.attach_vpc("b", "10.0.0.0/16")  # AWS accepts the attachment
+    tgw.propagate("a", "t2")
+    tgw.propagate("b", "t2")
+    assert [r.target for r in tgw.routes("t2")] == ["a"]
+    assert tgw.overlapping("t2") == {"b": ["10.0.0.0/16"]}
     with pytest.raises(ValueError, match="already exists"):
         tgw.attach_vpc("a", "10.9.0.0/16")
     tgw.associate("a", "t1")

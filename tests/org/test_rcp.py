@@ -1,4 +1,5 @@
-"""Resource control policies: the resource side of the organization (reference §2.8)."""
+"""Resource control policies: the resource side of the organization (Organizations User Guide:
+RCPs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Policy syntax, SCP language modes, quotas and organization-tree checks (reference §2.5-2.7)."""
+"""Policy syntax, SCP language modes, quotas and organization-tree checks (Organizations User Guide:
+SCP syntax, quotas)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """CircuitBreaker (resilience4j semantics) and ConsecutiveFailureBreaker (pybreaker semantics).
 
-Each test names the rule of ../shared/reference/resilience.md it checks.
+Each test names the rule it checks: resilience4j's CircuitBreaker documentation
+(https://resilience4j.readme.io/docs/circuitbreaker) and pybreaker's README
+(https://github.com/danielfm/pybreaker).
 """
 
 import math

@@ -1,4 +1,4 @@
-"""SemaphoreBulkhead and ThreadPoolBulkhead against resilience4j's rules (reference §3.1-§3.2)."""
+"""SemaphoreBulkhead and ThreadPoolBulkhead against resilience4j's rules (https://resilience4j.readme.io/docs/bulkhead)."""
 
 from __future__ import annotations
 

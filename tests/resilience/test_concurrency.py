@@ -1,4 +1,4 @@
-"""Lambda reserved concurrency (reference §3.4)."""
+"""Lambda reserved concurrency (Lambda Developer Guide, configuration-concurrency.html)."""
 
 from __future__ import annotations
 

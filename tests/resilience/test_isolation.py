@@ -109,7 +109,7 @@ def test_plots_return_labelled_figures():
     for fig in figs:
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel()
-        assert ax.get_title() or fig._suptitle is not None
+        assert ax.get_title() or fig.get_suptitle()
 
 
 def _peak_in_flight(frame: pd.DataFrame) -> int:

@@ -1,4 +1,5 @@
-"""Backoff formulas, Envoy retry budget, gRPC throttling, SDK retry quota (reference §4, §6)."""
+"""Backoff formulas, Envoy retry budget, gRPC throttling, SDK retry quota (the sources in
+labkit/resilience/retry.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The model against the 20 published AWS Lambda experiments (SimFaaS data, reference §1.3)."""
+"""The model against the 20 published AWS Lambda experiments (SimFaaS data,
+github.com/pacslab/simfaas)."""
 
 from __future__ import annotations
 

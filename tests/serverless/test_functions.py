@@ -1,4 +1,5 @@
-"""simulate_functions against queueing theory and the SimFaaS semantics (reference §1.2, §1.4)."""
+"""simulate_functions against queueing theory and the SimFaaS semantics (Mahmoudi & Khazaei,
+arXiv:2102.08904)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from labkit.serverless import FunctionStats, simulate_functions
 
 @pytest.mark.parametrize("cap, rate, warm", [(5, 5.0, 1.0), (10, 10.0, 1.0), (3, 1.0, 2.0)])
 def test_never_expiring_instances_are_an_erlang_b_loss_system(cap, rate, warm):
-    # No expiry and a hard cap: M/M/K/K, P(reject) = Erlang-B(K, lambda * W) (reference §1.4).
+    # No expiry and a hard cap: M/M/K/K, P(reject) = Erlang-B(K, lambda * W).
     s = simulate_functions(rate, warm, warm * 1.5, math.inf, max_concurrency=cap,
                            horizon_s=40_000 / rate, seed=3)
     expected = erlang_b(rate * warm, cap)
@@ -29,7 +30,8 @@ def test_littles_law_holds_for_busy_instances():
     accepted_rate = 2.0 * (1 - s.rejection_prob)
     # Little: average running = accepted rate x mean response (measured)
     assert s.mean_running == pytest.approx(accepted_rate * s.mean_response_s, rel=0.03)
-    # and with the model's means (reference §1.4 formula, cold share among accepted requests)
+    # and with the model's means (each request's expected service time, cold share among
+    # accepted requests)
     p_cold = s.n_cold / (s.n_requests - s.n_rejected)
     predicted = accepted_rate * (p_cold * 3.0 + (1 - p_cold) * 1.0)
     assert s.mean_running == pytest.approx(predicted, rel=0.04)
@@ -54,7 +56,7 @@ def test_low_rate_cold_start_probability_is_the_chance_of_a_long_gap(rate, keep)
 
 
 def test_collisions_cause_cold_starts_when_keep_alive_is_long():
-    # Reference §1.4: at low rate with long keep-alive, cold starts come from requests that find
+    # At low rate with long keep-alive, cold starts come from requests that find
     # the warm instance busy (probability ~ lambda * W), not from expiry.
     rate, warm, keep = 0.02, 2.0, 600.0
     s = simulate_functions(rate, warm, warm, keep, horizon_s=2e6, seed=4)

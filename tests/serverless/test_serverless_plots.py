@@ -21,7 +21,7 @@ from labkit.serverless.plots import (  # noqa: E402
 def _labelled(fig):
     for ax in fig.axes:
         assert ax.get_xlabel() and ax.get_ylabel()
-    assert fig.axes[0].get_title() or fig._suptitle is not None
+    assert fig.axes[0].get_title() or fig.get_suptitle()
 
 
 def test_figures_have_titles_and_labels():
@@ -34,10 +34,10 @@ def test_figures_have_titles_and_labels():
 
 
 def test_explorer_titles_follow_the_controls():
-    a = stream_explorer_figure(1, 10, 1, horizon_s=10)._suptitle.get_text()
-    b = stream_explorer_figure(1, 10, 4, horizon_s=10)._suptitle.get_text()
+    a = stream_explorer_figure(1, 10, 1, horizon_s=10).get_suptitle()
+    b = stream_explorer_figure(1, 10, 4, horizon_s=10).get_suptitle()
     assert a != b and "factor 4" in b
-    c = cold_start_explorer_figure(2.0, 10.0, 0, n_requests=200)._suptitle.get_text()
-    d = cold_start_explorer_figure(2.0, 10.0, 3, n_requests=200)._suptitle.get_text()
+    c = cold_start_explorer_figure(2.0, 10.0, 0, n_requests=200).get_suptitle()
+    d = cold_start_explorer_figure(2.0, 10.0, 3, n_requests=200).get_suptitle()
     assert "0 provisioned" in c and "3 provisioned" in d
     plt.close("all")

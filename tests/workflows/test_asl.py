@@ -421,7 +421,7 @@ def test_fail_inside_branch_is_catchable_at_the_parallel():
     ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "r", "End": True,
                                        "Retry": [{"ErrorEquals": ["X"], "BackoffRate": 0.5,
                                                   "IntervalSeconds": 0}]}}},
-     "BackoffRate must be a number >= 1.0"),
+     "BackoffRate must be a finite number >= 1.0"),
     ({"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "r", "End": True,
                                        "Catch": [{"ErrorEquals": ["States.Bogus"],
                                                   "Next": "A"}]}}},
