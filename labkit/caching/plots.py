@@ -28,6 +28,7 @@ from labkit.caching.stampede import StampedeRun
 from labkit.caching.strategies import StrategyRun, compare_strategies
 from labkit.caching.workloads import request_mix, zipf_trace
 from labkit.core.validation import check_positive
+from labkit.viz.inplace import updates_in_place
 from labkit.viz.style import PALETTE, new_figure
 
 __all__ = [
@@ -300,11 +301,56 @@ def _explorer_curve(skew: float, seed: int) -> pd.Series:
 _EXPLORER_KEYS = 500
 
 
+def _caching_explorer_view(cache_size: int, ttl_s: float, skew: float, write_fraction: float,
+                           seed: int) -> dict[str, Any]:
+    """What the caching explorer shows: title, the LRU curve with the chosen size marked, and
+    the simulated strategies' measures."""
+    size = int(cache_size)
+    if not 1 <= size <= _EXPLORER_KEYS:
+        raise ValueError(f"cache_size must be an integer in [1, {_EXPLORER_KEYS}], got {size}")
+    curve = _explorer_curve(float(skew), int(seed))
+    mix = request_mix(500, _EXPLORER_KEYS, skew, write_fraction=write_fraction, rate=400.0,
+                      seed=seed)
+    table = compare_strategies(["cache_aside", "write_through"], mix, capacity=size,
+                               ttl_s=ttl_s, seed=seed)
+    return {"title": (f"Cache of {size} entries, TTL {ttl_s:g} s, skew {skew:g}, "
+                      f"{write_fraction:.0%} writes"),
+            "size": size, "curve": curve, "at": float(curve[size]),
+            "measures": {strategy: table.loc[strategy, _EXPLORER_METRICS].to_numpy(dtype=float)
+                         for strategy in table.index}}
+
+
+_EXPLORER_METRICS = ["hit_ratio", "db_ops_per_request", "stale_read_fraction"]
+
+
+def _update_caching_explorer(fig: Any, cache_size: int = 100, ttl_s: float = 10.0,
+                             skew: float = 1.0, write_fraction: float = 0.1,
+                             seed: int = 0) -> bool:
+    """Redraw :func:`caching_explorer_figure` in place: title, curve, marker, bars."""
+    view = _caching_explorer_view(cache_size, ttl_s, skew, write_fraction, seed)
+    left, right = fig.axes
+    curve_line, marker = left.lines
+    fig.suptitle(view["title"], fontweight="bold")
+    curve_line.set_data(view["curve"].index, view["curve"].to_numpy())
+    marker.set_data([view["size"]], [view["at"]])
+    note = left.texts[0]
+    note.xy = (view["size"], view["at"])
+    note.set_text(f"{view['at']:.2f}")
+    bars = [patch for container in right.containers for patch in container]
+    heights = [v for values in view["measures"].values() for v in values]
+    if len(bars) != len(heights):
+        return False
+    for bar, height in zip(bars, heights, strict=True):
+        bar.set_height(height)
+    return True
+
+
+@updates_in_place(_update_caching_explorer)
 def caching_explorer_figure(cache_size: int = 100, ttl_s: float = 10.0, skew: float = 1.0,
                             write_fraction: float = 0.1, seed: int = 0) -> Any:
     """The explorer's figure: left, the LRU hit-ratio curve of a Zipf workload over 500 keys
     with the chosen size marked; right, cache-aside and write-through simulated on 500 requests
-    (hit ratio, database operations per request, stale reads).
+    (hit ratio, database operations per request, stale reads). An explorer redraws it in place.
 
     >>> fig = caching_explorer_figure(cache_size=50)
     >>> len(fig.axes)
@@ -312,19 +358,11 @@ def caching_explorer_figure(cache_size: int = 100, ttl_s: float = 10.0, skew: fl
     """
     import matplotlib.pyplot as plt
 
-    size = int(cache_size)
-    if not 1 <= size <= _EXPLORER_KEYS:
-        raise ValueError(f"cache_size must be an integer in [1, {_EXPLORER_KEYS}], got {size}")
-    curve = _explorer_curve(float(skew), int(seed))
-    at = float(curve[size])
-    mix = request_mix(500, _EXPLORER_KEYS, skew, write_fraction=write_fraction, rate=400.0,
-                      seed=seed)
-    table = compare_strategies(["cache_aside", "write_through"], mix, capacity=size,
-                               ttl_s=ttl_s, seed=seed)
+    view = _caching_explorer_view(cache_size, ttl_s, skew, write_fraction, seed)
+    size, curve, at = view["size"], view["curve"], view["at"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.6, 3.4))
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.8, wspace=0.25)
-    fig.suptitle(f"Cache of {size} entries, TTL {ttl_s:g} s, skew {skew:g}, "
-                 f"{write_fraction:.0%} writes", fontweight="bold")
+    fig.suptitle(view["title"], fontweight="bold")
     left.plot(curve.index, curve.to_numpy(), color=PALETTE[0], lw=2)
     left.plot([size], [at], "o", color=PALETTE[3], ms=8)
     left.annotate(f"{at:.2f}", (size, at), xytext=(6, -12), textcoords="offset points")
@@ -334,11 +372,9 @@ def caching_explorer_figure(cache_size: int = 100, ttl_s: float = 10.0, skew: fl
     left.set_title("LRU hit ratio (read-only trace)")
     left.set_xlabel("cache size (entries, log scale)")
     left.set_ylabel("hit ratio")
-    metrics = ["hit_ratio", "db_ops_per_request", "stale_read_fraction"]
     names = ["hit ratio", "DB ops / request", "stale reads"]
-    x = np.arange(len(metrics))
-    for i, strategy in enumerate(table.index):
-        values = table.loc[strategy, metrics].to_numpy(dtype=float)
+    x = np.arange(len(_EXPLORER_METRICS))
+    for i, (strategy, values) in enumerate(view["measures"].items()):
         right.bar(x + (i - 0.5) * 0.38, values, width=0.38, color=PALETTE[i],
                   label=_STRATEGY_LABELS[strategy])
     right.set_xticks(x, names)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from labkit.eventstore.cqrs import CqrsRun, run_cqrs
-from labkit.viz import PALETTE, new_figure
+from labkit.viz import PALETTE, new_figure, updates_in_place
 
 __all__ = ["cqrs_explorer_figure", "plot_contention", "plot_propagation", "plot_read_scaling",
            "plot_replay_cost", "plot_stale_reads"]
@@ -37,12 +37,9 @@ def plot_replay_cost(frame: pd.DataFrame, *,
     return fig
 
 
-def plot_propagation(run: CqrsRun, *, read_after_s: float | None = None,
-                     title: str = "From commit to read model: propagation delay") -> Any:
-    """Histogram of write-to-read-model delays; the read delay marks what counts as stale."""
+def _draw_propagation(ax: Any, run: CqrsRun, read_after_s: float | None) -> None:
     r = run.reads
     delay = (r.applied_s - r.write_s).to_numpy()
-    fig, ax = new_figure(title, "delay from commit to read model (s)", "writes")
     ax.hist(delay, bins=30, color=PALETTE[0], histtype="stepfilled")
     if read_after_s is None:
         read_after_s = float((r.read_s - r.write_s).iloc[0])
@@ -50,7 +47,27 @@ def plot_propagation(run: CqrsRun, *, read_after_s: float | None = None,
                label=f"client reads {read_after_s:.1f} s after writing: "
                      f"{r.stale.mean():.0%} stale")
     ax.legend(loc="upper right")
+
+
+def plot_propagation(run: CqrsRun, *, read_after_s: float | None = None,
+                     title: str = "From commit to read model: propagation delay") -> Any:
+    """Histogram of write-to-read-model delays; the read delay marks what counts as stale."""
+    fig, ax = new_figure(title, "delay from commit to read model (s)", "writes")
+    _draw_propagation(ax, run, read_after_s)
     return fig
+
+
+def update_propagation(fig: Any, run: CqrsRun, *, read_after_s: float | None = None,
+                       title: str) -> bool:
+    """Redraw a :func:`plot_propagation` figure in place: the histogram and the read delay are
+    drawn again on the same axes (no new figure, axes or ticks), with the new title."""
+    ax = fig.axes[0]
+    for artist in [*ax.patches, *ax.lines]:
+        artist.remove()
+    ax.relim()  # forget the old extent: drawing then rescales the axes as on a fresh one (where
+    _draw_propagation(ax, run, read_after_s)  # a read line left of the histogram keeps its view)
+    ax.set_title(title)
+    return True
 
 
 def plot_stale_reads(sweep: pd.DataFrame, *,
@@ -83,16 +100,28 @@ def plot_read_scaling(frame: pd.DataFrame, *,
     return fig
 
 
-def cqrs_explorer_figure(read_after_s: float = 0.5, poll_interval_s: float = 1.0,
-                         processing_lag_s: float = 0.2, seed: int = 3) -> Any:
-    """Explorer: the propagation histogram and stale share at these settings."""
+def _cqrs_explorer_run(read_after_s: float, poll_interval_s: float, processing_lag_s: float,
+                       seed: int) -> tuple[CqrsRun, str]:
     run = run_cqrs(n_orders=50, read_after_s=read_after_s, poll_interval_s=poll_interval_s,
                    processing_lag_s=processing_lag_s, seed=seed)
     s = run.summary()
-    fig = plot_propagation(run, read_after_s=read_after_s,
-                           title=f"{s['stale_reads']} of {s['writes']} reads were stale; "
-                                 f"p99 propagation {s['p99_propagation_s']:.2f} s")
-    return fig
+    return run, (f"{s['stale_reads']} of {s['writes']} reads were stale; "
+                 f"p99 propagation {s['p99_propagation_s']:.2f} s")
+
+
+def _update_cqrs_explorer(fig: Any, read_after_s: float = 0.5, poll_interval_s: float = 1.0,
+                          processing_lag_s: float = 0.2, seed: int = 3) -> bool:
+    run, title = _cqrs_explorer_run(read_after_s, poll_interval_s, processing_lag_s, seed)
+    return update_propagation(fig, run, read_after_s=read_after_s, title=title)
+
+
+@updates_in_place(_update_cqrs_explorer)
+def cqrs_explorer_figure(read_after_s: float = 0.5, poll_interval_s: float = 1.0,
+                         processing_lag_s: float = 0.2, seed: int = 3) -> Any:
+    """Explorer: the propagation histogram and stale share at these settings (an explorer
+    redraws it in place)."""
+    run, title = _cqrs_explorer_run(read_after_s, poll_interval_s, processing_lag_s, seed)
+    return plot_propagation(run, read_after_s=read_after_s, title=title)
 
 
 def plot_contention(frame: pd.DataFrame, *,

@@ -111,7 +111,12 @@ class RequirementsChecklist:
         for box in boxes.values():
             box.observe(refresh, names="value")
         refresh()
-        return widgets.VBox([widgets.HBox(groups[:3]), widgets.HBox(groups[3:]), out])
+        from labkit.ui.fallback import FallbackBox
+
+        return FallbackBox([widgets.HBox(groups[:3]), widgets.HBox(groups[3:]), out],
+                           note="Interactive checklist: open this notebook in JupyterLab or Binder "
+                                "and run it to tick requirements; the ranking above shows an "
+                                "example.")
 
 
 class QuizPanel:
@@ -198,5 +203,10 @@ class QuizPanel:
         following.on_click(lambda _b: step(1))
         check.on_click(on_check)
         show()
-        return widgets.VBox([total, widgets.HBox([previous, picker, following]), scenario,
-                             choice, check, feedback])
+        from labkit.ui.fallback import FallbackBox
+
+        return FallbackBox([total, widgets.HBox([previous, picker, following]), scenario, choice,
+                            check, feedback],
+                           note="Interactive quiz: open this notebook in JupyterLab or Binder and "
+                                "run it to answer the questions; one question with its feedback "
+                                "is shown above.")

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from labkit.viz.inplace import updates_in_place
+
 __all__ = [
     "explore_outlier_detection",
     "plot_amplification",
@@ -58,34 +60,61 @@ def plot_backoff_strategies(frame: pd.DataFrame):
     return fig
 
 
+def _outlier_series(requests: pd.DataFrame, bin_s: float) -> tuple[pd.Series, list[tuple]]:
+    """Binned success rate (%), and the periods when host ``h0`` is ejected."""
+    bins = np.floor(requests["time_s"].to_numpy() / bin_s) * bin_s
+    rate = 100.0 * requests.groupby(bins)["ok"].mean()
+    ejected = requests["h0_ejected"].to_numpy()
+    times = requests["time_s"].to_numpy()
+    starts = np.flatnonzero(ejected & ~np.r_[False, ejected[:-1]])
+    ends = np.flatnonzero(ejected & ~np.r_[ejected[1:], False])
+    return rate, [(times[s], times[e]) for s, e in zip(starts, ends, strict=True)]
+
+
+def _draw_outlier_marks(ax, spans: list[tuple], bad_from_s: float | None) -> None:
+    from labkit.viz import PALETTE
+
+    for k, (start, end) in enumerate(spans):
+        ax.axvspan(start, end, color=PALETTE[2], alpha=0.15,
+                   label="h0 ejected" if k == 0 else None)
+    if bad_from_s is not None:
+        ax.axvline(bad_from_s, color=PALETTE[3], ls="--", lw=1, label="h0 starts failing")
+
+
 def plot_outlier_run(requests: pd.DataFrame, *, bin_s: float = 2.0, title: str | None = None,
                      bad_from_s: float | None = None):
     """Cluster success rate over time, with the periods when host ``h0`` is ejected shaded."""
     from labkit.viz import PALETTE, new_figure
 
     fig, ax = new_figure(title or "Success rate seen by clients", "time (s)", "success rate (%)")
-    bins = np.floor(requests["time_s"].to_numpy() / bin_s) * bin_s
-    rate = 100.0 * requests.groupby(bins)["ok"].mean()
+    rate, spans = _outlier_series(requests, bin_s)
     ax.plot(rate.index, rate.to_numpy(), color=PALETTE[0], marker="o", ms=3,
             label="all requests")
-    ejected = requests["h0_ejected"].to_numpy()
-    times = requests["time_s"].to_numpy()
-    starts = np.flatnonzero(ejected & ~np.r_[False, ejected[:-1]])
-    ends = np.flatnonzero(ejected & ~np.r_[ejected[1:], False])
-    for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
-        ax.axvspan(times[s], times[e], color=PALETTE[2], alpha=0.15,
-                   label="h0 ejected" if k == 0 else None)
-    if bad_from_s is not None:
-        ax.axvline(bad_from_s, color=PALETTE[3], ls="--", lw=1, label="h0 starts failing")
+    _draw_outlier_marks(ax, spans, bad_from_s)
     ax.set_ylim(0, 105)
     ax.legend(loc="lower left")
     return fig
 
 
-def explore_outlier_detection(hosts: int = 5, max_ejection_percent: int = 10,
-                              ejection_cap_rule: str = "current", consecutive_5xx: int = 5,
-                              seed: int = 0):
-    """Explorer callback: one bad host in a cluster, success rate over a short run."""
+def update_outlier_run(fig, requests: pd.DataFrame, *, bin_s: float = 2.0, title: str,
+                       bad_from_s: float | None = None) -> bool:
+    """Redraw a :func:`plot_outlier_run` figure in place: the success-rate line, the ejection
+    periods (drawn again, in the same order), the title."""
+    ax = fig.axes[0]
+    rate, spans = _outlier_series(requests, bin_s)
+    for artist in [*ax.lines[1:], *ax.patches]:  # the marks, drawn afresh after the line
+        artist.remove()
+    ax.lines[0].set_data(rate.index, rate.to_numpy())
+    _draw_outlier_marks(ax, spans, bad_from_s)
+    ax.relim()
+    ax.autoscale_view()
+    ax.legend(loc="lower left")
+    ax.set_title(title)
+    return True
+
+
+def _outlier_explorer_run(hosts: int, max_ejection_percent: int, ejection_cap_rule: str,
+                          consecutive_5xx: int, seed: int) -> tuple[pd.DataFrame, str]:
     from labkit.mesh.outlier import run_outlier_detection
 
     requests, _ = run_outlier_detection(
@@ -93,10 +122,27 @@ def explore_outlier_detection(hosts: int = 5, max_ejection_percent: int = 10,
         max_ejection_percent=max_ejection_percent, ejection_cap_rule=ejection_cap_rule,
         consecutive_5xx=consecutive_5xx)
     after = requests[requests["time_s"] >= 10.0]
-    return plot_outlier_run(
-        requests, bin_s=3.0, bad_from_s=10.0,
-        title=f"{hosts} hosts, max {max_ejection_percent}% ejected ({ejection_cap_rule} rule): "
-              f"{100 * after['ok'].mean():.1f}% success")
+    return requests, (f"{hosts} hosts, max {max_ejection_percent}% ejected ({ejection_cap_rule} "
+                      f"rule): {100 * after['ok'].mean():.1f}% success")
+
+
+def _update_outlier_explorer(fig, hosts: int = 5, max_ejection_percent: int = 10,
+                             ejection_cap_rule: str = "current", consecutive_5xx: int = 5,
+                             seed: int = 0) -> bool:
+    requests, title = _outlier_explorer_run(hosts, max_ejection_percent, ejection_cap_rule,
+                                            consecutive_5xx, seed)
+    return update_outlier_run(fig, requests, bin_s=3.0, bad_from_s=10.0, title=title)
+
+
+@updates_in_place(_update_outlier_explorer)
+def explore_outlier_detection(hosts: int = 5, max_ejection_percent: int = 10,
+                              ejection_cap_rule: str = "current", consecutive_5xx: int = 5,
+                              seed: int = 0):
+    """Explorer callback: one bad host in a cluster, success rate over a short run (an explorer
+    redraws it in place)."""
+    requests, title = _outlier_explorer_run(hosts, max_ejection_percent, ejection_cap_rule,
+                                            consecutive_5xx, seed)
+    return plot_outlier_run(requests, bin_s=3.0, bad_from_s=10.0, title=title)
 
 
 def plot_canary_rollout(steps: pd.DataFrame, *, title: str = "Canary rollout"):

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from labkit.messaging.scenarios import ConsumerRun, run_consumers
-from labkit.viz import PALETTE, new_figure
+from labkit.viz import PALETTE, new_figure, updates_in_place
 
 __all__ = ["consumer_explorer_figure", "plot_delivery_timeline", "plot_effects_per_order",
            "plot_poison_message"]
@@ -42,16 +42,43 @@ def plot_delivery_timeline(run: ConsumerRun, *, title: str = "Every delivery of 
     return fig
 
 
+def _effect_counts(runs: dict[str, ConsumerRun]) -> dict[str, list[int]]:
+    """Per run: orders whose side effect ran 0, 1, 2 and 3+ times."""
+    out = {}
+    for name, run in runs.items():
+        eff = run.deliveries[run.deliveries.effect_applied].groupby("order_id").size()
+        counts = eff.clip(upper=3).value_counts().reindex([1, 2, 3], fill_value=0)
+        out[name] = [run.sent - int(eff.size), *counts.tolist()]
+    return out
+
+
+def update_effects_per_order(fig: Any, runs: dict[str, ConsumerRun], *, title: str) -> bool:
+    """Redraw a :func:`plot_effects_per_order` figure in place for new runs of the same names:
+    bar heights, their labels, the title; ``False`` when the figure does not match."""
+    ax = fig.axes[0]
+    counts = _effect_counts(runs)
+    bars = [list(container) for container in ax.containers]
+    if len(bars) != len(counts) or len(ax.texts) != 4 * len(counts):
+        return False
+    labels = iter(ax.texts)
+    for group, values in zip(bars, counts.values(), strict=True):
+        for bar, value in zip(group, values, strict=True):
+            bar.set_height(value)
+            label = next(labels)  # bar_label's annotation: "%g" of the value at the bar's top
+            label.xy = (bar.get_x() + bar.get_width() / 2, value)
+            label.set_text(f"{value:g}")
+    ax.relim()
+    ax.autoscale_view()
+    ax.title.set_text(title)
+    return True
+
+
 def plot_effects_per_order(runs: dict[str, ConsumerRun], *,
                            title: str = "How many times each order's card was charged") -> Any:
     """For each run, how many orders had their side effect applied 0, 1, 2, 3+ times."""
     fig, ax = new_figure(title, "times the side effect ran for one order", "orders")
     width = 0.8 / max(1, len(runs))
-    for k, (name, run) in enumerate(runs.items()):
-        eff = run.deliveries[run.deliveries.effect_applied].groupby("order_id").size()
-        counts = eff.clip(upper=3).value_counts().reindex([1, 2, 3], fill_value=0)
-        zero = run.sent - int(eff.size)
-        values = [zero, *counts.tolist()]
+    for k, (name, values) in enumerate(_effect_counts(runs).items()):
         xs = [x + (k - (len(runs) - 1) / 2) * width for x in range(4)]
         bars = ax.bar(xs, values, width=width, label=name, color=PALETTE[k % len(PALETTE)])
         ax.bar_label(bars, fontsize=8)
@@ -75,15 +102,14 @@ def plot_poison_message(run: ConsumerRun, order_id: str, *,
     return fig
 
 
-def consumer_explorer_figure(visibility_timeout_s: float = 4.0, median_processing_s: float = 2.0,
-                             crash_probability: float = 0.02, consumers: int = 3,
-                             seed: int = 7) -> Any:
-    """Explorer: the same messages, naive vs idempotent consumer, at these settings."""
+def _consumer_explorer_runs(visibility_timeout_s: float, median_processing_s: float,
+                            crash_probability: float, consumers: int,
+                            seed: int) -> tuple[dict[str, ConsumerRun], str]:
+    from labkit.core.workloads import LogNormal
+
     common = dict(n_messages=120, send_rate=4.0, consumers=consumers,
                   visibility_timeout_s=visibility_timeout_s, crash_probability=crash_probability,
                   seed=seed)
-    from labkit.core.workloads import LogNormal
-
     processing = LogNormal(median_processing_s, 0.6)
     runs = {"naive consumer": run_consumers(processing=processing, **common),
             "idempotent consumer": run_consumers(processing=processing, idempotent=True,
@@ -92,6 +118,25 @@ def consumer_explorer_figure(visibility_timeout_s: float = 4.0, median_processin
     title = (f"{s['deliveries']} deliveries for {s['messages_sent']} messages: "
              f"{s['duplicate_effects']} duplicate charges without idempotency, "
              f"{runs['idempotent consumer'].summary()['duplicate_effects']} with")
+    return runs, title
+
+
+def _update_consumer_explorer(fig: Any, visibility_timeout_s: float = 4.0,
+                              median_processing_s: float = 2.0, crash_probability: float = 0.02,
+                              consumers: int = 3, seed: int = 7) -> bool:
+    runs, title = _consumer_explorer_runs(visibility_timeout_s, median_processing_s,
+                                          crash_probability, consumers, seed)
+    return update_effects_per_order(fig, runs, title=title)
+
+
+@updates_in_place(_update_consumer_explorer)
+def consumer_explorer_figure(visibility_timeout_s: float = 4.0, median_processing_s: float = 2.0,
+                             crash_probability: float = 0.02, consumers: int = 3,
+                             seed: int = 7) -> Any:
+    """Explorer: the same messages, naive vs idempotent consumer, at these settings (an explorer
+    redraws it in place)."""
+    runs, title = _consumer_explorer_runs(visibility_timeout_s, median_processing_s,
+                                          crash_probability, consumers, seed)
     fig = plot_effects_per_order(runs, title=title)
     fig.axes[0].title.set_fontsize(10)
     return fig

@@ -24,9 +24,11 @@ from labkit.microservices.cost import (
     PriceTable,
     break_even_table,
     cost_curve,
+    default_price_path,
     load_prices,
 )
 from labkit.microservices.handoff import OutageRun
+from labkit.viz.inplace import updates_in_place
 from labkit.viz.style import PALETTE, new_figure
 
 __all__ = [
@@ -237,18 +239,10 @@ def plot_cost_curve(curve: pd.DataFrame, break_evens: pd.DataFrame | None = None
     return fig
 
 
-def cost_explorer_figure(memory_mb: int = 512, duration_ms: int = 100, rate_per_s: float = 5.0,
-                         *, prices: PriceTable | None = None,
-                         rates: Sequence[float] | None = None) -> Any:
-    """The cost explorer's figure: cost curves, break-even points (circles) and the chosen rate.
-
-    Prices are read from the committed table on every call unless ``prices`` is given, so an
-    edited price file shows up on the next redraw.
-
-    >>> fig = cost_explorer_figure(512, 100, 5.0)
-    >>> fig.axes[0].get_xlabel()
-    'request rate (req/s)'
-    """
+def _cost_explorer_view(memory_mb: int, duration_ms: int, rate_per_s: float,
+                        prices: PriceTable | None,
+                        rates: Sequence[float] | None) -> dict[str, Any]:
+    """What the cost explorer shows: the curves, break-even points and title at these values."""
     prices = prices if prices is not None else load_prices()
     duration_s = duration_ms / 1000.0
     grid = list(rates) if rates is not None else list(np.logspace(-2, 3, 121))
@@ -260,8 +254,61 @@ def cost_explorer_figure(memory_mb: int = 512, duration_ms: int = 100, rate_per_
     at = cost_curve([rate_per_s], duration_s=duration_s, memory_mb=memory_mb, options=options,
                     prices=prices)
     cheapest = at.loc[at.monthly_cost_usd.idxmin()]
-    fig = plot_cost_curve(
-        curve, evens, rate_per_s=rate_per_s,
-        title=(f"{memory_mb} MB, {duration_ms} ms: cheapest at {rate_per_s:g} req/s is "
-               f"{cheapest.option} (${cheapest.monthly_cost_usd:,.2f}/month)"))
-    return fig
+    return {"curve": curve, "evens": evens,
+            "title": (f"{memory_mb} MB, {duration_ms} ms: cheapest at {rate_per_s:g} req/s is "
+                      f"{cheapest.option} (${cheapest.monthly_cost_usd:,.2f}/month)")}
+
+
+def _update_cost_explorer(fig: Any, memory_mb: int = 512, duration_ms: int = 100,
+                          rate_per_s: float = 5.0, *, prices: PriceTable | None = None,
+                          rates: Sequence[float] | None = None) -> bool:
+    """Redraw :func:`cost_explorer_figure` in place: curves, break-even points, chosen rate."""
+    view = _cost_explorer_view(memory_mb, duration_ms, rate_per_s, prices, rates)
+    ax = fig.axes[0]
+    positive = view["curve"][view["curve"].rate_per_s > 0]
+    curves = [g for _option, g in positive.groupby("option", sort=False)]
+    evens = [row for row in view["evens"].itertuples(index=False)
+             if np.isfinite(row.break_even_rate_per_s)]
+    if len(ax.lines) != len(curves) + len(evens) + 1:
+        return False  # another number of break-even points: draw afresh
+    lines = iter(ax.lines)
+    for g in curves:
+        next(lines).set_data(g.rate_per_s, g.monthly_cost_usd.clip(lower=1e-2))
+    for row in evens:
+        next(lines).set_data([row.break_even_rate_per_s], [row.monthly_cost_usd])
+    chosen = next(lines)
+    chosen.set_xdata([rate_per_s, rate_per_s])
+    chosen.set_label(f"{rate_per_s:g} req/s")
+    ax.relim()
+    ax.autoscale_view()
+    ax.legend(loc="upper left", ncol=2)
+    ax.set_title(view["title"])
+    return True
+
+
+def _prices_version() -> tuple[int, int]:
+    """Changes when the committed price table is edited (size and modification time)."""
+    stat = default_price_path().stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+@updates_in_place(_update_cost_explorer)
+def cost_explorer_figure(memory_mb: int = 512, duration_ms: int = 100, rate_per_s: float = 5.0,
+                         *, prices: PriceTable | None = None,
+                         rates: Sequence[float] | None = None) -> Any:
+    """The cost explorer's figure: cost curves, break-even points (circles) and the chosen rate.
+
+    Prices are read from the committed table on every call unless ``prices`` is given, so an
+    edited price file shows up on the next redraw (an explorer's cached answers are keyed by the
+    table's version too). An explorer redraws the figure in place.
+
+    >>> fig = cost_explorer_figure(512, 100, 5.0)
+    >>> fig.axes[0].get_xlabel()
+    'request rate (req/s)'
+    """
+    view = _cost_explorer_view(memory_mb, duration_ms, rate_per_s, prices, rates)
+    return plot_cost_curve(view["curve"], view["evens"], rate_per_s=rate_per_s,
+                           title=view["title"])
+
+
+cost_explorer_figure.cache_token = _prices_version

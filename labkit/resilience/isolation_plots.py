@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from labkit.resilience.isolation import pool_summary
+from labkit.viz.inplace import updates_in_place
 
 __all__ = [
     "explore_noisy_neighbour",
@@ -100,26 +101,60 @@ def plot_lambda_throttles(frames: dict[str, pd.DataFrame], *, function: str,
     return fig
 
 
+def _noisy_neighbour_bars(overload_b: float, permits_a: int, max_wait_ms: int, seed: int,
+                          horizon_s: float) -> list[tuple[float, str]]:
+    """Per design (shared, partitioned): A's success rate (%) and the text on its bar."""
+    from labkit.resilience.isolation import run_noisy_neighbour
+
+    bars = []
+    for design in ("shared", "partitioned"):
+        frame = run_noisy_neighbour(design, overload_b=overload_b, permits=20,
+                                    permits_a=permits_a, max_wait_s=max_wait_ms / 1000.0,
+                                    horizon_s=horizon_s, seed=seed)
+        row = pool_summary(frame).set_index("tenant").loc["A"]
+        success = 100.0 * row["success_rate"]
+        bars.append((success, f"{success:.1f}% served\np99 {1000 * row['p99_ok_s']:.0f} ms"))
+    return bars
+
+
+def _noisy_neighbour_title(overload_b: float) -> str:
+    return f"Tenant A when B sends {overload_b:g}x its normal load"
+
+
+def _update_noisy_neighbour(fig, overload_b: float = 5.0, permits_a: int = 10,
+                            max_wait_ms: int = 50, seed: int = 0,
+                            horizon_s: float = 1.5) -> bool:
+    ax = fig.axes[0]
+    bars = _noisy_neighbour_bars(overload_b, permits_a, max_wait_ms, seed, horizon_s)
+    patches = [patch for container in ax.containers for patch in container]
+    if len(patches) != len(bars) or len(ax.texts) != len(bars):
+        return False
+    for x, (patch, note, (success, text)) in enumerate(zip(patches, ax.texts, bars,
+                                                           strict=True)):
+        patch.set_height(success)
+        note.xy = note.xyann = (x, success)  # the text sits at the point it annotates
+        note.set_text(text)
+    ax.set_title(_noisy_neighbour_title(overload_b))
+    return True
+
+
+@updates_in_place(_update_noisy_neighbour)
 def explore_noisy_neighbour(overload_b: float = 5.0, permits_a: int = 10,
                             max_wait_ms: int = 50, seed: int = 0, horizon_s: float = 1.5):
     """Explorer callback: tenant A's success rate under shared vs partitioned pools.
 
     One axes (fast to redraw); the p99 of A's served calls is written on each bar. A short run
     (``horizon_s``) keeps the callback fast; the notebook's headline numbers come from longer runs.
+    An explorer redraws it in place.
     """
-    from labkit.resilience.isolation import run_noisy_neighbour
     from labkit.viz import PALETTE, new_figure
 
-    fig, ax = new_figure(f"Tenant A when B sends {overload_b:g}x its normal load",
-                         "design", "A's success rate (%)", figsize=(6.0, 3.4))
-    for x, design in enumerate(("shared", "partitioned")):
-        frame = run_noisy_neighbour(design, overload_b=overload_b, permits=20,
-                                    permits_a=permits_a, max_wait_s=max_wait_ms / 1000.0,
-                                    horizon_s=horizon_s, seed=seed)
-        row = pool_summary(frame).set_index("tenant").loc["A"]
-        success = 100.0 * row["success_rate"]
+    fig, ax = new_figure(_noisy_neighbour_title(overload_b), "design", "A's success rate (%)",
+                         figsize=(6.0, 3.4))
+    bars = _noisy_neighbour_bars(overload_b, permits_a, max_wait_ms, seed, horizon_s)
+    for x, (design, (success, text)) in enumerate(zip(("shared", "partitioned"), bars,
+                                                      strict=True)):
         ax.bar([design], [success], color=PALETTE[x])
-        ax.annotate(f"{success:.1f}% served\np99 {1000 * row['p99_ok_s']:.0f} ms", (x, success),
-                    ha="center", va="bottom", fontsize=9)
+        ax.annotate(text, (x, success), ha="center", va="bottom", fontsize=9)
     ax.set_ylim(0, 125)
     return fig

@@ -13,7 +13,7 @@ from labkit.resilience.outage import OutageResult
 from labkit.viz.style import PALETTE, STATE_COLOURS
 from labkit.viz.timeline import plot_state_timeline
 
-__all__ = ["plot_outage_runs", "plot_breaker_states"]
+__all__ = ["plot_outage_runs", "plot_breaker_states", "update_outage_runs"]
 
 
 def _per_bin(frame: pd.DataFrame, values: pd.Series, width: float, how: str) -> pd.Series:
@@ -31,6 +31,59 @@ _PANELS = {
     "p99": ("caller p99\nlatency (s)", "p99"),
     "errors": ("caller error rate\n(no answer)", "mean"),
 }
+
+
+def _outage_series(runs: dict[str, OutageResult], panels: tuple[str, ...],
+                   width: float) -> dict[str, list[tuple[Any, np.ndarray]]]:
+    """Per run, per panel: the bin centres and the binned values that panel plots."""
+    out = {}
+    for name, run in runs.items():
+        r = run.requests
+        values = {"calls": r.reached_dependency.astype(float), "p99": r.latency_s,
+                  "errors": (~r.ok).astype(float)}
+        out[name] = []
+        for panel in panels:
+            s = _per_bin(r, values[panel], width, _PANELS[panel][1])
+            out[name].append((s.index + width / 2, s.to_numpy()))
+    return out
+
+
+def update_outage_runs(fig: Any, runs: dict[str, OutageResult], *, bin_s: float = 5.0,
+                       title: str = "The same outage, with and without a circuit breaker",
+                       panels: tuple[str, ...] = ("calls", "p99", "errors")) -> bool:
+    """Redraw a :func:`plot_outage_runs` figure in place for new runs with the same names and
+    panels; ``False`` (nothing changed) when the figure cannot be updated so.
+
+    >>> from labkit.resilience.outage import run_outage_scenario
+    >>> fig = plot_outage_runs({"a": run_outage_scenario(arrival_rate=5, horizon_s=60,
+    ...                                                  incident=(20, 30), seed=0)})
+    >>> update_outage_runs(fig, {"a": run_outage_scenario(arrival_rate=5, horizon_s=60,
+    ...                                                   incident=(20, 40), seed=0)})
+    True
+    >>> fig.axes[0].patches[0].get_width()
+    20.0
+    """
+    from matplotlib.patches import Rectangle
+
+    width = check_positive("bin_s", bin_s)
+    axes = fig.axes
+    if len(axes) != len(panels) or not runs or any(
+            len(ax.lines) != len(runs) or len(ax.patches) != 1
+            or not isinstance(ax.patches[0], Rectangle) for ax in axes):
+        return False
+    first = next(iter(runs.values()))
+    start, end = first.incident
+    for ax in axes:
+        ax.patches[0].set_x(start)
+        ax.patches[0].set_width(end - start)
+    for i, series in enumerate(_outage_series(runs, panels, width).values()):
+        for ax, (x, y) in zip(axes, series, strict=True):
+            ax.lines[i].set_data(x, y)
+    for ax in axes:
+        ax.relim()
+        ax.autoscale_view()
+    fig.suptitle(title, fontweight="bold")
+    return True
 
 
 def plot_outage_runs(runs: dict[str, OutageResult], *, bin_s: float = 5.0,
@@ -63,14 +116,10 @@ def plot_outage_runs(runs: dict[str, OutageResult], *, bin_s: float = 5.0,
         ax.axvspan(*first.incident, color="#bbbbbb", alpha=0.35, zorder=0,
                    label=f"dependency {first.kind}")
         ax.set_ylabel(label)
-    for i, (name, run) in enumerate(runs.items()):
-        r = run.requests
+    for i, (name, series) in enumerate(_outage_series(runs, panels, width).items()):
         colour = PALETTE[i % len(PALETTE)]
-        values = {"calls": r.reached_dependency.astype(float), "p99": r.latency_s,
-                  "errors": (~r.ok).astype(float)}
-        for ax, panel in zip(axes, panels, strict=True):
-            s = _per_bin(r, values[panel], width, _PANELS[panel][1])
-            ax.step(s.index + width / 2, s.to_numpy(), where="mid", color=colour, label=name)
+        for ax, (x, y) in zip(axes, series, strict=True):
+            ax.step(x, y, where="mid", color=colour, label=name)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.955),
                ncol=min(4, len(labels)))
@@ -139,6 +188,14 @@ def breaker_explorer_figure(failure_rate_threshold: float = 50.0, window_size: i
     >>> len(fig.axes)
     2
     """
+    runs, title = _breaker_explorer_runs(failure_rate_threshold, window_size, wait_in_open_s,
+                                         outage_s, seed)
+    return plot_outage_runs(runs, panels=("calls", "errors"), title=title)
+
+
+def _breaker_explorer_runs(failure_rate_threshold: float, window_size: int,
+                           wait_in_open_s: float, outage_s: float,
+                           seed: int) -> tuple[dict[str, OutageResult], str]:
     from labkit.resilience.breaker import CircuitBreaker
     from labkit.resilience.outage import run_outage_scenario
 
@@ -156,11 +213,18 @@ def breaker_explorer_figure(failure_rate_threshold: float = 50.0, window_size: i
             "breaker": run_outage_scenario(factory, **_explorer_run(outage, seed))}
     s = runs["breaker"].summary()
     n = runs["no breaker"].summary()
-    return plot_outage_runs(
-        runs, panels=("calls", "errors"),
-        title=(f"Calls into the outage: {n['calls_during_incident']} without, "
-                     f"{s['calls_during_incident']} with the breaker"))
+    return runs, (f"Calls into the outage: {n['calls_during_incident']} without, "
+                  f"{s['calls_during_incident']} with the breaker")
 
 
+def _update_breaker_explorer(fig: Any, failure_rate_threshold: float = 50.0,
+                             window_size: int = 20, wait_in_open_s: float = 10.0,
+                             outage_s: float = 30.0, seed: int = 0) -> bool:
+    runs, title = _breaker_explorer_runs(failure_rate_threshold, window_size, wait_in_open_s,
+                                         outage_s, seed)
+    return update_outage_runs(fig, runs, panels=("calls", "errors"), title=title)
+
+
+breaker_explorer_figure.update = _update_breaker_explorer  # an explorer redraws it in place
 # It lays itself out, so the explorer can skip the tight bounding box.
 breaker_explorer_figure.fixed_layout = True

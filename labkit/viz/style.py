@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PALETTE", "STATE_COLOURS", "new_figure", "use_style"]
+__all__ = ["PALETTE", "STATE_COLOURS", "SUPTITLE", "new_figure", "use_style"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order plots use it.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -20,6 +20,9 @@ STATE_COLOURS = {
     "forced_open": "#CC79A7",
     "disabled": "#999999",
 }
+
+#: How :func:`new_figure` sets a figure's title (pass it again when changing the title in place).
+SUPTITLE = {"fontweight": "bold"}
 
 _RC = {
     "figure.figsize": (8.0, 3.6),
@@ -92,7 +95,7 @@ def new_figure(title: str, xlabel: str, ylabel: str, *, ncols: int = 1,
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         return fig, ax
-    fig.suptitle(title, fontweight="bold")
+    fig.suptitle(title, **SUPTITLE)
     for a in axes:
         a.set_xlabel(xlabel)
     axes[0].set_ylabel(ylabel)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from labkit.viz.inplace import updates_in_place
 from labkit.viz.style import PALETTE, new_figure
 from labkit.workflows.asl import Execution
 from labkit.workflows.experiments import attempt_spans, run_sagas
@@ -130,14 +131,10 @@ def plot_style_comparison(table: pd.DataFrame, *,
     return fig
 
 
-def saga_explorer_figure(failing_step: str = "charge", failure_probability: float = 0.3,
-                         fault_kind: str = "mixed", compensation_failure_probability: float = 0.0,
-                         n_orders: int = 100, seed: int = 0) -> Any:
-    """The explorer: inject faults into one step and compare no saga with the saga.
-
-    >>> len(saga_explorer_figure(n_orders=20).axes)
-    1
-    """
+def _saga_explorer_view(failing_step: str, failure_probability: float, fault_kind: str,
+                        compensation_failure_probability: float, n_orders: int,
+                        seed: int) -> dict[str, Any]:
+    """What the saga explorer shows: outcome counts and invariant violations per approach."""
     if failing_step not in FORWARD_STEPS:
         raise ValueError(f"failing_step must be one of {FORWARD_STEPS}, got {failing_step!r}")
     kinds = ({"transient": 0.6, "permanent": 0.3, "timeout": 0.1} if fault_kind == "mixed"
@@ -149,22 +146,62 @@ def saga_explorer_figure(failing_step: str = "charge", failure_probability: floa
     batches = {label: run_sagas(n_orders, style=style, faults=faults, seed=seed,
                                 service_s=0.05, hop_s=0.02)
                for label, style in (("no saga", "no saga"), ("saga", "orchestration"))}
-    n_viol = {k: len(b.violations) for k, b in batches.items()}
-    fig, ax = new_figure(f"{n_orders} orders, {failing_step} fails {failure_probability:.0%} of "
-                         f"calls ({fault_kind})", "orders", "approach", figsize=(7.0, 2.6))
-    labels = list(batches)
+    return {"title": (f"{n_orders} orders, {failing_step} fails {failure_probability:.0%} of "
+                      f"calls ({fault_kind})"),
+            "labels": list(batches), "n_orders": n_orders,
+            "outcomes": {outcome: [int((b.runs["outcome"] == outcome).sum())
+                                   for b in batches.values()] for outcome in _OUTCOME_COLOURS},
+            "violations": [len(b.violations) for b in batches.values()]}
+
+
+def _draw_saga_outcomes(ax: Any, view: dict[str, Any]) -> None:
+    labels, n_orders = view["labels"], view["n_orders"]
     left = [0] * len(labels)
     for outcome, colour in _OUTCOME_COLOURS.items():
-        counts = [int((batches[k].runs["outcome"] == outcome).sum()) for k in labels]
+        counts = view["outcomes"][outcome]
         if any(counts):
             ax.barh(labels, counts, left=left, color=colour, label=outcome, height=0.6)
         left = [a + c for a, c in zip(left, counts, strict=True)]
-    for i, k in enumerate(labels):
-        ax.text(n_orders * 1.02, i, f"{n_viol[k]} violations", va="center",
-                color=PALETTE[3] if n_viol[k] else PALETTE[2], fontweight="bold")
+    for i, n in enumerate(view["violations"]):
+        ax.text(n_orders * 1.02, i, f"{n} violations", va="center",
+                color=PALETTE[3] if n else PALETTE[2], fontweight="bold")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.3), ncols=4)
+
+
+def _update_saga_explorer(fig: Any, failing_step: str = "charge",
+                          failure_probability: float = 0.3, fault_kind: str = "mixed",
+                          compensation_failure_probability: float = 0.0, n_orders: int = 100,
+                          seed: int = 0) -> bool:
+    """Redraw :func:`saga_explorer_figure` in place: bars, violation counts, legend, title."""
+    view = _saga_explorer_view(failing_step, failure_probability, fault_kind,
+                               compensation_failure_probability, n_orders, seed)
+    ax = fig.axes[0]
+    if ax.get_xlim() != (0, n_orders * 1.35):
+        return False  # another number of orders: draw afresh
+    for artist in [*ax.containers, *ax.texts]:
+        artist.remove()  # a bar container takes its bars with it
+    ax.relim()
+    _draw_saga_outcomes(ax, view)
+    ax.set_title(view["title"])
+    return True
+
+
+@updates_in_place(_update_saga_explorer)
+def saga_explorer_figure(failing_step: str = "charge", failure_probability: float = 0.3,
+                         fault_kind: str = "mixed", compensation_failure_probability: float = 0.0,
+                         n_orders: int = 100, seed: int = 0) -> Any:
+    """The explorer: inject faults into one step and compare no saga with the saga (an explorer
+    redraws it in place).
+
+    >>> len(saga_explorer_figure(n_orders=20).axes)
+    1
+    """
+    view = _saga_explorer_view(failing_step, failure_probability, fault_kind,
+                               compensation_failure_probability, n_orders, seed)
+    fig, ax = new_figure(view["title"], "orders", "approach", figsize=(7.0, 2.6))
+    _draw_saga_outcomes(ax, view)
     ax.set_xlim(0, n_orders * 1.35)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.3), ncols=4)
     fig.subplots_adjust(left=0.12, right=0.98, bottom=0.38, top=0.88)
     return fig
