@@ -24,7 +24,6 @@ from labkit.microservices.cost import (
     PriceTable,
     break_even_table,
     cost_curve,
-    default_price_path,
     load_prices,
 )
 from labkit.microservices.handoff import OutageRun
@@ -286,10 +285,12 @@ def _update_cost_explorer(fig: Any, memory_mb: int = 512, duration_ms: int = 100
     return True
 
 
-def _prices_version() -> tuple[int, int]:
-    """Changes when the committed price table is edited (size and modification time)."""
-    stat = default_price_path().stat()
-    return stat.st_size, stat.st_mtime_ns
+def _prices_version() -> tuple[tuple[int, int], ...]:
+    """Changes when a facts table (where the prices live) is edited: sizes and modification
+    times."""
+    from labkit.core.facts import fact_tables
+
+    return tuple((p.stat().st_size, p.stat().st_mtime_ns) for p in fact_tables())
 
 
 @updates_in_place(_update_cost_explorer)
@@ -298,9 +299,9 @@ def cost_explorer_figure(memory_mb: int = 512, duration_ms: int = 100, rate_per_
                          rates: Sequence[float] | None = None) -> Any:
     """The cost explorer's figure: cost curves, break-even points (circles) and the chosen rate.
 
-    Prices are read from the committed table on every call unless ``prices`` is given, so an
-    edited price file shows up on the next redraw (an explorer's cached answers are keyed by the
-    table's version too). An explorer redraws the figure in place.
+    Prices are read from the facts tables on every call unless ``prices`` is given, so an
+    edited price shows up on the next redraw (an explorer's cached answers are keyed by the
+    tables' version too). An explorer redraws the figure in place.
 
     >>> fig = cost_explorer_figure(512, 100, 5.0)
     >>> fig.axes[0].get_xlabel()
