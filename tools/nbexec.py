@@ -26,7 +26,9 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 STARTUP_TIMEOUT_S = 60  # a kernel starts in a few seconds, even on a busy 2-core machine
-CELL_TIMEOUT_S = 60  # the slowest cell takes about 10 s on a busy machine; 300 s hid stalls
+# Cells take seconds; under load a widget cell once waited about 60 s before answering, and
+# 300 s hid real stalls.
+CELL_TIMEOUT_S = 120
 SLOW_CELL_S = 10.0
 # ipykernel 7 sometimes stops answering during a run-all; see
 # https://github.com/ipython/ipykernel/issues/1471

@@ -53,7 +53,8 @@ def explain_text(pattern: Any, event: Any) -> str:
 
 
 def pattern_playground(pattern: Any = None, event: Any = None) -> Any:
-    """Two editable JSON boxes and the explanation below them (an ipywidgets VBox)."""
+    """Two editable JSON boxes and the explanation below them (an ipywidgets box that stores a
+    note for readers without a kernel)."""
     import ipywidgets as w
 
     def as_text(value: Any, default: dict) -> str:
@@ -76,4 +77,9 @@ def pattern_playground(pattern: Any = None, event: Any = None) -> Any:
     refresh()
     labels = w.HBox([w.HTML("<b>Event pattern</b>", layout=w.Layout(width="48%")),
                      w.HTML("<b>Event</b>", layout=w.Layout(width="48%"))])
-    return w.VBox([labels, w.HBox([pattern_box, event_box]), result])
+    from labkit.ui.fallback import FallbackBox
+
+    return FallbackBox([labels, w.HBox([pattern_box, event_box]), result],
+                       note="Pattern playground: open this notebook in JupyterLab or Binder and "
+                            "run it to edit the pattern and the event; its starting point is the "
+                            "gift-book example above.")

@@ -112,9 +112,14 @@ class TemplateView:
         """Controls above a text box that is re-rendered on every change."""
         import ipywidgets as w
 
+        from labkit.ui.fallback import FallbackBox
+
         widgets = {name: c.widget() for name, c in self.controls.items()}
         out = w.interactive_output(lambda **v: print(self.render(**v)), widgets)
-        return w.VBox([w.VBox(list(widgets.values())), out])
+        return FallbackBox([w.VBox(list(widgets.values())), out],
+                           note="Interactive template: open this notebook in JupyterLab or Binder "
+                                "and run it to move the controls and regenerate the fragment; the "
+                                "fragment above is generated from the defaults.")
 
     def time_update(self, repeats: int = 5, **values: Any) -> list[float]:
         """Seconds taken by ``repeats`` fragment updates (build + render)."""
