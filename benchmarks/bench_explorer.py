@@ -4,8 +4,8 @@ Each explorer callback re-simulates and redraws (``labkit.ui.Explorer.time_callb
 exactly that: build the figure, render it to PNG as the notebook shows it, close it; the
 explorer's answer cache is bypassed, so every sample does a first visit's work). Budget
 (docs/architecture.md, "Budgets"), per explorer over all its samples, in wall time:
-median <= 100 ms, p95 <= 150 ms, worst <= 500 ms on the 2-core machine. CPU (process) time is reported beside it:
-on a shared machine wall time includes waiting for a CPU, CPU time does not.
+median <= 100 ms, p95 <= 150 ms, worst <= 500 ms on the 2-core machine. CPU (process) time is
+reported beside it: on a shared machine wall time includes waiting for a CPU, CPU time does not.
 
 The explorers are the ones the notebooks build. This script runs each notebook's code cells in
 this process (matplotlib's Agg backend, the notebook folder as working directory; the widget
