@@ -18,7 +18,7 @@ stops the others: a cell that raises is skipped (otter's default), so only the q
 depend on it score 0, and every failed test keeps otter's message in the CSV.
 
 Each submission is graded in a child process of its own (its own process group, so its kernel
-goes with it) with a time limit (``--timeout``, default 240 s). A kernel that stalls (now and
+goes with it) with a time limit (``--timeout``, default 120 s; a grading takes 10-30 s). A kernel that stalls (now and
 then ipykernel stops answering after a run-all, see
 https://github.com/ipython/ipykernel/issues/1471) is killed and the submission graded once more;
 a second stall scores 0 with the message "grading timed out", and the others go on.
@@ -146,7 +146,7 @@ def grade(path: Path) -> Graded:
     return result
 
 
-TIMEOUT_S = 240.0
+TIMEOUT_S = 120.0
 ATTEMPTS = 2
 
 
