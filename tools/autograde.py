@@ -18,8 +18,8 @@ stops the others: a cell that raises is skipped (otter's default), so only the q
 depend on it score 0, and every failed test keeps otter's message in the CSV.
 
 Each submission is graded in a child process of its own (its own process group, so its kernel
-goes with it) with a time limit (``--timeout``, default 120 s; a grading takes 10-30 s). A kernel that stalls (now and
-then ipykernel stops answering after a run-all, see
+goes with it) with a time limit (``--timeout``, default 120 s; a grading takes 10-30 s). A kernel
+that stalls (now and then ipykernel stops answering after a run-all, see
 https://github.com/ipython/ipykernel/issues/1471) is killed and the submission graded once more;
 a second stall scores 0 with the message "grading timed out", and the others go on.
 """
