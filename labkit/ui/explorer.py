@@ -27,7 +27,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Control", "Explorer"]
+__all__ = ["Control", "Explorer", "time_calls"]
 
 
 @dataclass(frozen=True)
@@ -248,9 +248,18 @@ class Explorer:
     def time_callback(self, repeats: int = 5, **values: Any) -> list[float]:
         """Seconds taken by ``repeats`` fresh re-simulate-and-draw callbacks (the cache is
         bypassed, so every repeat does the work a first visit does)."""
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            self.render(**values)
-            times.append(time.perf_counter() - t0)
-        return times
+        return time_calls(self.render, repeats, **values)
+
+
+def time_calls(call: Any, repeats: int = 5, **values: Any) -> list[float]:
+    """Seconds taken by each of ``repeats`` calls of ``call(**values)`` (wall clock).
+
+    >>> len(time_calls(lambda x: x, 3, x=1))
+    3
+    """
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        call(**values)
+        times.append(time.perf_counter() - t0)
+    return times

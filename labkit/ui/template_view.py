@@ -10,11 +10,10 @@ AWS cannot express shows the refusal, with the limit and its source, instead of 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from labkit.ui.explorer import Control
+from labkit.ui.explorer import Control, time_calls
 
 __all__ = ["TemplateView", "render_template", "show_template"]
 
@@ -123,9 +122,4 @@ class TemplateView:
 
     def time_update(self, repeats: int = 5, **values: Any) -> list[float]:
         """Seconds taken by ``repeats`` fragment updates (build + render)."""
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            self.render(**values)
-            times.append(time.perf_counter() - t0)
-        return times
+        return time_calls(self.render, repeats, **values)
