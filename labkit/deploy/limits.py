@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pandas as pd
-
 __all__ = ["AwsLimit", "NotDeployable", "aws_limit", "require_at_most", "require_at_least"]
 
 @dataclass(frozen=True)
@@ -43,19 +41,9 @@ class NotDeployable(ValueError):
         self.limit = limit
 
 
-@lru_cache(maxsize=1)
-def _limits() -> dict[str, AwsLimit]:
-    from labkit.core.facts import facts
-
-    table = facts()
-    table = table[pd.to_numeric(table["value"], errors="coerce").notna()]
-    return {row.key: AwsLimit(row.key, row.service, float(row.value), row.unit, row.statement,
-                              row.source_url, str(row.checked_on))
-            for row in table.itertuples(index=False)}
-
-
+@lru_cache(maxsize=256)
 def aws_limit(key: str) -> AwsLimit:
-    """The limit named ``key``.
+    """The limit named ``key``: a numeric row of the facts tables (``labkit.core.facts.fact``).
 
     >>> aws_limit("stepfunctions_definition_max_bytes").value
     1048576.0
@@ -64,10 +52,16 @@ def aws_limit(key: str) -> AwsLimit:
     ...
     KeyError: "no AWS limit 'nope' in the facts tables"
     """
+    from labkit.core.facts import fact
+
     try:
-        return _limits()[key]
+        row = fact(key)
     except KeyError:
         raise KeyError(f"no AWS limit {key!r} in the facts tables") from None
+    if row.number is None:
+        raise ValueError(f"fact {key!r} is not a number ({row.value!r}), so it is not a limit")
+    return AwsLimit(row.key, row.service, row.number, row.unit, row.statement, row.source_url,
+                    row.checked_on)
 
 
 def require_at_most(name: str, value: float, key: str) -> float:
