@@ -10,6 +10,10 @@ Service and queues
     Service, CallResult, run_queue, erlang_b, erlang_c_probability, erlang_c_wait
 Metrics
     percentiles, latency_summary, throughput, littles_law, LittleCheck, time_average_in_system
+Running models (configuration -> run -> records; see labkit.core.runner)
+    Config, Result, compare, replicate, QueueConfig, QueueResult, simulate_queue
+Uncertainty (means and differences over replications, 95% confidence intervals)
+    Interval, mean_ci, paired_difference, difference_statement
 AWS facts (limits, quotas, prices, defaults with their sources)
     fact, fact_value, fact_text, fact_table, sources_markdown (and labkit.core.facts.facts)
 
@@ -31,6 +35,10 @@ _HOME = {
     "time_average_in_system": "metrics",
     "fact": "facts", "fact_value": "facts", "fact_text": "facts",
     "fact_table": "facts", "sources_markdown": "facts",
+    "Config": "runner", "Result": "runner", "compare": "runner", "replicate": "runner",
+    "QueueConfig": "service", "QueueResult": "service", "simulate_queue": "service",
+    "Interval": "replication", "mean_ci": "replication", "paired_difference": "replication",
+    "difference_statement": "replication",
 }
 
 __all__ = sorted(_HOME)

@@ -2,7 +2,9 @@
 
 :class:`Service` is the building block every model in the lab uses for "a thing that serves
 requests": a dependency behind a circuit breaker, a microservice, a pool behind a bulkhead.
-:func:`run_queue` runs the plain M/M/c queue with it (exponential arrivals and service, FIFO).
+:func:`simulate_queue` runs the plain M/M/c queue with it (exponential arrivals and service, FIFO)
+under the runner convention (:class:`QueueConfig` → :class:`QueueResult`); :func:`run_queue` is
+the same run with the public entry point's original signature.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import pandas as pd
 import simpy
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.validation import check_int, check_positive
+from labkit.core.runner import Config, Result
+from labkit.core.validation import check_int, check_limit, check_positive
 from labkit.core.workloads import Distribution, Exponential, FaultSchedule
 
-__all__ = ["CallResult", "Service", "feed_arrivals", "run_queue"]
+__all__ = ["CallResult", "QueueConfig", "QueueResult", "Service", "feed_arrivals", "run_queue",
+           "simulate_queue"]
 
 _BLOCK = 4096
 
@@ -131,31 +135,72 @@ def feed_arrivals(env: simpy.Environment, times, on_arrival):
         on_arrival(i)
 
 
-def run_queue(arrival_rate: float, service_rate: float, servers: int, n_requests: int,
-              seed: int = 0) -> pd.DataFrame:
-    """Simulate an M/M/c queue (Poisson arrivals, exponential service, FIFO) for ``n_requests``.
+MAX_QUEUE_REQUESTS = 5_000_000
 
-    Returns one row per request with ``request_id``, ``arrival_s``, ``start_s``, ``end_s``,
-    ``wait_s`` (queueing delay) and ``latency_s`` (wait plus service), in arrival order.
-    The queue need not be stable (``arrival_rate >= servers * service_rate`` simply grows the
-    queue), but the run is finite.
+
+@dataclass(frozen=True)
+class QueueConfig(Config):
+    """An M/M/c queue: Poisson arrivals, exponential service, ``servers`` FIFO servers.
+
+    ``arrival_rate`` and ``service_rate`` are per second (per server for the service); the run
+    serves ``n_requests`` requests (1 to 5,000,000). The queue need not be stable
+    (``arrival_rate >= servers * service_rate`` simply grows the queue); the run is finite.
+    """
+
+    arrival_rate: float = 8.0
+    service_rate: float = 10.0
+    servers: int = 1
+    n_requests: int = 10_000
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_positive("arrival_rate", self.arrival_rate)
+        check_positive("service_rate", self.service_rate)
+        check_int("servers", self.servers, minimum=1)
+        check_limit("n_requests", self.n_requests, MAX_QUEUE_REQUESTS, minimum=1)
+        check_int("seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class QueueResult(Result):
+    """One M/M/c run: ``records`` has one row per request, in arrival order."""
+
+    config: QueueConfig
+    records: pd.DataFrame
+
+    def summary(self) -> dict[str, float | int]:
+        """Requests served, mean and p99 wait and latency (s), and the last departure (s)."""
+        r = self.records
+        return {
+            "n_requests": len(r),
+            "mean_wait_s": float(r["wait_s"].mean()),
+            "p99_wait_s": float(r["wait_s"].quantile(0.99)),
+            "mean_latency_s": float(r["latency_s"].mean()),
+            "p99_latency_s": float(r["latency_s"].quantile(0.99)),
+            "makespan_s": float(r["end_s"].max()),
+        }
+
+
+def simulate_queue(config: QueueConfig) -> QueueResult:
+    """Run an M/M/c queue described by ``config`` (the runner convention of labkit).
 
     Examples
     --------
-    >>> df = run_queue(arrival_rate=8, service_rate=10, servers=1, n_requests=1000, seed=1)
-    >>> list(df.columns)
-    ['request_id', 'arrival_s', 'start_s', 'end_s', 'wait_s', 'latency_s']
-    >>> bool((df.start_s >= df.arrival_s).all())
+    >>> result = simulate_queue(QueueConfig(arrival_rate=8, service_rate=10, n_requests=1000,
+    ...                                     seed=1))
+    >>> bool((result.records.start_s >= result.records.arrival_s).all())
     True
+    >>> round(result.summary()["mean_wait_s"], 3)
+    0.34
     """
-    lam = check_positive("arrival_rate", arrival_rate)
-    mu = check_positive("service_rate", service_rate)
-    c = check_int("servers", servers, minimum=1)
-    n = check_int("n_requests", n_requests, minimum=1)
-    arrival_rng, service_rng = spawn_rngs(seed, 2)
-    gaps = Exponential(lam).sample(arrival_rng, n)
+    if not isinstance(config, QueueConfig):
+        raise TypeError(f"config must be a QueueConfig, got {type(config).__name__}")
+    n = config.n_requests
+    arrival_rng, service_rng = spawn_rngs(config.seed, 2)
+    gaps = Exponential(config.arrival_rate).sample(arrival_rng, n)
     env = simpy.Environment()
-    service = Service(env, servers=c, service_time=Exponential(mu), rng=service_rng)
+    service = Service(env, servers=config.servers, service_time=Exponential(config.service_rate),
+                      rng=service_rng)
     arrival = np.empty(n)
     start = np.empty(n)
     end = np.empty(n)
@@ -173,11 +218,34 @@ def run_queue(arrival_rate: float, service_rate: float, servers: int, n_requests
 
     env.process(source())
     env.run()
-    return pd.DataFrame({
-        "request_id": np.arange(n),
+    records = pd.DataFrame({
         "arrival_s": arrival,
         "start_s": start,
         "end_s": end,
         "wait_s": start - arrival,
         "latency_s": end - arrival,
     })
+    records.index.name = "request_id"
+    return QueueResult(config, records)
+
+
+def run_queue(arrival_rate: float, service_rate: float, servers: int, n_requests: int,
+              seed: int = 0) -> pd.DataFrame:
+    """Simulate an M/M/c queue (Poisson arrivals, exponential service, FIFO) for ``n_requests``.
+
+    A public entry point kept with its original signature: it is
+    ``simulate_queue(QueueConfig(...)).records`` with ``request_id`` as the first column.
+    Returns one row per request with ``request_id``, ``arrival_s``, ``start_s``, ``end_s``,
+    ``wait_s`` (queueing delay) and ``latency_s`` (wait plus service), in arrival order.
+
+    Examples
+    --------
+    >>> df = run_queue(arrival_rate=8, service_rate=10, servers=1, n_requests=1000, seed=1)
+    >>> list(df.columns)
+    ['request_id', 'arrival_s', 'start_s', 'end_s', 'wait_s', 'latency_s']
+    >>> bool((df.start_s >= df.arrival_s).all())
+    True
+    """
+    config = QueueConfig(arrival_rate=arrival_rate, service_rate=service_rate, servers=servers,
+                         n_requests=n_requests, seed=seed)
+    return simulate_queue(config).records.reset_index()
