@@ -59,7 +59,7 @@ lab: $(LAB_STAMP)
 	$(VENV)/bin/jupyter lab notebooks/00-index.ipynb
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory unit wheel-test binder-check nbcheck facts notebooks-test student-check autograde browser site-test
+	$(MAKE) --no-print-directory lint unit wheel-test binder-check nbcheck facts notebooks-test student-check autograde browser site-test
 
 unit: $(STAMP)
 	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser \
@@ -139,6 +139,7 @@ benchmarks: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check labkit tests tools benchmarks
+	$(VENV)/bin/lint-imports --no-cache   # the layer contract in pyproject.toml
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache build dist

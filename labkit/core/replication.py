@@ -1,8 +1,9 @@
 """Numbers with their uncertainty: means and differences over independent replications.
 
 A headline number from one seeded run can be luck. Where a notebook claims that one design
-beats another, it runs both over at least 20 independent seeds (:func:`labkit.core.runner.replicate`)
-and reports the mean with a 95% confidence interval from Student's t distribution
+beats another, it runs both over at least 20 independent seeds
+(:func:`labkit.core.runner.replicate`) and reports the mean with a 95% confidence interval
+from Student's t distribution
 (:func:`mean_ci`), or the mean paired difference (:func:`paired_difference`, the two designs run
 on the same seeds, which removes the shared noise). :func:`difference_statement` words the claim
 and refuses to call it a difference when the interval includes zero.

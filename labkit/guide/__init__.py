@@ -6,16 +6,17 @@ Selection table (``catalog.py``; data in ``data/patterns.json``)
 Recommender (``recommend.py``)
     recommend, Recommendation, RequirementsError, EmptyRequirementsError,
     ContradictoryRequirementsError
-Scenario questions (``quiz.py``; data in ``data/quiz.json``)
-    load_quiz, validate_quiz, grade, score, Question, Option, Feedback, QuizScore, QuizError
+Scenario questions (``quiz.py``; data in ``data/quiz/<notebook>.json``)
+    load_quiz, validate_quiz, grade, score, practice_set, score_by_domain, Question, Option,
+    Feedback, QuizScore, QuizError, DOMAINS
 Key takeaways, measured by small runs of the other families (``takeaways.py``)
     TAKEAWAYS, Takeaway, Measurement, measure_all
 Limits the questions turn on, from the data files (``limits.py``)
     load_limits, exam_limits, EXAM_LIMITS
 Habit vs requirements (``selection.py``) and figures (``plots.py``)
     coverage, compare_with_habit, HABIT, plot_coverage, plot_scores
-Widgets with static renderings (``widgets.py``; ipywidgets imported when used)
-    RequirementsChecklist, QuizPanel, recommendations_markdown, takeaways_markdown
+Markdown renderings (``render.py``; the widgets are in ``labkit.ui.guide``)
+    recommendations_markdown, takeaways_markdown, quiz_markdown
 """
 
 from labkit.guide.catalog import (
@@ -30,6 +31,7 @@ from labkit.guide.catalog import (
 from labkit.guide.limits import EXAM_LIMITS, exam_limits, load_limits
 from labkit.guide.plots import plot_coverage, plot_scores
 from labkit.guide.quiz import (
+    DOMAINS,
     Feedback,
     Option,
     Question,
@@ -37,7 +39,9 @@ from labkit.guide.quiz import (
     QuizScore,
     grade,
     load_quiz,
+    practice_set,
     score,
+    score_by_domain,
     validate_quiz,
 )
 from labkit.guide.recommend import (
@@ -47,14 +51,9 @@ from labkit.guide.recommend import (
     RequirementsError,
     recommend,
 )
+from labkit.guide.render import quiz_markdown, recommendations_markdown, takeaways_markdown
 from labkit.guide.selection import HABIT, compare_with_habit, coverage
 from labkit.guide.takeaways import TAKEAWAYS, Measurement, Takeaway, measure_all
-from labkit.guide.widgets import (
-    QuizPanel,
-    RequirementsChecklist,
-    recommendations_markdown,
-    takeaways_markdown,
-)
 
 __all__ = [
     # selection table
@@ -64,14 +63,14 @@ __all__ = [
     "ContradictoryRequirementsError", "EmptyRequirementsError", "Recommendation",
     "RequirementsError", "recommend",
     # scenario questions
-    "Feedback", "Option", "Question", "QuizError", "QuizScore", "grade", "load_quiz", "score",
-    "validate_quiz",
+    "DOMAINS", "Feedback", "Option", "Question", "QuizError", "QuizScore", "grade", "load_quiz",
+    "practice_set", "score", "score_by_domain", "validate_quiz",
     # takeaways
     "TAKEAWAYS", "Measurement", "Takeaway", "measure_all",
     # limits
     "EXAM_LIMITS", "exam_limits", "load_limits",
     # habit vs requirements, figures
     "HABIT", "compare_with_habit", "coverage", "plot_coverage", "plot_scores",
-    # widgets
-    "QuizPanel", "RequirementsChecklist", "recommendations_markdown", "takeaways_markdown",
+    # Markdown renderings
+    "quiz_markdown", "recommendations_markdown", "takeaways_markdown",
 ]

@@ -18,7 +18,7 @@ from labkit.core.data import data_dir
 
 __all__ = ["EXAM_LIMITS", "LIBRARY_LIMITS", "exam_limits", "load_limits"]
 
-#: Keys of the AWS facts the questions in data/quiz.json use, in display order.
+#: Keys of the AWS facts the questions in data/quiz/*.json use, in display order.
 EXAM_LIMITS: tuple[str, ...] = (
     "lambda_concurrency_quota_default",
     "lambda_unreserved_concurrency_min",

@@ -1,43 +1,39 @@
 """The reviewed quiz file: 25+ questions, one correct answer each, every option explained."""
 
 import copy
-import json
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from labkit.guide import QuizError, grade, load_quiz, score, validate_quiz
-from labkit.guide.quiz import default_quiz_path
+from labkit.guide.quiz import read_quiz_files
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB_NOTEBOOKS = {n["file"] for n in
                  tomllib.loads((ROOT / "tools" / "notebooks.toml").read_text())["notebook"]}
-RAW = json.loads(default_quiz_path().read_text(encoding="utf-8"))
+RAW = read_quiz_files()
 
 
 def test_quiz_file_is_valid_and_large_enough():
     validate_quiz(RAW, notebooks=LAB_NOTEBOOKS, minimum=25)
-    assert RAW.get("reviewed")
 
 
 @pytest.mark.parametrize("q", RAW["questions"], ids=[q["id"] for q in RAW["questions"]])
 def test_each_question_has_exactly_one_answer_and_an_explanation_per_option(q):
     keys = [o["key"] for o in q["options"]]
     assert len(keys) >= 4 and len(set(keys)) == len(keys)
-    assert sum(k == q["answer"] for k in keys) == 1
+    answers = q["answer"] if isinstance(q["answer"], list) else [q["answer"]]
+    assert all(keys.count(a) == 1 for a in answers)
     for o in q["options"]:
         assert len(o["explanation"]) > 20, (q["id"], o["key"])
-    right = next(o for o in q["options"] if o["key"] == q["answer"])
-    assert right["explanation"].startswith("Correct."), q["id"]
     for o in q["options"]:
-        if o is not right:
-            assert not o["explanation"].startswith("Correct"), (q["id"], o["key"])
+        assert o["explanation"].startswith("Correct.") == (o["key"] in answers), (q["id"], o["key"])
     assert q["sources"]
 
 
 def test_answers_are_spread_over_the_letters():
-    letters = [q["answer"] for q in RAW["questions"]]
+    letters = [q["answer"] for q in RAW["questions"] if isinstance(q["answer"], str)]
     assert max(letters.count(k) for k in "ABCD") <= len(letters) // 2
 
 
@@ -120,3 +116,44 @@ def test_quiz_numbers_match_the_data_files(qid, key, phrase):
     blob = " ".join([q["scenario"], q["question"]] +
                     [o["text"] + " " + o["explanation"] for o in q["options"]])
     assert text in blob, (qid, text)
+
+
+def _headings(notebook: str) -> set[str]:
+    import nbformat
+
+    from labkit.core.data import data_dir
+
+    path = data_dir().parents[1] / "notebooks" / notebook
+    nb = nbformat.read(path, as_version=4)
+    return {line.lstrip("#").strip() for cell in nb.cells if cell.cell_type == "markdown"
+            for line in cell.source.splitlines() if line.startswith("#")}
+
+
+@pytest.mark.parametrize("q", [q for q in RAW["questions"] if "section" in q],
+                         ids=lambda q: q["id"])
+def test_a_question_links_to_a_section_that_exists(q):
+    assert q["section"] in _headings(q["notebook"]), (q["id"], q["section"])
+
+
+def test_choose_two_questions_grade_both_letters():
+    from labkit.guide.quiz import Option, Question
+
+    opts = tuple(Option(k, f"text {k}", k in "BD", f"why {k}") for k in "ABCDE")
+    q = Question("x1", "01-microservices.ipynb", "t", "s", "q?", opts, ("src",),
+                 "new-solutions", "Overview")
+    assert q.answer == "B, D" and q.link == "01-microservices.ipynb#Overview"
+    assert grade(q, "D, B").correct and not grade(q, "B, C").correct
+    with pytest.raises(ValueError, match="must name 2 option"):
+        grade(q, "B")
+
+
+def test_practice_sets_are_seeded_and_scored_per_domain():
+    from labkit.guide import practice_set, score_by_domain
+
+    a, b = practice_set(20, seed=3), practice_set(20, seed=3)
+    assert [q.id for q in a] == [q.id for q in b] and len({q.id for q in a}) == 20
+    assert [q.id for q in practice_set(20, seed=4)] != [q.id for q in a]
+    table = score_by_domain(a, {q.id: q.answer for q in a[:5]})
+    assert table["questions"].sum() == 20 and table["correct"].sum() == 5
+    with pytest.raises(ValueError, match="size must be one of"):
+        practice_set(12)

@@ -4,13 +4,12 @@ import math
 
 from labkit.guide import (
     TAKEAWAYS,
-    QuizPanel,
-    RequirementsChecklist,
     compare_with_habit,
     measure_all,
     takeaways_markdown,
 )
 from labkit.guide.quiz import load_quiz
+from labkit.ui.guide import QuizPanel, RequirementsChecklist
 
 
 def test_ten_takeaways_each_linked_and_measured():

@@ -5,7 +5,7 @@ per answer and a running score).
 ipywidgets, IPython and matplotlib are imported inside the methods, so importing labkit stays fast.
 
 Contents
-    RequirementsChecklist, QuizPanel, recommendations_markdown, takeaways_markdown
+    RequirementsChecklist, QuizPanel
 """
 
 from __future__ import annotations
@@ -14,46 +14,11 @@ from collections.abc import Sequence
 
 from labkit.guide.catalog import PatternCatalog, load_catalog
 from labkit.guide.quiz import Question, grade, load_quiz, score
-from labkit.guide.recommend import Recommendation, RequirementsError, recommend
+from labkit.guide.recommend import RequirementsError, recommend
+from labkit.guide.render import recommendations_markdown
+from labkit.ui.fallback import FallbackBox
 
-__all__ = ["QuizPanel", "RequirementsChecklist", "recommendations_markdown",
-           "takeaways_markdown"]
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def recommendations_markdown(recs: Sequence[Recommendation], *, reasons: bool = True) -> str:
-    """A Markdown table of ranked patterns, each linked to the notebook that teaches it.
-
-    >>> from labkit.guide.recommend import recommend
-    >>> table = recommendations_markdown(recommend(["distributed_transaction"]))
-    >>> table.splitlines()[2].split(" | ")[1]
-    '[Saga (orchestrated with compensations)](05-saga.ipynb)'
-    """
-    if reasons:
-        rows = ["| rank | pattern | score | AWS services | why | watch out |",
-                "|---|---|---|---|---|---|"]
-    else:
-        rows = ["| rank | pattern | score | AWS services |", "|---|---|---|---|"]
-    for r in recs:
-        cells = [str(r.rank), f"[{r.pattern.name}]({r.pattern.notebook})", str(r.score),
-                 _cell("; ".join(r.pattern.aws_services))]
-        if reasons:
-            cells += [_cell(" ".join(r.reasons)),
-                      _cell(" ".join(r.conflicts) or (r.tradeoffs[0] if r.tradeoffs else ""))]
-        rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join(rows)
-
-
-def takeaways_markdown(frame) -> str:
-    """A Markdown table of measured takeaways (the frame from ``measure_all``)."""
-    rows = ["| # | takeaway | measured just now | notebook |", "|---|---|---|---|"]
-    for row in frame.itertuples(index=False):
-        rows.append(f"| {row.number} | {_cell(row.lesson)} | {_cell(row.measured)} | "
-                    f"[{row.notebook.removesuffix('.ipynb')}]({row.notebook}) |")
-    return "\n".join(rows)
+__all__ = ["QuizPanel", "RequirementsChecklist"]
 
 
 class RequirementsChecklist:
@@ -111,8 +76,6 @@ class RequirementsChecklist:
         for box in boxes.values():
             box.observe(refresh, names="value")
         refresh()
-        from labkit.ui.fallback import FallbackBox
-
         return FallbackBox([widgets.HBox(groups[:3]), widgets.HBox(groups[3:]), out],
                            note="Interactive checklist: open this notebook in JupyterLab or Binder "
                                 "and run it to tick requirements; the ranking above shows an "
@@ -203,8 +166,6 @@ class QuizPanel:
         following.on_click(lambda _b: step(1))
         check.on_click(on_check)
         show()
-        from labkit.ui.fallback import FallbackBox
-
         return FallbackBox([total, widgets.HBox([previous, picker, following]), scenario, choice,
                             check, feedback],
                            note="Interactive quiz: open this notebook in JupyterLab or Binder and "
