@@ -25,7 +25,7 @@ _PACKAGE = "labkit.data"
 def data_dir() -> Path:
     """The folder that holds the packaged data files (inside the installed ``labkit``).
 
-    >>> (data_dir() / "quiz.json").is_file()
+    >>> (data_dir() / "patterns.json").is_file()
     True
     """
     return Path(str(resources.files(_PACKAGE)))
@@ -34,7 +34,7 @@ def data_dir() -> Path:
 def data_names() -> list[str]:
     """Names of the committed data files (CSV and JSON), sorted.
 
-    >>> "quiz.json" in data_names()
+    >>> "patterns.json" in data_names()
     True
     """
     return sorted(entry.name for entry in resources.files(_PACKAGE).iterdir()
@@ -42,7 +42,7 @@ def data_names() -> list[str]:
 
 
 def data_file(name: str) -> Traversable:
-    """The packaged data file ``name`` (e.g. ``"quiz.json"``), as a readable resource.
+    """The packaged data file ``name`` (e.g. ``"patterns.json"``), as a readable resource.
 
     Raises
     ------
@@ -77,7 +77,7 @@ def read_table(name: str):
 def read_json(name: str) -> Any:
     """A packaged JSON file, parsed.
 
-    >>> isinstance(read_json("quiz.json"), (dict, list))
+    >>> isinstance(read_json("patterns.json"), (dict, list))
     True
     """
     return json.loads(data_file(name).read_text(encoding="utf-8"))
