@@ -14,8 +14,10 @@ Fails (exit 1) and lists:
 2. **Unsourced AWS numbers in notebooks**: a number with a unit (time, size, money, percent,
    HTTP status, or a count of AWS things such as requests, messages, attempts) in a Markdown
    chunk (paragraph, list item or table row) that names an AWS service, which is neither the
-   value of some facts row (after unit conversion: ``15 minutes`` matches ``900 s``; a dollar
-   amount matches a price per unit, per thousand or per million) nor on the reviewed allow-list
+   value of a facts row whose service the same Markdown cell names (after unit conversion:
+   ``15 minutes`` matches ``900 s``; a dollar amount matches a price per unit, per thousand or
+   per million; a number equal to an unrelated service's fact does not count) nor on the
+   reviewed allow-list
    ``tools/factcheck_allow.toml`` (numbers that are not AWS facts: lab settings, measured
    results quoted by a figure caption, exercise parameters). Numbers in code cells and their
    outputs are not scanned: a code cell renders facts with ``labkit.core.facts`` (``fact_text``)
@@ -105,33 +107,64 @@ def quantities(chunk: str) -> list[Quantity]:
     return found
 
 
-def _fact_quantities(rows) -> dict[str, set[float]]:
-    """Every numeric fact as the quantities a notebook may state it as."""
-    out: dict[str, set[float]] = {k: set() for k in ("time", "size", "money", "percent",
-                                                      "count", "http")}
+#: How prose names each service of the facts tables (beyond the name without AWS/Amazon).
+_SERVICE_WORDS = {
+    "Amazon Kinesis Data Streams": ("Kinesis",),
+    "Amazon Data Firehose": ("Firehose",),
+    "DynamoDB Accelerator (DAX)": ("DAX",),
+    "AWS SDKs": ("SDK", "SDKs", "retry", "retries", "backoff"),
+    "AWS Organizations": ("Organizations", "SCP", "SCPs", "RCP", "RCPs", "Control Tower"),
+    "AWS Lake Formation": ("Lake Formation",),
+    "AWS App Mesh": ("App Mesh", "Envoy"),
+}
+
+
+def service_words(service: str) -> tuple[str, ...]:
+    """The words that name ``service`` in prose.
+
+    >>> service_words("Amazon SQS"), service_words("Amazon Data Firehose")
+    (('SQS',), ('Firehose',))
+    """
+    short = re.sub(r"^(AWS|Amazon)\s+", "", service)
+    return _SERVICE_WORDS.get(service, (short,))
+
+
+def _fact_quantities(rows) -> dict[str, list[tuple[float, tuple[str, ...]]]]:
+    """Every numeric fact as the quantities a notebook may state it as, each with the words
+    that name its service."""
+    out: dict[str, list[tuple[float, tuple[str, ...]]]] = {
+        k: [] for k in ("time", "size", "money", "percent", "count", "http")}
     for row in rows:
         x = row.number
         if x is None:
             continue
+        words = service_words(row.service)
         unit = row.unit
         first = unit.split()[0] if unit else ""
         if unit == "HTTP status":
-            out["http"].add(x)
+            out["http"].append((x, words))
         elif first in _SECONDS:
-            out["time"].add(x * _SECONDS[first])
+            out["time"].append((x * _SECONDS[first], words))
         elif first.split("/")[0] in _BYTES:
-            out["size"].add(x * _BYTES[first.split("/")[0]])
+            out["size"].append((x * _BYTES[first.split("/")[0]], words))
         elif unit.startswith("USD"):
             for k in range(0, 13, 3):
-                out["money"].add(round(x * 10 ** k, 10))
+                out["money"].append((round(x * 10 ** k, 10), words))
         elif unit in ("%",) or unit.startswith("fraction"):
-            out["percent"].add(x * 100 if unit.startswith("fraction") else x)
-        out["count"].add(x)
+            out["percent"].append((x * 100 if unit.startswith("fraction") else x, words))
+        out["count"].append((x, words))
     return out
 
 
-def _matches(q: Quantity, known: dict[str, set[float]]) -> bool:
-    return any(math.isclose(q.value, v, rel_tol=1e-6, abs_tol=1e-12) for v in known[q.kind])
+def _names(text: str, words: tuple[str, ...]) -> bool:
+    return any(re.search(r"\b" + re.escape(w) + r"\b", text) for w in words)
+
+
+def _matches(q: Quantity, known, context: str) -> bool:
+    """``q`` equals the value of a fact whose service the context (the chunk and the cell it
+    is in) names: a number equal to an unrelated service's fact does not count."""
+    return any(math.isclose(q.value, v, rel_tol=1e-6, abs_tol=1e-12) and _names(context, words)
+               for v, words in known[q.kind])
 
 
 def chunks(markdown: str) -> list[str]:
@@ -182,7 +215,7 @@ def check_notebook(path: Path, rows, allow: dict[str, set[str]]) -> list[str]:
             if not SERVICES.search(chunk):
                 continue
             for q in quantities(chunk):
-                if _matches(q, known) or q.text in allowed:
+                if _matches(q, known, cell.source) or q.text in allowed:
                     continue
                 line = " ".join(chunk.split())
                 problems.append(f"{path.name} cell {index} ({cell.get('id', '?')}): "

@@ -129,3 +129,12 @@ def test_a_row_with_an_unquoted_comma_is_refused(tmp_path):
         "https://docs.aws.amazon.com/sqs/,2026-12-01\n")
     with pytest.raises(ValueError, match="expected 8 fields"):
         facts(root)
+
+
+def test_a_number_equal_to_another_services_fact_is_flagged(tmp_path):
+    """14 days is SQS's maximum retention: it sources a sentence about SQS, not one about
+    Kinesis, which names no SQS."""
+    path = _notebook(tmp_path, "Amazon Kinesis keeps a record for 14 days at most.")
+    problems = factcheck.run([path], TODAY)
+    assert len(problems) == 1 and "'14 days'" in problems[0]
+    assert factcheck.service_words("Amazon Kinesis Data Streams") == ("Kinesis",)
