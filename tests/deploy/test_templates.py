@@ -29,7 +29,7 @@ from labkit.deploy.lint import lint_template, sam_transform
 from labkit.deploy.template import Template
 from labkit.lake import Lake
 from labkit.messaging import EventBus, InputTransformer, StandardQueue, Target, Topic
-from labkit.org import build_landing_zone
+from labkit.org import QuotaProfile, build_landing_zone
 from labkit.resilience import CircuitBreaker, LambdaFunction
 from labkit.serverless import ApiGatewayThrottle, EventSourceMapping, UsagePlan
 
@@ -214,11 +214,14 @@ def test_athena_cutoff_below_the_minimum_is_refused(lake):
 
 
 def test_scp_over_the_size_quota_is_refused():
-    """The lab's organization may use the larger quota third parties reported (profile "2026");
-    the template follows the documented quota, so such a policy is refused."""
-    org = build_landing_zone(quotas="2026").organization
+    """The lab's organization may allow larger SCPs than AWS does (a profile of twice the
+    quota); the template follows the documented quota, so such a policy is refused."""
+    quota = int(aws_limit("organizations_scp_max_chars").value)
+    org = build_landing_zone(quotas=QuotaProfile("roomy", max_scp_chars=2 * quota,
+                                                 max_scps_per_node=10)).organization
+    # each action adds 20 characters ('"ec2:Describe00000",')
     org.add_policy("huge", {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Action": [f"ec2:Describe{i:05d}" for i in range(300)],
+        "Effect": "Deny", "Action": [f"ec2:Describe{i:05d}" for i in range(quota // 20 + 1)],
         "Resource": "*"}]})
     org.find("Sandbox").scps.append("huge")
     with pytest.raises(NotDeployable) as excinfo:
