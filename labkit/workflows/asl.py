@@ -35,7 +35,8 @@ from labkit.workflows.paths import PathNotFound, apply_template, copy_json, plac
 from labkit.workflows.retry import delay_before_retry, find_catcher, find_retrier
 from labkit.workflows.validate import validate_definition
 
-__all__ = ["EXECUTION_START", "Execution", "HistoryEvent", "StateMachine", "run_state_machine"]
+__all__ = ["EXECUTION_START", "Execution", "HistoryEvent", "StateMachine", "run_executions",
+           "run_state_machine", "seconds_since_start"]
 
 #: Wall-clock instant that simulated time 0 stands for (for Timestamp waits and ``$$`` times).
 EXECUTION_START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -101,6 +102,16 @@ def _timestamp(t: float) -> str:
     return (EXECUTION_START + timedelta(seconds=t)).isoformat().replace("+00:00", "Z")
 
 
+def seconds_since_start(timestamp: str) -> float:
+    """Simulated seconds of a context timestamp (``$$.State.EnteredTime``), for task callables
+    that need the clock.
+
+    >>> seconds_since_start("2024-01-01T00:00:02.500000Z")
+    2.5
+    """
+    return (_parse_timestamp(timestamp) - EXECUTION_START).total_seconds()
+
+
 def _resources(machine: dict[str, Any], found: dict[str, str]) -> dict[str, str]:
     for name, state in machine["States"].items():
         if state["Type"] == "Task":
@@ -115,10 +126,11 @@ def _resources(machine: dict[str, Any], found: dict[str, str]) -> dict[str, str]
 
 class _Run:
     def __init__(self, tasks: Mapping[str, Callable[[Any], Any]], rng: np.random.Generator,
-                 execution_input: Any, max_transitions: int) -> None:
+                 execution_input: Any, max_transitions: int, start_s: float = 0.0) -> None:
         self.tasks = tasks
         self.rng = rng
-        self.now = 0.0
+        self.start_s = start_s
+        self.now = start_s
         self.events: list[HistoryEvent] = []
         self.execution_input = execution_input
         self.transitions = 0
@@ -134,7 +146,7 @@ class _Run:
                 item: tuple[int, Any] | None = None) -> dict[str, Any]:
         ctx = {
             "Execution": {"Input": self.execution_input, "Name": "labkit-execution",
-                          "StartTime": _timestamp(0.0)},
+                          "StartTime": _timestamp(self.start_s)},
             "State": {"Name": name, "EnteredTime": _timestamp(entered), "RetryCount": retry_count},
             "StateMachine": {"Name": "labkit-state-machine"},
         }
@@ -494,3 +506,83 @@ def run_state_machine(definition: dict[str, Any] | str | StateMachine, input: An
         return Execution("SUCCEEDED", stop.value, None, None, run.now, tuple(run.events))
     except _Failure as failure:
         return Execution("FAILED", None, failure.error, failure.cause, run.now, tuple(run.events))
+
+
+#: Most executions one call of :func:`run_executions` may interleave on this lab.
+MAX_EXECUTIONS = 100_000
+
+
+def _check_tasks(machine: StateMachine, tasks: Any) -> None:
+    if not isinstance(tasks, Mapping):
+        raise TypeError(f"tasks must be a mapping of Resource -> callable, got "
+                        f"{type(tasks).__name__}")
+    for resource, state_name in machine.resources.items():
+        if resource not in tasks:
+            raise ValueError(f"tasks has no callable for Resource {resource!r} "
+                             f"(used by state {state_name!r})")
+        if not callable(tasks[resource]):
+            raise TypeError(f"tasks[{resource!r}] must be callable")
+
+
+def run_executions(definition: dict[str, Any] | str | StateMachine,
+                   starts: list[tuple[float, Any]], tasks: Mapping[str, Callable[[Any], Any]],
+                   *, seed: int | np.random.Generator = 0,
+                   max_transitions: int = 10_000) -> list[Execution]:
+    """Many executions of one definition, started at the given simulated times and
+    interleaved in time order, as concurrent executions are on Step Functions.
+
+    ``starts`` holds ``(start_s, input)`` pairs (1 to 100,000). Each execution runs as in
+    :func:`run_state_machine` (same states, retries and history), but a task callable of one
+    execution runs exactly when the shared clock reaches it, so callables that share state
+    (a table, a counter) see the other executions' effects in time order. The histories' times
+    are on the shared clock; each ``Execution.duration_s`` is its own run time.
+
+    >>> counter = {"n": 0}
+    >>> def bump(_):
+    ...     counter["n"] += 1
+    ...     return TaskOutcome({"seen": counter["n"]}, 1.0)
+    >>> d = {"StartAt": "Bump", "States": {"Bump": {"Type": "Task", "Resource": "bump",
+    ...                                             "End": True}}}
+    >>> runs = run_executions(d, [(0.0, {}), (0.5, {}), (0.2, {})], {"bump": bump})
+    >>> [r.output["seen"] for r in runs], [r.duration_s for r in runs]
+    ([1, 3, 2], [1.0, 1.0, 1.0])
+    """
+    import heapq
+
+    machine = definition if isinstance(definition, StateMachine) else StateMachine(definition)
+    _check_tasks(machine, tasks)
+    if not isinstance(starts, list | tuple):
+        raise TypeError("starts must be a list of (start_s, input) pairs")
+    check_limit("starts", len(starts), MAX_EXECUTIONS, minimum=1)
+    max_transitions = check_limit("max_transitions", max_transitions, MAX_TRANSITIONS, minimum=1)
+    rng = make_rng(seed)
+    runs: list[_Run] = []
+    heap: list[tuple[float, int]] = []
+    gens = []
+    for i, pair in enumerate(starts):
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise TypeError(f"starts[{i}] must be a (start_s, input) pair")
+        start = float(pair[0])
+        if not math.isfinite(start) or start < 0:
+            raise ValueError(f"starts[{i}] start_s must be a finite time >= 0, got {pair[0]!r}")
+        run = _Run(tasks, rng, copy_json(pair[1]), max_transitions, start)
+        runs.append(run)
+        gens.append(None)
+        heapq.heappush(heap, (start, i))
+    results: list[Execution | None] = [None] * len(runs)
+    while heap:
+        wake, i = heapq.heappop(heap)
+        run = runs[i]
+        run.now = max(run.now, wake)
+        if gens[i] is None:
+            gens[i] = run.machine(machine.definition, copy_json(run.execution_input), "")
+        try:
+            heapq.heappush(heap, (next(gens[i]), i))
+        except StopIteration as stop:
+            results[i] = Execution("SUCCEEDED", stop.value, None, None, run.now - run.start_s,
+                                   tuple(run.events))
+        except _Failure as failure:
+            results[i] = Execution("FAILED", None, failure.error, failure.cause,
+                                   run.now - run.start_s, tuple(run.events))
+    return [r for r in results if r is not None]
+
