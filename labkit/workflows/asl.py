@@ -479,15 +479,7 @@ def run_state_machine(definition: dict[str, Any] | str | StateMachine, input: An
     """
     machine = definition if isinstance(definition, StateMachine) else StateMachine(definition)
     definition = machine.definition
-    if not isinstance(tasks, Mapping):
-        raise TypeError(f"tasks must be a mapping of Resource -> callable, got "
-                        f"{type(tasks).__name__}")
-    for resource, state_name in machine.resources.items():
-        if resource not in tasks:
-            raise ValueError(f"tasks has no callable for Resource {resource!r} "
-                             f"(used by state {state_name!r})")
-        if not callable(tasks[resource]):
-            raise TypeError(f"tasks[{resource!r}] must be callable")
+    _check_tasks(machine, tasks)
     max_transitions = check_limit("max_transitions", max_transitions, MAX_TRANSITIONS, minimum=1)
     rng = make_rng(seed)
     run = _Run(tasks, rng, copy_json(input), max_transitions)

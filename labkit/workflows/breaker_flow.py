@@ -71,6 +71,16 @@ def _key() -> dict[str, str]:
     return {"service.$": "$.service"}
 
 
+def _read_circuit_state(*, next_state: str) -> dict[str, Any]:
+    """A Task state reading the breaker's item (strongly consistent) into ``$.circuit``."""
+    return {"Type": "Task", "Resource": GET_ITEM, "ResultPath": "$.circuit",
+            "Parameters": {"TableName": TABLE, "Key": _key(), "ConsistentRead": True},
+            "ResultSelector": {"state.$": "$.Item.state", "version.$": "$.Item.version",
+                               "failures.$": "$.Item.failures",
+                               "open_until.$": "$.Item.open_until"},
+            "Next": next_state}
+
+
 def breaker_flow_definition(*, timeout_s: int = 1) -> dict[str, Any]:
     """The breaker flow as Amazon States Language (the thresholds live in the Lambda).
 
@@ -87,13 +97,7 @@ def breaker_flow_definition(*, timeout_s: int = 1) -> dict[str, Any]:
             "ReadClock": {"Type": "Pass", "Next": "GetCircuitState",
                           "Parameters": {"service.$": "$.service", "call_id.$": "$.call_id",
                                          "now.$": "$$.State.EnteredTime"}},
-            "GetCircuitState": {
-                "Type": "Task", "Resource": GET_ITEM, "ResultPath": "$.circuit",
-                "Parameters": {"TableName": TABLE, "Key": _key(), "ConsistentRead": True},
-                "ResultSelector": {"state.$": "$.Item.state", "version.$": "$.Item.version",
-                                   "failures.$": "$.Item.failures",
-                                   "open_until.$": "$.Item.open_until"},
-                "Next": "IsCircuitOpen"},
+            "GetCircuitState": _read_circuit_state(next_state="IsCircuitOpen"),
             "IsCircuitOpen": {"Type": "Choice", "Default": "CallDependency", "Choices": [
                 {"And": [{"Variable": "$.circuit.state", "StringEquals": "open"},
                          {"Variable": "$.circuit.open_until",
@@ -146,13 +150,7 @@ def breaker_flow_definition(*, timeout_s: int = 1) -> dict[str, Any]:
                                "circuit.$": "$.circuit"},
                 "Catch": [dict(conflict[0], Next="RereadAfterConflict")],
                 "Next": "Failed"},
-            "RereadAfterConflict": {
-                "Type": "Task", "Resource": GET_ITEM, "ResultPath": "$.circuit",
-                "Parameters": {"TableName": TABLE, "Key": _key(), "ConsistentRead": True},
-                "ResultSelector": {"state.$": "$.Item.state", "version.$": "$.Item.version",
-                                   "failures.$": "$.Item.failures",
-                                   "open_until.$": "$.Item.open_until"},
-                "Next": "RecordFailure"},
+            "RereadAfterConflict": _read_circuit_state(next_state="RecordFailure"),
             "Rejected": {"Type": "Pass", "Result": "rejected", "ResultPath": "$.outcome",
                          "End": True},
             "Succeeded": {"Type": "Pass", "Result": "succeeded", "ResultPath": "$.outcome",
