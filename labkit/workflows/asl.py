@@ -213,20 +213,7 @@ class _Run:
         if kind == "Succeed":
             return None, self.select(effective, state.get("OutputPath", "$"), "OutputPath")
         if kind == "Choice":
-            context = self.context(name, entered, item=item)
-            for rule in state["Choices"]:
-                try:
-                    hit = evaluate_rule(rule, effective, context)
-                except PathNotFound as exc:
-                    raise _Failure("States.Runtime", f"Choice: {exc}") from None
-                if hit:
-                    nxt = rule["Next"]
-                    break
-            else:
-                if "Default" not in state:
-                    raise _Failure("States.NoChoiceMatched",
-                                   f"no choice rule matched and {name!r} has no Default")
-                nxt = state["Default"]
+            nxt = self.choose(name, state, effective, self.context(name, entered, item=item))
             return nxt, self.select(effective, state.get("OutputPath", "$"), "OutputPath")
         if kind == "Wait":
             yield self.now + self.wait_seconds(state, effective)
@@ -238,9 +225,29 @@ class _Run:
             result = copy_json(state["Result"]) if "Result" in state else effective
             out = self.place(raw, state.get("ResultPath", "$"), result)
             return nxt, self.select(out, state.get("OutputPath", "$"), "OutputPath")
-        # Task, Parallel, Map: attempts with Retry and Catch
+        return (yield from self.attempts(name, state, raw, effective, scope, item, entered))
+
+    @staticmethod
+    def choose(name: str, state: dict[str, Any], effective: Any, context: Any) -> str:
+        """The Next of the first Choice rule that holds, else the Default."""
+        for rule in state["Choices"]:
+            try:
+                hit = evaluate_rule(rule, effective, context)
+            except PathNotFound as exc:
+                raise _Failure("States.Runtime", f"Choice: {exc}") from None
+            if hit:
+                return rule["Next"]
+        if "Default" not in state:
+            raise _Failure("States.NoChoiceMatched",
+                           f"no choice rule matched and {name!r} has no Default")
+        return state["Default"]
+
+    def attempts(self, name: str, state: dict[str, Any], raw: Any, effective: Any, scope: str,
+                 item: tuple[int, Any] | None,
+                 entered: float) -> Generator[float, None, tuple[str | None, Any]]:
+        """Task, Parallel, Map: attempts with Retry and Catch."""
+        kind = state["Type"]
         retriers = state.get("Retry", [])
-        catchers = state.get("Catch", [])
         counts = [0] * len(retriers)
         attempt = 0
         while True:
@@ -267,39 +274,52 @@ class _Run:
                 failure.logged = True
                 if failure.error in TERMINAL_ERRORS:
                     raise
-                i = find_retrier(retriers, failure.error)
-                if i is not None and counts[i] < retriers[i].get("MaxAttempts", 3):
-                    counts[i] += 1
-                    self.transitions += 1  # a retry is work too: it counts toward the bound
-                    if self.transitions > self.max_transitions:
-                        raise _Failure("States.Runtime", f"more than {self.max_transitions} "
-                                       "state transitions and retries") from None
-                    try:
-                        delay = delay_before_retry(retriers[i], counts[i], self.rng)
-                    except ValueError as exc:  # an uncapped backoff past what a float holds
-                        raise _Failure("States.Runtime", str(exc)) from None
+                delay = self.retry_delay(retriers, counts, failure)
+                if delay is not None:
                     self.log(name, "retry_wait", scope, attempt=attempt, error=failure.error,
                              duration_s=delay)
                     yield self.now + delay
                     continue
-                j = find_catcher(catchers, failure.error)
-                if j is None:
-                    raise
-                self.log(name, "caught", scope, attempt=attempt, error=failure.error,
-                         cause=failure.cause)
-                catcher = catchers[j]
-                error_output = {"Error": failure.error, "Cause": failure.cause}
-                try:
-                    out = place_result(raw, catcher.get("ResultPath", "$"), error_output)
-                except PathNotFound as exc:
-                    failure = _Failure("States.ResultPathMatchFailure", str(exc))
-                    self.log(name, "failed", scope, error=failure.error, cause=failure.cause)
-                    failure.logged = True
-                    raise failure from None
-                return catcher["Next"], out
+                return self.catch(name, state, raw, scope, attempt, failure)
             self.log(name, "succeeded", scope, attempt=attempt,
                      duration_s=took[0] if took else self.now - started)
-            return nxt, self.select(out, state.get("OutputPath", "$"), "OutputPath")
+            return state.get("Next"), self.select(out, state.get("OutputPath", "$"), "OutputPath")
+
+    def retry_delay(self, retriers: list[dict[str, Any]], counts: list[int],
+                    failure: _Failure) -> float | None:
+        """The wait before the next retry of ``failure``, or None when no retrier has one left."""
+        i = find_retrier(retriers, failure.error)
+        if i is None or counts[i] >= retriers[i].get("MaxAttempts", 3):
+            return None
+        counts[i] += 1
+        self.transitions += 1  # a retry is work too: it counts toward the bound
+        if self.transitions > self.max_transitions:
+            raise _Failure("States.Runtime", f"more than {self.max_transitions} "
+                           "state transitions and retries") from None
+        try:
+            return delay_before_retry(retriers[i], counts[i], self.rng)
+        except ValueError as exc:  # an uncapped backoff past what a float holds
+            raise _Failure("States.Runtime", str(exc)) from None
+
+    def catch(self, name: str, state: dict[str, Any], raw: Any, scope: str, attempt: int,
+              failure: _Failure) -> tuple[str, Any]:
+        """Hand ``failure`` to the first matching catcher (or re-raise it)."""
+        catchers = state.get("Catch", [])
+        j = find_catcher(catchers, failure.error)
+        if j is None:
+            raise failure
+        self.log(name, "caught", scope, attempt=attempt, error=failure.error,
+                 cause=failure.cause)
+        catcher = catchers[j]
+        error_output = {"Error": failure.error, "Cause": failure.cause}
+        try:
+            out = place_result(raw, catcher.get("ResultPath", "$"), error_output)
+        except PathNotFound as exc:
+            refused = _Failure("States.ResultPathMatchFailure", str(exc))
+            self.log(name, "failed", scope, error=refused.error, cause=refused.cause)
+            refused.logged = True
+            raise refused from None
+        return catcher["Next"], out
 
     def wait_seconds(self, state: dict[str, Any], effective: Any) -> float:
         if "Seconds" in state:
