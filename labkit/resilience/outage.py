@@ -37,6 +37,7 @@ from labkit.core.validation import (
     check_int,
     check_nonnegative,
     check_positive,
+    check_window,
 )
 from labkit.core.workloads import (
     Distribution,
@@ -121,11 +122,7 @@ class OutageConfig(Config):
             raise ValueError(f"arrival_rate * horizon_s must be at most "
                              f"{MAX_EXPECTED_REQUESTS:,} expected requests, got "
                              f"{lam * horizon:,.0f}")
-        start = check_nonnegative("incident_start_s", self.incident_start_s)
-        end = check_nonnegative("incident_end_s", self.incident_end_s)
-        if not start < end <= horizon:
-            raise ValueError(f"the incident must satisfy 0 <= incident_start_s < incident_end_s "
-                             f"<= horizon_s ({horizon:g}), got ({start:g}, {end:g})")
+        check_window("incident", self.incident_start_s, self.incident_end_s, horizon)
         check_choice("kind", self.kind, ("outage", "slowdown"))
         check_positive("slowdown_factor", self.slowdown_factor)
         check_int("servers", self.servers, minimum=1)

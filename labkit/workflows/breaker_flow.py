@@ -43,7 +43,7 @@ import pandas as pd
 
 from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
-from labkit.core.validation import check_int, check_nonnegative, check_positive
+from labkit.core.validation import check_int, check_nonnegative, check_positive, check_window
 from labkit.core.workloads import poisson_arrivals
 from labkit.workflows.asl import (
     EXECUTION_START,
@@ -192,11 +192,7 @@ class BreakerFlowConfig(Config):
         if lam * horizon > MAX_EXPECTED_CALLS:
             raise ValueError(f"arrival_rate * horizon_s must be at most {MAX_EXPECTED_CALLS:,} "
                              f"expected calls on this lab, got {lam * horizon:,.0f}")
-        start = check_nonnegative("incident_start_s", self.incident_start_s)
-        end = check_nonnegative("incident_end_s", self.incident_end_s)
-        if not start < end <= horizon:
-            raise ValueError(f"the incident must satisfy 0 <= incident_start_s < incident_end_s "
-                             f"<= horizon_s ({horizon:g}), got ({start:g}, {end:g})")
+        check_window("incident", self.incident_start_s, self.incident_end_s, horizon)
         check_int("failure_threshold", self.failure_threshold, minimum=1)
         check_positive("wait_in_open_s", self.wait_in_open_s)
         check_int("timeout_s", self.timeout_s, minimum=1)
