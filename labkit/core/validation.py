@@ -21,6 +21,7 @@ __all__ = [
     "check_positive",
     "check_probability",
     "check_time",
+    "check_window",
 ]
 
 
@@ -195,3 +196,25 @@ def _path(link: tuple | None) -> str:
         keys.append(f"[{key}]" if isinstance(key, int) else f".{key}")
     path = "$" + "".join(reversed(keys))
     return path if len(path) <= 60 else path[:28] + "..." + path[-28:]
+
+
+def check_window(name: str, start_s: object, end_s: object,
+                 horizon_s: float) -> tuple[float, float]:
+    """Return ``(start_s, end_s)`` as floats if ``0 <= start_s < end_s <= horizon_s``.
+
+    For a time window inside a run, such as an incident; the error names the fields
+    ``<name>_start_s`` and ``<name>_end_s``.
+
+    >>> check_window("incident", 10, 20, 60)
+    (10.0, 20.0)
+    >>> check_window("incident", 30, 20, 60)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: the incident must satisfy 0 <= incident_start_s < incident_end_s <= ... (30, 20)
+    """
+    start = check_nonnegative(f"{name}_start_s", start_s)
+    end = check_nonnegative(f"{name}_end_s", end_s)
+    if not start < end <= horizon_s:
+        raise ValueError(f"the {name} must satisfy 0 <= {name}_start_s < {name}_end_s "
+                         f"<= horizon_s ({horizon_s:g}), got ({start:g}, {end:g})")
+    return start, end

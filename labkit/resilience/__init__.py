@@ -12,16 +12,22 @@ Retries, backoff and budgets (``retry.py``; the first retry is ``retry=0``)
 Timeouts (SimPy; ``timeout.py``)
     call_with_timeout
 Scenarios (SimPy)
-    run_outage_scenario, OutageResult, compare_runs (``outage.py``);
+    OutageConfig, simulate_outage, OutageResult, run_outage_scenario (public wrapper),
+    compare_runs (deprecated) (``outage.py``);
     run_noisy_neighbour, pool_summary, run_priority_queues, run_lambda_concurrency,
-    LambdaFunction (``isolation.py``); run_backoff_contention, compare_backoff_strategies
-    (``contention.py``)
+    LambdaFunction (``isolation.py``); ContentionConfig, simulate_backoff_contention,
+    compare_backoff_strategies, run_backoff_contention (deprecated) (``contention.py``)
 """
 
 from labkit.resilience.breaker import STATES, CircuitBreaker, ConsecutiveFailureBreaker
 from labkit.resilience.bulkhead import BulkheadDecision, SemaphoreBulkhead, ThreadPoolBulkhead
 from labkit.resilience.concurrency import Invocation, LambdaConcurrency, ReservationError
-from labkit.resilience.contention import compare_backoff_strategies, run_backoff_contention
+from labkit.resilience.contention import (
+    ContentionConfig,
+    compare_backoff_strategies,
+    run_backoff_contention,
+    simulate_backoff_contention,
+)
 from labkit.resilience.isolation import (
     LambdaFunction,
     pool_summary,
@@ -29,7 +35,13 @@ from labkit.resilience.isolation import (
     run_noisy_neighbour,
     run_priority_queues,
 )
-from labkit.resilience.outage import OutageResult, compare_runs, run_outage_scenario
+from labkit.resilience.outage import (
+    OutageConfig,
+    OutageResult,
+    compare_runs,
+    run_outage_scenario,
+    simulate_outage,
+)
 from labkit.resilience.retry import (
     BACKOFF_STRATEGIES,
     Backoff,
@@ -48,6 +60,7 @@ from labkit.resilience.retry import (
 from labkit.resilience.timeout import call_with_timeout
 
 __all__ = [
+    "ContentionConfig", "OutageConfig", "simulate_backoff_contention", "simulate_outage",
     "BACKOFF_STRATEGIES", "Backoff", "BulkheadDecision", "CircuitBreaker",
     "ConsecutiveFailureBreaker", "Invocation", "LambdaConcurrency", "LambdaFunction",
     "OutageResult", "ReservationError", "RetryBudget", "RetryQuota", "RetryThrottle", "STATES",

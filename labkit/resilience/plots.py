@@ -1,8 +1,10 @@
-"""Figures for the circuit-breaker notebook, drawn from outage-scenario results."""
+"""Figures for the circuit-breaker notebook, drawn from outage-scenario results.
+
+The explorer's callbacks are in :mod:`labkit.resilience.explorers`.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -10,7 +12,7 @@ import pandas as pd
 
 from labkit.core.validation import check_positive
 from labkit.resilience.outage import OutageResult
-from labkit.viz.style import PALETTE, STATE_COLOURS
+from labkit.viz.style import STATE_COLOURS
 from labkit.viz.timeline import plot_state_timeline
 
 __all__ = ["plot_outage_runs", "plot_breaker_states", "update_outage_runs"]
@@ -116,8 +118,9 @@ def plot_outage_runs(runs: dict[str, OutageResult], *, bin_s: float = 5.0,
         ax.axvspan(*first.incident, color="#bbbbbb", alpha=0.35, zorder=0,
                    label=f"dependency {first.kind}")
         ax.set_ylabel(label)
-    for i, (name, series) in enumerate(_outage_series(runs, panels, width).items()):
-        colour = PALETTE[i % len(PALETTE)]
+    colours = plt.rcParams["axes.prop_cycle"]()  # the style's colour cycle
+    for name, series in _outage_series(runs, panels, width).items():
+        colour = next(colours)["color"]
         for ax, (x, y) in zip(axes, series, strict=True):
             ax.step(x, y, where="mid", color=colour, label=name)
     handles, labels = axes[0].get_legend_handles_labels()
@@ -162,69 +165,3 @@ def plot_breaker_states(runs: dict[str, OutageResult], *,
                loc="lower center", ncol=6, bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     return fig
-
-
-def _explorer_run(outage_s: float, seed: int) -> dict[str, Any]:
-    return {"arrival_rate": 10.0, "horizon_s": 120.0, "incident": (30.0, 30.0 + outage_s),
-            "seed": seed}
-
-
-@lru_cache(maxsize=32)
-def _explorer_baseline(outage_s: float, seed: int) -> OutageResult:
-    """The run without a breaker depends only on the outage and the seed: computed once each."""
-    from labkit.resilience.outage import run_outage_scenario
-
-    return run_outage_scenario(None, **_explorer_run(outage_s, seed))
-
-
-def breaker_explorer_figure(failure_rate_threshold: float = 50.0, window_size: int = 20,
-                            wait_in_open_s: float = 10.0, outage_s: float = 30.0,
-                            seed: int = 0) -> Any:
-    """The explorer's figure: a 120 s run at 10 req/s with an outage from t = 30 s lasting
-    ``outage_s``, without and with a breaker of the given settings (minimum calls = half the
-    window, 5 half-open trial calls, 1 s caller timeout).
-
-    >>> fig = breaker_explorer_figure(outage_s=20)
-    >>> len(fig.axes)
-    2
-    """
-    runs, title = _breaker_explorer_runs(failure_rate_threshold, window_size, wait_in_open_s,
-                                         outage_s, seed)
-    return plot_outage_runs(runs, panels=("calls", "errors"), title=title)
-
-
-def _breaker_explorer_runs(failure_rate_threshold: float, window_size: int,
-                           wait_in_open_s: float, outage_s: float,
-                           seed: int) -> tuple[dict[str, OutageResult], str]:
-    from labkit.resilience.breaker import CircuitBreaker
-    from labkit.resilience.outage import run_outage_scenario
-
-    outage = check_positive("outage_s", outage_s)
-    if outage > 80:
-        raise ValueError(f"outage_s must be in (0, 80] for the 120 s run, got {outage!r}")
-    size = int(window_size)
-
-    def factory() -> CircuitBreaker:
-        return CircuitBreaker(failure_rate_threshold=failure_rate_threshold, window_size=size,
-                              minimum_calls=max(1, size // 2), half_open_calls=5,
-                              wait_in_open_s=wait_in_open_s)
-
-    runs = {"no breaker": _explorer_baseline(outage, seed),
-            "breaker": run_outage_scenario(factory, **_explorer_run(outage, seed))}
-    s = runs["breaker"].summary()
-    n = runs["no breaker"].summary()
-    return runs, (f"Calls into the outage: {n['calls_during_incident']} without, "
-                  f"{s['calls_during_incident']} with the breaker")
-
-
-def _update_breaker_explorer(fig: Any, failure_rate_threshold: float = 50.0,
-                             window_size: int = 20, wait_in_open_s: float = 10.0,
-                             outage_s: float = 30.0, seed: int = 0) -> bool:
-    runs, title = _breaker_explorer_runs(failure_rate_threshold, window_size, wait_in_open_s,
-                                         outage_s, seed)
-    return update_outage_runs(fig, runs, panels=("calls", "errors"), title=title)
-
-
-breaker_explorer_figure.update = _update_breaker_explorer  # an explorer redraws it in place
-# It lays itself out, so the explorer can skip the tight bounding box.
-breaker_explorer_figure.fixed_layout = True

@@ -1,7 +1,8 @@
 """Workflows: an Amazon States Language executor and the saga pattern built on it.
 
 Executor
-    run_state_machine, Execution, HistoryEvent, TaskFailed, TaskOutcome
+    run_state_machine, run_executions (many concurrent executions), Execution, HistoryEvent,
+    TaskFailed, TaskOutcome
 Definitions
     validate_definition, InvalidDefinition
 Retry and Catch
@@ -16,11 +17,20 @@ Services and ledgers
 Fault injection
     FaultPlan, ScriptedFaults
 
-Many-order experiments (pandas) are in :mod:`labkit.workflows.experiments` and the figures
-(matplotlib) in :mod:`labkit.workflows.plots`; import them where needed.
+Many-order experiments (pandas) are in :mod:`labkit.workflows.experiments`, the circuit
+breaker built from Step Functions, Lambda and a DynamoDB-like table in
+:mod:`labkit.workflows.breaker_flow` (its table: :mod:`labkit.workflows.statetable`), the figures
+(matplotlib) in :mod:`labkit.workflows.plots` and the explorer in
+:mod:`labkit.workflows.explorers`; import them where needed.
 """
 
-from labkit.workflows.asl import Execution, HistoryEvent, StateMachine, run_state_machine
+from labkit.workflows.asl import (
+    Execution,
+    HistoryEvent,
+    StateMachine,
+    run_executions,
+    run_state_machine,
+)
 from labkit.workflows.choreography import ChoreographedSaga, EventBus
 from labkit.workflows.errors import InvalidDefinition, TaskFailed, TaskOutcome, error_matches
 from labkit.workflows.faults import FaultPlan, ScriptedFaults
@@ -46,7 +56,8 @@ from labkit.workflows.validate import validate_definition
 
 __all__ = [
     # Executor
-    "run_state_machine", "StateMachine", "Execution", "HistoryEvent", "TaskFailed",
+    "run_state_machine", "run_executions", "StateMachine", "Execution", "HistoryEvent",
+    "TaskFailed",
     "TaskOutcome",
     # Definitions
     "validate_definition", "InvalidDefinition",

@@ -35,7 +35,8 @@ from labkit.workflows.paths import PathNotFound, apply_template, copy_json, plac
 from labkit.workflows.retry import delay_before_retry, find_catcher, find_retrier
 from labkit.workflows.validate import validate_definition
 
-__all__ = ["EXECUTION_START", "Execution", "HistoryEvent", "StateMachine", "run_state_machine"]
+__all__ = ["EXECUTION_START", "Execution", "HistoryEvent", "StateMachine", "run_executions",
+           "run_state_machine", "seconds_since_start"]
 
 #: Wall-clock instant that simulated time 0 stands for (for Timestamp waits and ``$$`` times).
 EXECUTION_START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -101,6 +102,16 @@ def _timestamp(t: float) -> str:
     return (EXECUTION_START + timedelta(seconds=t)).isoformat().replace("+00:00", "Z")
 
 
+def seconds_since_start(timestamp: str) -> float:
+    """Simulated seconds of a context timestamp (``$$.State.EnteredTime``), for task callables
+    that need the clock.
+
+    >>> seconds_since_start("2024-01-01T00:00:02.500000Z")
+    2.5
+    """
+    return (_parse_timestamp(timestamp) - EXECUTION_START).total_seconds()
+
+
 def _resources(machine: dict[str, Any], found: dict[str, str]) -> dict[str, str]:
     for name, state in machine["States"].items():
         if state["Type"] == "Task":
@@ -115,10 +126,11 @@ def _resources(machine: dict[str, Any], found: dict[str, str]) -> dict[str, str]
 
 class _Run:
     def __init__(self, tasks: Mapping[str, Callable[[Any], Any]], rng: np.random.Generator,
-                 execution_input: Any, max_transitions: int) -> None:
+                 execution_input: Any, max_transitions: int, start_s: float = 0.0) -> None:
         self.tasks = tasks
         self.rng = rng
-        self.now = 0.0
+        self.start_s = start_s
+        self.now = start_s
         self.events: list[HistoryEvent] = []
         self.execution_input = execution_input
         self.transitions = 0
@@ -134,7 +146,7 @@ class _Run:
                 item: tuple[int, Any] | None = None) -> dict[str, Any]:
         ctx = {
             "Execution": {"Input": self.execution_input, "Name": "labkit-execution",
-                          "StartTime": _timestamp(0.0)},
+                          "StartTime": _timestamp(self.start_s)},
             "State": {"Name": name, "EnteredTime": _timestamp(entered), "RetryCount": retry_count},
             "StateMachine": {"Name": "labkit-state-machine"},
         }
@@ -201,20 +213,7 @@ class _Run:
         if kind == "Succeed":
             return None, self.select(effective, state.get("OutputPath", "$"), "OutputPath")
         if kind == "Choice":
-            context = self.context(name, entered, item=item)
-            for rule in state["Choices"]:
-                try:
-                    hit = evaluate_rule(rule, effective, context)
-                except PathNotFound as exc:
-                    raise _Failure("States.Runtime", f"Choice: {exc}") from None
-                if hit:
-                    nxt = rule["Next"]
-                    break
-            else:
-                if "Default" not in state:
-                    raise _Failure("States.NoChoiceMatched",
-                                   f"no choice rule matched and {name!r} has no Default")
-                nxt = state["Default"]
+            nxt = self.choose(name, state, effective, self.context(name, entered, item=item))
             return nxt, self.select(effective, state.get("OutputPath", "$"), "OutputPath")
         if kind == "Wait":
             yield self.now + self.wait_seconds(state, effective)
@@ -226,9 +225,29 @@ class _Run:
             result = copy_json(state["Result"]) if "Result" in state else effective
             out = self.place(raw, state.get("ResultPath", "$"), result)
             return nxt, self.select(out, state.get("OutputPath", "$"), "OutputPath")
-        # Task, Parallel, Map: attempts with Retry and Catch
+        return (yield from self.attempts(name, state, raw, effective, scope, item, entered))
+
+    @staticmethod
+    def choose(name: str, state: dict[str, Any], effective: Any, context: Any) -> str:
+        """The Next of the first Choice rule that holds, else the Default."""
+        for rule in state["Choices"]:
+            try:
+                hit = evaluate_rule(rule, effective, context)
+            except PathNotFound as exc:
+                raise _Failure("States.Runtime", f"Choice: {exc}") from None
+            if hit:
+                return rule["Next"]
+        if "Default" not in state:
+            raise _Failure("States.NoChoiceMatched",
+                           f"no choice rule matched and {name!r} has no Default")
+        return state["Default"]
+
+    def attempts(self, name: str, state: dict[str, Any], raw: Any, effective: Any, scope: str,
+                 item: tuple[int, Any] | None,
+                 entered: float) -> Generator[float, None, tuple[str | None, Any]]:
+        """Task, Parallel, Map: attempts with Retry and Catch."""
+        kind = state["Type"]
         retriers = state.get("Retry", [])
-        catchers = state.get("Catch", [])
         counts = [0] * len(retriers)
         attempt = 0
         while True:
@@ -255,39 +274,52 @@ class _Run:
                 failure.logged = True
                 if failure.error in TERMINAL_ERRORS:
                     raise
-                i = find_retrier(retriers, failure.error)
-                if i is not None and counts[i] < retriers[i].get("MaxAttempts", 3):
-                    counts[i] += 1
-                    self.transitions += 1  # a retry is work too: it counts toward the bound
-                    if self.transitions > self.max_transitions:
-                        raise _Failure("States.Runtime", f"more than {self.max_transitions} "
-                                       "state transitions and retries") from None
-                    try:
-                        delay = delay_before_retry(retriers[i], counts[i], self.rng)
-                    except ValueError as exc:  # an uncapped backoff past what a float holds
-                        raise _Failure("States.Runtime", str(exc)) from None
+                delay = self.retry_delay(retriers, counts, failure)
+                if delay is not None:
                     self.log(name, "retry_wait", scope, attempt=attempt, error=failure.error,
                              duration_s=delay)
                     yield self.now + delay
                     continue
-                j = find_catcher(catchers, failure.error)
-                if j is None:
-                    raise
-                self.log(name, "caught", scope, attempt=attempt, error=failure.error,
-                         cause=failure.cause)
-                catcher = catchers[j]
-                error_output = {"Error": failure.error, "Cause": failure.cause}
-                try:
-                    out = place_result(raw, catcher.get("ResultPath", "$"), error_output)
-                except PathNotFound as exc:
-                    failure = _Failure("States.ResultPathMatchFailure", str(exc))
-                    self.log(name, "failed", scope, error=failure.error, cause=failure.cause)
-                    failure.logged = True
-                    raise failure from None
-                return catcher["Next"], out
+                return self.catch(name, state, raw, scope, attempt, failure)
             self.log(name, "succeeded", scope, attempt=attempt,
                      duration_s=took[0] if took else self.now - started)
-            return nxt, self.select(out, state.get("OutputPath", "$"), "OutputPath")
+            return state.get("Next"), self.select(out, state.get("OutputPath", "$"), "OutputPath")
+
+    def retry_delay(self, retriers: list[dict[str, Any]], counts: list[int],
+                    failure: _Failure) -> float | None:
+        """The wait before the next retry of ``failure``, or None when no retrier has one left."""
+        i = find_retrier(retriers, failure.error)
+        if i is None or counts[i] >= retriers[i].get("MaxAttempts", 3):
+            return None
+        counts[i] += 1
+        self.transitions += 1  # a retry is work too: it counts toward the bound
+        if self.transitions > self.max_transitions:
+            raise _Failure("States.Runtime", f"more than {self.max_transitions} "
+                           "state transitions and retries") from None
+        try:
+            return delay_before_retry(retriers[i], counts[i], self.rng)
+        except ValueError as exc:  # an uncapped backoff past what a float holds
+            raise _Failure("States.Runtime", str(exc)) from None
+
+    def catch(self, name: str, state: dict[str, Any], raw: Any, scope: str, attempt: int,
+              failure: _Failure) -> tuple[str, Any]:
+        """Hand ``failure`` to the first matching catcher (or re-raise it)."""
+        catchers = state.get("Catch", [])
+        j = find_catcher(catchers, failure.error)
+        if j is None:
+            raise failure
+        self.log(name, "caught", scope, attempt=attempt, error=failure.error,
+                 cause=failure.cause)
+        catcher = catchers[j]
+        error_output = {"Error": failure.error, "Cause": failure.cause}
+        try:
+            out = place_result(raw, catcher.get("ResultPath", "$"), error_output)
+        except PathNotFound as exc:
+            refused = _Failure("States.ResultPathMatchFailure", str(exc))
+            self.log(name, "failed", scope, error=refused.error, cause=refused.cause)
+            refused.logged = True
+            raise refused from None
+        return catcher["Next"], out
 
     def wait_seconds(self, state: dict[str, Any], effective: Any) -> float:
         if "Seconds" in state:
@@ -467,15 +499,7 @@ def run_state_machine(definition: dict[str, Any] | str | StateMachine, input: An
     """
     machine = definition if isinstance(definition, StateMachine) else StateMachine(definition)
     definition = machine.definition
-    if not isinstance(tasks, Mapping):
-        raise TypeError(f"tasks must be a mapping of Resource -> callable, got "
-                        f"{type(tasks).__name__}")
-    for resource, state_name in machine.resources.items():
-        if resource not in tasks:
-            raise ValueError(f"tasks has no callable for Resource {resource!r} "
-                             f"(used by state {state_name!r})")
-        if not callable(tasks[resource]):
-            raise TypeError(f"tasks[{resource!r}] must be callable")
+    _check_tasks(machine, tasks)
     max_transitions = check_limit("max_transitions", max_transitions, MAX_TRANSITIONS, minimum=1)
     rng = make_rng(seed)
     run = _Run(tasks, rng, copy_json(input), max_transitions)
@@ -494,3 +518,83 @@ def run_state_machine(definition: dict[str, Any] | str | StateMachine, input: An
         return Execution("SUCCEEDED", stop.value, None, None, run.now, tuple(run.events))
     except _Failure as failure:
         return Execution("FAILED", None, failure.error, failure.cause, run.now, tuple(run.events))
+
+
+#: Most executions one call of :func:`run_executions` may interleave on this lab.
+MAX_EXECUTIONS = 100_000
+
+
+def _check_tasks(machine: StateMachine, tasks: Any) -> None:
+    if not isinstance(tasks, Mapping):
+        raise TypeError(f"tasks must be a mapping of Resource -> callable, got "
+                        f"{type(tasks).__name__}")
+    for resource, state_name in machine.resources.items():
+        if resource not in tasks:
+            raise ValueError(f"tasks has no callable for Resource {resource!r} "
+                             f"(used by state {state_name!r})")
+        if not callable(tasks[resource]):
+            raise TypeError(f"tasks[{resource!r}] must be callable")
+
+
+def run_executions(definition: dict[str, Any] | str | StateMachine,
+                   starts: list[tuple[float, Any]], tasks: Mapping[str, Callable[[Any], Any]],
+                   *, seed: int | np.random.Generator = 0,
+                   max_transitions: int = 10_000) -> list[Execution]:
+    """Many executions of one definition, started at the given simulated times and
+    interleaved in time order, as concurrent executions are on Step Functions.
+
+    ``starts`` holds ``(start_s, input)`` pairs (1 to 100,000). Each execution runs as in
+    :func:`run_state_machine` (same states, retries and history), but a task callable of one
+    execution runs exactly when the shared clock reaches it, so callables that share state
+    (a table, a counter) see the other executions' effects in time order. The histories' times
+    are on the shared clock; each ``Execution.duration_s`` is its own run time.
+
+    >>> counter = {"n": 0}
+    >>> def bump(_):
+    ...     counter["n"] += 1
+    ...     return TaskOutcome({"seen": counter["n"]}, 1.0)
+    >>> d = {"StartAt": "Bump", "States": {"Bump": {"Type": "Task", "Resource": "bump",
+    ...                                             "End": True}}}
+    >>> runs = run_executions(d, [(0.0, {}), (0.5, {}), (0.2, {})], {"bump": bump})
+    >>> [r.output["seen"] for r in runs], [r.duration_s for r in runs]
+    ([1, 3, 2], [1.0, 1.0, 1.0])
+    """
+    import heapq
+
+    machine = definition if isinstance(definition, StateMachine) else StateMachine(definition)
+    _check_tasks(machine, tasks)
+    if not isinstance(starts, list | tuple):
+        raise TypeError("starts must be a list of (start_s, input) pairs")
+    check_limit("starts", len(starts), MAX_EXECUTIONS, minimum=1)
+    max_transitions = check_limit("max_transitions", max_transitions, MAX_TRANSITIONS, minimum=1)
+    rng = make_rng(seed)
+    runs: list[_Run] = []
+    heap: list[tuple[float, int]] = []
+    gens = []
+    for i, pair in enumerate(starts):
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise TypeError(f"starts[{i}] must be a (start_s, input) pair")
+        start = float(pair[0])
+        if not math.isfinite(start) or start < 0:
+            raise ValueError(f"starts[{i}] start_s must be a finite time >= 0, got {pair[0]!r}")
+        run = _Run(tasks, rng, copy_json(pair[1]), max_transitions, start)
+        runs.append(run)
+        gens.append(None)
+        heapq.heappush(heap, (start, i))
+    results: list[Execution | None] = [None] * len(runs)
+    while heap:
+        wake, i = heapq.heappop(heap)
+        run = runs[i]
+        run.now = max(run.now, wake)
+        if gens[i] is None:
+            gens[i] = run.machine(machine.definition, copy_json(run.execution_input), "")
+        try:
+            heapq.heappush(heap, (next(gens[i]), i))
+        except StopIteration as stop:
+            results[i] = Execution("SUCCEEDED", stop.value, None, None, run.now - run.start_s,
+                                   tuple(run.events))
+        except _Failure as failure:
+            results[i] = Execution("FAILED", None, failure.error, failure.cause,
+                                   run.now - run.start_s, tuple(run.events))
+    return [r for r in results if r is not None]
+

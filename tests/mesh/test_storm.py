@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from labkit.mesh.storm import run_retry_storm
-from labkit.resilience.contention import compare_backoff_strategies, run_backoff_contention
+from labkit.resilience.contention import (
+    ContentionConfig,
+    compare_backoff_strategies,
+    run_backoff_contention,
+    simulate_backoff_contention,
+)
 from labkit.resilience.retry import budget_amplification, retry_amplification
 
 
@@ -57,15 +62,17 @@ def test_storm_checks_and_determinism():
 
 
 def test_contention_single_client_needs_one_read_and_one_write():
-    r = run_backoff_contention(1, "exponential", seed=0)
+    r = simulate_backoff_contention(ContentionConfig(clients=1, strategy="exponential")).summary()
     assert (r["calls"], r["writes"]) == (2, 1)
     assert 0.03 < r["completion_s"] < 0.06       # four hops of about 10 ms
 
 
 def test_contention_every_client_succeeds_once():
     for strategy in ("none", "full", "decorrelated"):
-        r = run_backoff_contention(10, strategy, seed=3)
+        run = simulate_backoff_contention(ContentionConfig(clients=10, strategy=strategy, seed=3))
+        r = run.summary()
         assert r["writes"] >= 10 and r["calls"] == 2 * r["writes"]
+        assert len(run.records) == 10 and (run.records["writes"] >= 1).all()
 
 
 def test_blog_conclusions_hold_in_the_model():
@@ -78,9 +85,12 @@ def test_blog_conclusions_hold_in_the_model():
 
 def test_contention_checks():
     with pytest.raises(ValueError, match="strategy"):
-        run_backoff_contention(3, "linear")
+        ContentionConfig(clients=3, strategy="linear")
     with pytest.raises(RuntimeError, match="max_calls"):
-        run_backoff_contention(30, "none", max_calls=10)
+        simulate_backoff_contention(ContentionConfig(clients=30, strategy="none", max_calls=10))
+    with pytest.warns(DeprecationWarning, match="simulate_backoff_contention"):
+        old = run_backoff_contention(10, "full", seed=3)
+    assert old == simulate_backoff_contention(ContentionConfig(clients=10, seed=3)).summary()
 
 
 def test_per_try_timeouts_fail_attempts_and_leave_abandoned_work():

@@ -94,3 +94,59 @@ def test_timeout_fires_at_the_limit(env, rng):
     p = env.process(call_with_timeout(env, svc, 1.5))
     env.run()
     assert p.value.error == "timeout" and p.value.end_s == 1.5
+
+
+# --- the runner convention ------------------------------------------------------------------
+
+def test_config_names_the_field_and_its_range():
+    from labkit.resilience import OutageConfig
+
+    with pytest.raises(ValueError, match="incident_start_s < incident_end_s"):
+        OutageConfig(incident_start_s=50, incident_end_s=40)
+    with pytest.raises(ValueError, match="arrival_rate \\* horizon_s"):
+        OutageConfig(arrival_rate=10_000, horizon_s=1_000)
+    with pytest.raises(TypeError, match="breaker"):
+        OutageConfig(breaker="resilience4j")
+    with pytest.raises(ValueError, match="kind"):
+        OutageConfig(kind="brownout")
+    with pytest.raises(TypeError, match="no field 'rate'"):
+        OutageConfig().replace(rate=3)
+
+
+def test_wrapper_and_config_give_the_same_run():
+    from labkit.resilience import OutageConfig, simulate_outage
+
+    old = run_outage_scenario(factory, **COMMON)
+    new = simulate_outage(OutageConfig(breaker=factory, arrival_rate=20.0, horizon_s=120.0,
+                                       incident_start_s=30.0, incident_end_s=60.0, seed=4))
+    pd.testing.assert_frame_equal(old.records, new.records)
+    assert old.requests is old.records
+
+
+def test_success_latency_excludes_rejections_and_replications_are_independent():
+    from labkit.core.runner import replicate
+    from labkit.resilience import OutageConfig, simulate_outage
+
+    run = simulate_outage(OutageConfig(breaker=factory, arrival_rate=20.0, horizon_s=120.0,
+                                       incident_start_s=30.0, incident_end_s=60.0, seed=4))
+    s = run.summary()
+    ok = run.records[run.records.outcome == "success"].latency_s
+    assert s["p99_success_latency_s"] == pytest.approx(ok.quantile(0.99))
+    assert s["rejected"] > 0 and s["p50_latency_s"] < s["p50_success_latency_s"]
+    runs = replicate(simulate_outage, run.config, replications=3)
+    assert list(runs.seed) == [4, 5, 6] and runs.requests.nunique() == 3
+
+
+def test_the_free_worker_shortcut_matches_a_timeout_race():
+    # a service slower than the caller's timeout: every call times out at exactly timeout_s,
+    # and the abandoned work keeps the workers busy (calls queue behind it)
+    from labkit.core.workloads import Constant
+    from labkit.resilience import OutageConfig, simulate_outage
+
+    run = simulate_outage(OutageConfig(arrival_rate=5.0, horizon_s=20.0, incident_start_s=19.0,
+                                       incident_end_s=20.0, servers=1,
+                                       service_time=Constant(2.0), timeout_s=0.5, seed=1))
+    r = run.records
+    assert (r.outcome == "failed").all()
+    assert r.latency_s.max() == pytest.approx(0.5)
+    assert run.summary()["calls_to_dependency"] == len(r)

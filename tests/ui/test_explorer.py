@@ -184,7 +184,7 @@ def test_an_update_that_fails_drops_the_kept_figure():
 
 
 IN_PLACE = [
-    ("labkit.workflows.plots", "saga_explorer_figure",
+    ("labkit.workflows.explorers", "saga_explorer_figure",
      [{}, {"failure_probability": 0.0}, {"fault_kind": "permanent", "failing_step": "fulfil"},
       {"compensation_failure_probability": 0.9, "failure_probability": 1.0}]),
     ("labkit.eventstore.plots", "cqrs_explorer_figure",
@@ -199,7 +199,7 @@ IN_PLACE = [
      [{}, {"shards": 4}, {"batch_size": 200, "parallelization_factor": 10}, {}]),
     ("labkit.serverless.plots", "cold_start_explorer_figure",
      [{}, {"provisioned": 5}, {"rate_per_s": 0.1, "memory_mb": 2048}, {"provisioned": 0}]),
-    ("labkit.resilience.plots", "breaker_explorer_figure",
+    ("labkit.resilience.explorers", "breaker_explorer_figure",
      [{}, {"outage_s": 80.0}, {"window_size": 4, "failure_rate_threshold": 100}]),
     ("labkit.caching.plots", "caching_explorer_figure",
      [{}, {"skew": 0.0, "cache_size": 10}, {"write_fraction": 0.9, "ttl_s": 0.5}]),

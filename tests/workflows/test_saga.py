@@ -8,9 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from labkit.core.runner import compare, replicate
 from labkit.workflows import validate_definition
 from labkit.workflows.choreography import ChoreographedSaga, EventBus
-from labkit.workflows.experiments import attempt_spans, compare_styles, run_sagas
+from labkit.workflows.experiments import (
+    SagaConfig,
+    attempt_spans,
+    compare_styles,
+    run_sagas,
+    simulate_sagas,
+)
 from labkit.workflows.faults import COMPENSATIONS, FORWARD_STEPS, FaultPlan, ScriptedFaults
 from labkit.workflows.saga import (
     needs_attention,
@@ -160,8 +167,34 @@ def test_random_batches_are_consistent_and_deterministic():
     assert a.violations == [] and a.runs.equals(b.runs)
     c = run_sagas(300, style="choreography", faults=faults, seed=3)
     assert c.violations == []
-    table = compare_styles(100, faults=faults, seed=1)
+    table = compare(simulate_sagas, SagaConfig(n_orders=100, faults=faults, seed=1),
+                    {"orchestration": {}, "choreography": {"style": "choreography"}})
     assert table["violations"].tolist() == [0, 0]
+
+
+def test_the_former_compare_styles_warns_and_gives_the_same_table():
+    faults = FaultPlan({"charge": 0.3}, compensation_rate=0.3)
+    with pytest.warns(DeprecationWarning, match="compare_styles is deprecated"):
+        old = compare_styles(60, faults=faults, seed=2)
+    new = compare(simulate_sagas, SagaConfig(n_orders=60, faults=faults, seed=2),
+                  {"orchestration": {}, "choreography": {"style": "choreography"}})
+    assert list(old.index) == ["orchestration", "choreography"]
+    for column in old.columns:
+        assert old[column].tolist() == new[column].tolist()
+
+
+def test_saga_config_names_the_field_and_replications_differ():
+    with pytest.raises(ValueError, match="style"):
+        SagaConfig(style="both")
+    with pytest.raises(TypeError, match="faults"):
+        SagaConfig(faults={"charge": 0.2})
+    with pytest.raises(ValueError, match="n_orders"):
+        SagaConfig(n_orders=0)
+    runs = replicate(simulate_sagas, SagaConfig(n_orders=40, faults=FaultPlan({"charge": 0.4}),
+                                                seed=5), replications=3)
+    assert list(runs["seed"]) == [5, 6, 7]
+    assert runs["mean_latency_s"].nunique() == 3  # independent seeds, different orders
+    assert (runs["completed"] + runs["compensated"] + runs["stuck"] == 40).all()
 
 
 def test_attempt_spans():

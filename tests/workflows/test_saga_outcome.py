@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labkit.workflows.experiments import compare_styles, run_sagas
+from labkit.core.runner import compare
+from labkit.workflows.experiments import SagaConfig, run_sagas, simulate_sagas
 from labkit.workflows.faults import (
     COMPENSATIONS,
     FAULT_KINDS,
@@ -98,7 +99,8 @@ def test_ten_thousand_random_fault_plans_agree_with_the_ledgers():
 def test_compare_styles_counts_agree(seed):
     harsh = FaultPlan({"reserve": 0.05, "charge": 0.15, "fulfil": 0.10, "complete": 0.05},
                       compensation_rate=0.7)
-    table = compare_styles(300, faults=harsh, seed=seed)
+    table = compare(simulate_sagas, SagaConfig(n_orders=300, faults=harsh, seed=seed),
+                    {"orchestration": {}, "choreography": {"style": "choreography"}})
     for style in ("orchestration", "choreography"):
         batch = run_sagas(300, style=style, faults=harsh, seed=seed)
         inconsistent = {v.order_id for v in batch.violations if v.order_id != "*"}
