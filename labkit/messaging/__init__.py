@@ -11,7 +11,8 @@ Topics (SNS)
 Streams (Kinesis)
     Stream, Record, GetRecordsResult, ProvisionedThroughputExceeded, shard_for_key
 Scenarios (for the notebooks)
-    run_consumers, run_fifo_demo, plus plots in labkit.messaging.plots
+    ConsumerConfig, simulate_consumers (labkit.messaging.scenarios); figures in
+    labkit.messaging.plots, explorer callbacks in labkit.messaging.explorers
 """
 
 from labkit.messaging.bus import (
