@@ -8,7 +8,10 @@ Projections (read side)
     Projection, OrderSummaryProjection, order_summary_handler
 CQRS scenarios (write side in SQLite, Kinesis-like stream, read model with lag)
     CqrsConfig, simulate_cqrs, ContentionConfig, simulate_contention, read_scaling,
-    replay_cost (run_cqrs, run_contention, CqrsRun: former names, kept one release); figures in
+    replay_cost (run_cqrs, run_contention, CqrsRun: former names, kept one release)
+Kinesis as the store, projections fan-out
+    StreamReplayConfig, simulate_stream_replay (labkit.eventstore.kinesis_store),
+    FanOutConfig, simulate_projection_fanout (labkit.eventstore.fanout); figures in
     labkit.eventstore.plots, explorer callbacks in labkit.eventstore.explorers
 """
 

@@ -6,6 +6,10 @@ time (mean ``think_s``) and writes it back with one more item.
 
 * ``mode="crud"``: the write replaces the whole row with what the writer read plus its item (an
   ``UPDATE`` of the latest state). Items added by others in between are lost: the lost update.
+* ``mode="stream"``: the write is a ``PutRecord`` to a Kinesis stream used as the only store: an
+  ``ItemAdded`` record claiming version ``seen + 1``, with no check (Kinesis has none). A
+  projection applies each order's versions once, in order (idempotent under redelivery), so when
+  two writers claim the same version one item is dropped: the lost update comes back.
 * ``mode="event_store"``: the write appends an ``ItemAdded`` event with the version the writer
   read as ``expected_version``; on :class:`~labkit.eventstore.store.ConcurrencyError` the writer
   re-reads and tries again after a short pause, so nothing is lost (optimistic concurrency, as in
@@ -29,11 +33,12 @@ from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_choice, check_int, check_limit, check_positive
 from labkit.eventstore.store import ConcurrencyError, EventStore, NewEvent
+from labkit.messaging.stream import Stream
 
 __all__ = ["MODES", "ContentionConfig", "ContentionResult", "run_contention",
            "simulate_contention"]
 
-MODES = ("crud", "event_store")
+MODES = ("crud", "stream", "event_store")
 #: Bounds of one run on this lab.
 MAX_WRITERS = 1_000
 MAX_COMMANDS = 200_000
@@ -95,11 +100,14 @@ class _Race:
     config: ContentionConfig
     rngs: list[np.random.Generator]
     store: EventStore = field(default_factory=EventStore)
+    stream: Stream = field(default_factory=lambda: Stream("orders", shard_count=2))
+    stream_versions: dict[str, int] = field(default_factory=dict)
     rows: dict[str, list[str]] = field(default_factory=dict)
     heap: list = field(default_factory=list)
     issued: list[int] = field(default_factory=list)
     commands: dict[str, dict] = field(default_factory=dict)
     counter: int = 0
+    last_write_s: float = 0.0
 
     def push(self, t: float, kind: str, writer: int, item: str, seen: object = None) -> None:
         heapq.heappush(self.heap, (t, self.counter, kind, writer, item, seen))
@@ -122,8 +130,12 @@ class _Race:
     def read(self, t: float, writer: int, item: str) -> None:
         """Read the order (the row, or the stream's version), then think before writing."""
         oid = self.commands[item]["order_id"]
-        seen = (list(self.rows[oid]) if self.config.mode == "crud"
-                else self.store.current_version(oid))
+        if self.config.mode == "crud":
+            seen = list(self.rows[oid])
+        elif self.config.mode == "stream":
+            seen = self.stream_versions[oid]  # replaying the order's records gives its version
+        else:
+            seen = self.store.current_version(oid)
         self.push(t + float(self.rngs[writer].exponential(self.config.think_s)), "write", writer,
                   item, seen)
 
@@ -134,6 +146,9 @@ class _Race:
         oid = command["order_id"]
         if self.config.mode == "crud":
             self.rows[oid] = [*seen, item]
+        elif self.config.mode == "stream":
+            self.stream.put_record(oid, {"version": seen + 1, "item": item}, now=t)
+            self.stream_versions[oid] = max(self.stream_versions[oid], seen + 1)
         else:
             try:
                 self.store.append(oid, [NewEvent("ItemAdded", {"sku": item, "quantity": 1,
@@ -144,12 +159,32 @@ class _Race:
                 self.push(t + pause, "read", writer, item)
                 return
         command["written_s"] = t
+        self.last_write_s = t
         self.next_command(writer, t)
 
     def kept_items(self) -> set[str]:
         if self.config.mode == "crud":
             return {item for items in self.rows.values() for item in items}
+        if self.config.mode == "stream":
+            return self._projected_from_stream()
         return {e.data["sku"] for e in self.store.read_all() if e.type == "ItemAdded"}
+
+
+    def _projected_from_stream(self) -> set[str]:
+        """What a projection keeps: per order, each version once, in stream order."""
+        applied: dict[str, int] = {oid: 1 for oid in self.rows}  # OrderPlaced is version 1
+        kept = set()
+        for shard in range(self.stream.shard_count):
+            position, when = 0, self.last_write_s + 1.0
+            while position < self.stream.latest_position(shard):
+                result = self.stream.get_records(shard, position, now=when)
+                for record in result.records:
+                    oid = record.partition_key
+                    if record.data["version"] == applied[oid] + 1:
+                        applied[oid] += 1
+                        kept.add(record.data["item"])
+                position, when = result.next_position, when + 1.0  # one read per second
+        return kept
 
 
 def simulate_contention(config: ContentionConfig) -> ContentionResult:
@@ -168,6 +203,7 @@ def simulate_contention(config: ContentionConfig) -> ContentionResult:
     for i in range(config.orders):
         oid = f"order-{i}"
         race.rows[oid] = []
+        race.stream_versions[oid] = 1
         race.store.append(oid, [NewEvent("OrderPlaced", {"customer": oid})], expected_version=0,
                           now=0.0)
     for writer in range(config.writers):
