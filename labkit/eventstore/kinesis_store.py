@@ -32,7 +32,7 @@ from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int, check_positive
 from labkit.eventstore.store import EventStore, NewEvent
-from labkit.messaging.stream import ProvisionedThroughputExceeded, Stream
+from labkit.messaging.stream import Stream
 
 __all__ = ["StreamReplayConfig", "StreamReplayResult", "simulate_stream_replay"]
 
@@ -107,18 +107,8 @@ def _read_back(stream: Stream, at_s: float) -> dict[str, list[int]]:
     """Every version of every order the stream still returns at ``at_s`` (TRIM_HORIZON)."""
     versions: dict[str, list[int]] = {}
     for shard in range(stream.shard_count):
-        position, when = 0, at_s
-        while position < stream.latest_position(shard):
-            try:
-                res = stream.get_records(shard, position, now=when)
-            except ProvisionedThroughputExceeded:
-                when += 1.0
-                continue
-            if not res.records:
-                break
-            for r in res.records:
-                versions.setdefault(r.data["order_id"], []).append(r.data["version"])
-            position = res.next_position
+        for r in stream.read_from_oldest(shard, at_s):
+            versions.setdefault(r.data["order_id"], []).append(r.data["version"])
     return versions
 
 

@@ -289,20 +289,7 @@ class _Channel:
             return len(newcomer)
         if c.channel == "eventbridge":
             return sum(1 for e in self.archive if e["detail"]["published_s"] <= t)
-        available = 0
-        for s in range(c.shards):  # read from the oldest record still kept (TRIM_HORIZON)
-            position, when = 0, t
-            while position < self.stream.latest_position(s):
-                try:
-                    res = self.stream.get_records(s, position, now=when)
-                except ProvisionedThroughputExceeded:
-                    when += 1.0
-                    continue
-                if not res.records:
-                    break
-                available += sum(1 for r in res.records if r.arrival_s <= t)
-                position = res.next_position
-        return available
+        return sum(len(self.stream.read_from_oldest(s, t)) for s in range(c.shards))
 
 
 def run_channel(config: ChannelConfig) -> ChannelResult:

@@ -204,6 +204,32 @@ class Stream:
             budget -= r.size_bytes
         return out, pos, budget
 
+    def read_from_oldest(self, shard_id: int, now: float) -> tuple[Record, ...]:
+        """Every record of a shard still kept at ``now``, read as a new consumer starting at
+        the oldest record (``TRIM_HORIZON``) reads it: GetRecords after GetRecords, waiting a
+        second whenever the shard's read limits refuse a call. Records that arrived after
+        ``now`` are left out.
+
+        >>> s = Stream("orders", retention_s=3600)
+        >>> _ = [s.put_record("k", i, now=float(t)) for i, t in enumerate((0, 1800, 5400))]
+        >>> [r.data for r in s.read_from_oldest(0, now=4000.0)]
+        [1]
+        """
+        t = check_finite("now", now)
+        out: list[Record] = []
+        position, when = 0, t
+        while position < self.latest_position(shard_id):
+            try:
+                result = self.get_records(shard_id, position, now=when)
+            except ProvisionedThroughputExceeded:
+                when += 1.0
+                continue
+            if not result.records:
+                break
+            out.extend(r for r in result.records if r.arrival_s <= t)
+            position = result.next_position
+        return tuple(out)
+
     def register_consumer(self, name: str) -> str:
         """Register an enhanced fan-out consumer (at most 20 per stream); return its name."""
         if not isinstance(name, str) or not name:
