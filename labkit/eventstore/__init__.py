@@ -7,8 +7,12 @@ Order aggregate
 Projections (read side)
     Projection, OrderSummaryProjection, order_summary_handler
 CQRS scenarios (write side in SQLite, Kinesis-like stream, read model with lag)
-    run_cqrs, CqrsRun, run_contention, read_scaling, replay_cost, plus plots in
-    labkit.eventstore.plots
+    CqrsConfig, simulate_cqrs, ContentionConfig, simulate_contention, read_scaling,
+    replay_cost (run_cqrs, run_contention, CqrsRun: former names, kept one release)
+Kinesis as the store, projections fan-out
+    StreamReplayConfig, simulate_stream_replay (labkit.eventstore.kinesis_store),
+    FanOutConfig, simulate_projection_fanout (labkit.eventstore.fanout); figures in
+    labkit.eventstore.plots, explorer callbacks in labkit.eventstore.explorers
 """
 
 from labkit.eventstore.orders import (
@@ -40,10 +44,15 @@ __all__ = [
     # projections
     "OrderSummaryProjection", "Projection", "order_summary_handler",
     # CQRS scenarios
-    "CqrsRun", "read_scaling", "replay_cost", "run_contention", "run_cqrs",
+    "ContentionConfig", "ContentionResult", "CqrsConfig", "CqrsResult", "CqrsRun",
+    "read_scaling", "replay_cost", "run_contention", "run_cqrs", "simulate_contention",
+    "simulate_cqrs",
 ]
 
-_LAZY = {"CqrsRun", "read_scaling", "replay_cost", "run_contention", "run_cqrs"}
+_LAZY = {"CqrsConfig", "CqrsResult", "CqrsRun", "read_scaling", "replay_cost", "run_cqrs",
+         "simulate_cqrs"}
+_LAZY_CONTENTION = {"ContentionConfig", "ContentionResult", "run_contention",
+                    "simulate_contention"}
 
 
 def __getattr__(name: str):
@@ -52,4 +61,8 @@ def __getattr__(name: str):
         from labkit.eventstore import cqrs
 
         return getattr(cqrs, name)
+    if name in _LAZY_CONTENTION:
+        from labkit.eventstore import contention
+
+        return getattr(contention, name)
     raise AttributeError(f"module 'labkit.eventstore' has no attribute {name!r}")

@@ -7,6 +7,8 @@ stay in order. A projector polls every shard every ``poll_interval_s`` (as Lambd
 and applies each batch after a processing delay (exponential, mean ``processing_lag_s``) to the
 read model (the DynamoDB stand-in). A client reads its own order ``read_after_s`` after writing;
 the read is *stale* (a read-your-writes violation) when the read model has not applied that write.
+:func:`simulate_cqrs` runs it (configured by :class:`CqrsConfig`); :func:`run_cqrs` is the former
+keyword form, kept one release.
 
 :func:`read_scaling` models the read side alone: N read replicas (or DynamoDB partitions) serving
 a read load, with :func:`labkit.core.run_queue`. :func:`replay_cost` loads aggregates with and
@@ -16,6 +18,7 @@ without snapshots and counts the events replayed (plus the measured wall time).
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +26,7 @@ import pandas as pd
 
 from labkit.core.metrics import percentiles
 from labkit.core.rng import spawn_rngs
+from labkit.core.runner import Config, Result
 from labkit.core.service import run_queue
 from labkit.core.validation import check_int, check_limit, check_nonnegative, check_positive
 from labkit.eventstore.orders import OrderRepository, OrderState, apply_event
@@ -30,20 +34,75 @@ from labkit.eventstore.projections import order_summary_handler
 from labkit.eventstore.store import EventStore, NewEvent
 from labkit.messaging.stream import ProvisionedThroughputExceeded, Stream
 
-__all__ = ["CqrsRun", "read_scaling", "replay_cost", "run_contention", "run_cqrs"]
+__all__ = ["CqrsConfig", "CqrsResult", "CqrsRun", "read_scaling", "replay_cost", "run_cqrs",
+           "simulate_cqrs"]
+
+
+#: Bounds of one CQRS run on this lab.
+MAX_ORDERS = 20_000
+MAX_SHARDS = 64
 
 
 @dataclass(frozen=True)
-class CqrsRun:
-    """One row per write (with its own read), the read model, and the stream's iterator ages."""
+class CqrsConfig(Config):
+    """The CQRS read-lag model (validated on construction).
 
-    reads: pd.DataFrame
+    Fields
+    ------
+    n_orders, items_per_order
+        Orders placed (1 to 20,000), each then given ``items_per_order`` items (0 to 50): one
+        command and one event each.
+    arrival_rate
+        Commands per second overall (Poisson).
+    read_after_s
+        How long after each command the client reads its order from the read model.
+    poll_interval_s
+        The projector's poll interval per shard (a Lambda polls Kinesis about once a second).
+    processing_lag_s
+        Mean of the exponential delay between a poll and its batch reaching the read model.
+    shards
+        Shards of the stream (1 to 64).
+    seed
+        Seed for the order of commands, their times and the processing delays.
+    """
+
+    n_orders: int = 100
+    arrival_rate: float = 5.0
+    items_per_order: int = 2
+    read_after_s: float = 0.5
+    poll_interval_s: float = 1.0
+    processing_lag_s: float = 0.2
+    shards: int = 2
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_limit("n_orders", self.n_orders, MAX_ORDERS, minimum=1)
+        check_positive("arrival_rate", self.arrival_rate)
+        check_int("items_per_order", self.items_per_order, minimum=0, maximum=50)
+        check_nonnegative("read_after_s", self.read_after_s)
+        check_positive("poll_interval_s", self.poll_interval_s)
+        check_nonnegative("processing_lag_s", self.processing_lag_s)
+        check_limit("shards", self.shards, MAX_SHARDS, minimum=1)
+        check_int("seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class CqrsResult(Result):
+    """One row per write (with its own read), the projector's polls, the read model, the store."""
+
+    config: CqrsConfig
+    records: pd.DataFrame
     polls: pd.DataFrame
     read_model: dict
     store: EventStore
 
-    def summary(self) -> dict:
-        r = self.reads
+    @property
+    def reads(self) -> pd.DataFrame:
+        """The records under their former name (one row per write and its read)."""
+        return self.records
+
+    def summary(self) -> dict[str, int | float]:
+        r = self.records
         lag = (r.applied_s - r.write_s).to_numpy()
         p = percentiles(lag, (50, 99))
         return {
@@ -56,45 +115,26 @@ class CqrsRun:
         }
 
 
-def run_cqrs(*, n_orders: int = 100, write_rate: float = 5.0, items_per_order: int = 2,
-             read_after_s: float = 0.5, poll_interval_s: float = 1.0,
-             processing_lag_s: float = 0.2, shards: int = 2, seed: int = 0) -> CqrsRun:
-    """Write orders to the SQLite event store, stream them, project them, and read them back.
+#: Kept one release: the former name of :class:`CqrsResult`.
+CqrsRun = CqrsResult
 
-    Each order is placed and then gets ``items_per_order`` items (one command, one event each), at
-    Poisson times with ``write_rate`` commands per second overall. After every command the
-    client reads its order from the read model ``read_after_s`` later.
 
-    Examples
-    --------
-    >>> run = run_cqrs(n_orders=20, read_after_s=0.1, seed=1)
-    >>> s = run.summary()
-    >>> s["writes"], s["stale_read_share"] > 0.5
-    (60, True)
-    >>> run_cqrs(n_orders=20, read_after_s=5.0, seed=1).summary()["stale_reads"]
-    0
-    """
-    n = check_int("n_orders", n_orders, minimum=1)
-    rate = check_positive("write_rate", write_rate)
-    items = check_int("items_per_order", items_per_order, minimum=0)
-    read_after = check_nonnegative("read_after_s", read_after_s)
-    poll = check_positive("poll_interval_s", poll_interval_s)
-    lag = check_nonnegative("processing_lag_s", processing_lag_s)
-    check_int("shards", shards, minimum=1)
-    order_rng, time_rng, lag_rng = spawn_rngs(seed, 3)
-
-    commands_per_order = 1 + items
+def _command_schedule(config: CqrsConfig, order_rng: np.random.Generator,
+                      time_rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Which order and which step each command is, and when it arrives (several orders open)."""
+    n, commands_per_order = config.n_orders, 1 + config.items_per_order
     total = n * commands_per_order
-    # command k of order o: interleave orders so several are open at once
     order_of = np.concatenate([np.arange(n)] * commands_per_order)
     step_of = np.repeat(np.arange(commands_per_order), n)
     perm = np.lexsort((order_rng.random(total), step_of * n // 4 + order_of // 4))
-    order_of, step_of = order_of[perm], step_of[perm]
-    write_times = np.cumsum(time_rng.exponential(1.0 / rate, total))
+    write_times = np.cumsum(time_rng.exponential(1.0 / config.arrival_rate, total))
+    return order_of[perm], step_of[perm], write_times
 
-    store = EventStore()
+
+def _write_side(store: EventStore, stream: Stream, schedule: tuple[np.ndarray, ...]) -> list:
+    """Run every command against the event store and publish its events to the stream."""
     repo = OrderRepository(store)
-    stream = Stream("orders-stream", shard_count=shards)
+    order_of, step_of, write_times = schedule
     writes = []
     for t, o, k in zip(write_times.tolist(), order_of.tolist(), step_of.tolist(), strict=True):
         oid = f"order-{o:04d}"
@@ -105,15 +145,22 @@ def run_cqrs(*, n_orders: int = 100, write_rate: float = 5.0, items_per_order: i
         for e in store.read_stream(oid, after_version=store.current_version(oid) - 1):
             stream.put_record(oid, e, now=t)
             writes.append((oid, e.version, t))
+    return writes
 
+
+def _project(stream: Stream, config: CqrsConfig, end_s: float, lag_rng: np.random.Generator,
+             rows: dict) -> tuple[dict, list]:
+    """The projector: poll every shard each ``poll_interval_s`` until ``end_s``; apply batches.
+
+    Returns when each (order, version) reached the read model, and one tuple per poll.
+    """
+    poll, lag = config.poll_interval_s, config.processing_lag_s
     applied: dict[tuple[str, int], float] = {}
-    rows: dict = {}
-    positions = [0] * shards
+    positions = [0] * config.shards
     polls = []
-    end = float(write_times[-1]) + read_after + 10 * (poll + lag) + 1
     tick = poll
-    while tick <= end + poll:
-        for shard in range(shards):
+    while tick <= end_s + poll:
+        for shard in range(config.shards):
             try:
                 res = stream.get_records(shard, positions[shard], now=tick)
             except ProvisionedThroughputExceeded:
@@ -133,15 +180,58 @@ def run_cqrs(*, n_orders: int = 100, write_rate: float = 5.0, items_per_order: i
                 applied[(e.stream_id, e.version)] = done
             positions[shard] = res.next_position
         tick += poll
+    return applied, polls
 
+
+def simulate_cqrs(config: CqrsConfig) -> CqrsResult:
+    """Write orders to the SQLite event store, stream them, project them, and read them back.
+
+    Each order is placed and then gets ``items_per_order`` items (one command, one event each), at
+    Poisson times with ``arrival_rate`` commands per second overall. After every command the
+    client reads its order from the read model ``read_after_s`` later.
+
+    Examples
+    --------
+    >>> result = simulate_cqrs(CqrsConfig(n_orders=20, read_after_s=0.1, seed=1))
+    >>> s = result.summary()
+    >>> s["writes"], s["stale_read_share"] > 0.5
+    (60, True)
+    >>> simulate_cqrs(result.config.replace(read_after_s=5.0)).summary()["stale_reads"]
+    0
+    """
+    if not isinstance(config, CqrsConfig):
+        raise TypeError(f"config must be a CqrsConfig, got {type(config).__name__}")
+    order_rng, time_rng, lag_rng = spawn_rngs(config.seed, 3)
+    schedule = _command_schedule(config, order_rng, time_rng)
+    store = EventStore()
+    stream = Stream("orders-stream", shard_count=config.shards)
+    writes = _write_side(store, stream, schedule)
+    rows: dict = {}
+    end = (float(schedule[2][-1]) + config.read_after_s
+           + 10 * (config.poll_interval_s + config.processing_lag_s) + 1)
+    applied, polls = _project(stream, config, end, lag_rng, rows)
     frame = pd.DataFrame(writes, columns=["order_id", "version", "write_s"])
-    frame["read_s"] = frame.write_s + read_after
+    frame["read_s"] = frame.write_s + config.read_after_s
     frame["applied_s"] = [applied.get((o, v), np.inf) for o, v in
                           zip(frame.order_id, frame.version, strict=True)]
     frame["stale"] = frame.applied_s > frame.read_s
     poll_frame = pd.DataFrame(polls, columns=["time_s", "shard", "records", "iterator_age_s",
                                               "throttled"])
-    return CqrsRun(frame, poll_frame, rows, store)
+    return CqrsResult(config, frame, poll_frame, rows, store)
+
+
+def run_cqrs(*, n_orders: int = 100, write_rate: float = 5.0, items_per_order: int = 2,
+             read_after_s: float = 0.5, poll_interval_s: float = 1.0,
+             processing_lag_s: float = 0.2, shards: int = 2, seed: int = 0) -> CqrsResult:
+    """Deprecated keyword form of :func:`simulate_cqrs` (``write_rate`` is now
+    ``arrival_rate``)."""
+    warnings.warn("run_cqrs is deprecated since labkit 0.2 and will be removed in the next "
+                  "release; use labkit.eventstore.cqrs.simulate_cqrs(CqrsConfig(...)) instead",
+                  DeprecationWarning, stacklevel=2)
+    return simulate_cqrs(CqrsConfig(n_orders=n_orders, arrival_rate=write_rate,
+                                    items_per_order=items_per_order, read_after_s=read_after_s,
+                                    poll_interval_s=poll_interval_s,
+                                    processing_lag_s=processing_lag_s, shards=shards, seed=seed))
 
 
 #: Bounds of :func:`read_scaling` on this lab (each replica count is one M/M/c run).
@@ -220,89 +310,3 @@ def replay_cost(*, events_per_order: tuple[int, ...] = (10, 100, 1000),
                          "load_ms": float(np.median(timings))})
             repo.store.close()
     return pd.DataFrame(rows)
-
-
-def run_contention(*, writers: int = 2, commands_per_writer: int = 50, orders: int = 5,
-                   think_s: float = 1.0, command_rate: float = 0.5, mode: str = "event_store",
-                   seed: int = 0) -> dict:
-    """Writers adding items to a few hot orders: CRUD last-writer-wins vs expected versions.
-
-    Each writer, at Poisson times (``command_rate`` per second), reads an order, thinks for an
-    exponential time (mean ``think_s``) and writes it back with one more item.
-
-    * ``mode="crud"``: the write replaces the whole row with what the writer read plus its item
-      (an ``UPDATE`` of the latest state). Items added by others in between are lost.
-    * ``mode="event_store"``: the write appends an ``ItemAdded`` event with the version the
-      writer read as ``expected_version``; on :class:`ConcurrencyError` the writer re-reads and
-      tries again after a short pause, so nothing is lost.
-
-    Returns a dict: ``commands``, ``items_kept``, ``lost_updates``, ``conflicts`` (rejected
-    appends, then retried), ``writers``, ``mode``.
-
-    >>> run_contention(writers=4, mode="crud", seed=1)["lost_updates"] > 0
-    True
-    >>> run_contention(writers=4, mode="event_store", seed=1)["lost_updates"]
-    0
-    """
-    import heapq
-
-    from labkit.core.validation import check_choice
-    from labkit.eventstore.store import ConcurrencyError
-
-    w = check_int("writers", writers, minimum=1)
-    per = check_int("commands_per_writer", commands_per_writer, minimum=1)
-    k = check_int("orders", orders, minimum=1)
-    think = check_positive("think_s", think_s)
-    rate = check_positive("command_rate", command_rate)
-    check_choice("mode", mode, ("crud", "event_store"))
-    rngs = spawn_rngs(seed, w)
-    store = EventStore()
-    rows: dict[str, list[str]] = {f"order-{i}": [] for i in range(k)}  # the CRUD table
-    for oid in rows:
-        store.append(oid, [NewEvent("OrderPlaced", {"customer": oid})], expected_version=0,
-                     now=0.0)
-    heap: list = []
-    counter = [0]
-    done = [0] * w
-
-    def push(t: float, kind: str, wi: int, oid: str, item: str, seen: object) -> None:
-        heapq.heappush(heap, (t, counter[0], kind, wi, oid, item, seen))
-        counter[0] += 1
-
-    def next_command(wi: int, t: float) -> None:
-        """Each writer issues its commands one after another (a session, not a flood)."""
-        if done[wi] < per:
-            rng = rngs[wi]
-            push(t + float(rng.exponential(1.0 / rate)), "read", wi,
-                 f"order-{int(rng.integers(k))}", f"w{wi}-c{done[wi]}", None)
-
-    for wi in range(w):
-        next_command(wi, 0.0)
-    conflicts = 0
-    while heap:
-        t, _, kind, wi, oid, item, seen = heapq.heappop(heap)
-        rng = rngs[wi]
-        if kind == "read":
-            seen = list(rows[oid]) if mode == "crud" else store.current_version(oid)
-            push(t + float(rng.exponential(think)), "write", wi, oid, item, seen)
-            continue
-        if mode == "crud":
-            rows[oid] = [*seen, item]  # last writer wins
-        else:
-            try:
-                store.append(oid, [NewEvent("ItemAdded", {"sku": item, "quantity": 1,
-                                                          "unit_price_usd": 1.0})],
-                             expected_version=seen, now=t)
-            except ConcurrencyError:
-                conflicts += 1
-                push(t + float(rng.exponential(think / 10)), "read", wi, oid, item, None)
-                continue
-        done[wi] += 1
-        next_command(wi, t)
-    if mode == "crud":
-        kept = sum(len(v) for v in rows.values())
-    else:
-        kept = sum(1 for e in store.read_all() if e.type == "ItemAdded")
-    total = w * per
-    return {"mode": mode, "writers": w, "commands": total, "items_kept": kept,
-            "lost_updates": total - kept, "conflicts": conflicts}

@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from labkit.eventstore.cqrs import CqrsRun, run_cqrs
-from labkit.viz import PALETTE, new_figure, updates_in_place
+from labkit.eventstore.cqrs import CqrsResult
+from labkit.viz import PALETTE, new_figure
 
-__all__ = ["cqrs_explorer_figure", "plot_contention", "plot_propagation", "plot_read_scaling",
-           "plot_replay_cost", "plot_stale_reads"]
+__all__ = ["plot_contention", "plot_propagation", "plot_read_scaling", "plot_replay_cost",
+           "plot_stale_reads", "update_propagation"]
 
 
 def plot_replay_cost(frame: pd.DataFrame, *,
@@ -29,7 +29,7 @@ def plot_replay_cost(frame: pd.DataFrame, *,
         sub = frame[frame["mode"] == mode].set_index("events_in_stream").reindex(sizes)
         xs = np.arange(len(sizes)) + (k - (len(modes) - 1) / 2) * width
         values = sub.events_replayed.clip(lower=0.8)  # keep zero visible on a log axis
-        bars = ax.bar(xs, values, width=width, label=mode, color=PALETTE[k])
+        bars = ax.bar(xs, values, width=width, label=mode)  # colours: the style's cycle
         ax.bar_label(bars, labels=[str(int(v)) for v in sub.events_replayed], fontsize=8)
     ax.set_yscale("log")
     ax.set_xticks(range(len(sizes)), [f"{s:,}" for s in sizes])
@@ -37,8 +37,8 @@ def plot_replay_cost(frame: pd.DataFrame, *,
     return fig
 
 
-def _draw_propagation(ax: Any, run: CqrsRun, read_after_s: float | None) -> None:
-    r = run.reads
+def _draw_propagation(ax: Any, run: CqrsResult, read_after_s: float | None) -> None:
+    r = run.records
     delay = (r.applied_s - r.write_s).to_numpy()
     ax.hist(delay, bins=30, color=PALETTE[0], histtype="stepfilled")
     if read_after_s is None:
@@ -49,7 +49,7 @@ def _draw_propagation(ax: Any, run: CqrsRun, read_after_s: float | None) -> None
     ax.legend(loc="upper right")
 
 
-def plot_propagation(run: CqrsRun, *, read_after_s: float | None = None,
+def plot_propagation(run: CqrsResult, *, read_after_s: float | None = None,
                      title: str = "From commit to read model: propagation delay") -> Any:
     """Histogram of write-to-read-model delays; the read delay marks what counts as stale."""
     fig, ax = new_figure(title, "delay from commit to read model (s)", "writes")
@@ -57,7 +57,7 @@ def plot_propagation(run: CqrsRun, *, read_after_s: float | None = None,
     return fig
 
 
-def update_propagation(fig: Any, run: CqrsRun, *, read_after_s: float | None = None,
+def update_propagation(fig: Any, run: CqrsResult, *, read_after_s: float | None = None,
                        title: str) -> bool:
     """Redraw a :func:`plot_propagation` figure in place: the histogram and the read delay are
     drawn again on the same axes (no new figure, axes or ticks), with the new title."""
@@ -75,8 +75,8 @@ def plot_stale_reads(sweep: pd.DataFrame, *,
     """Share of stale reads against the read delay, one line per projection lag."""
     fig, ax = new_figure(title, "time between a write and the client's read (s)",
                          "stale reads (share of reads)")
-    for k, (lag, g) in enumerate(sweep.groupby("processing_lag_s")):
-        ax.plot(g.read_after_s, g.stale_read_share, marker="o", color=PALETTE[k],
+    for lag, g in sweep.groupby("processing_lag_s"):
+        ax.plot(g.read_after_s, g.stale_read_share, marker="o",  # colours: the style's cycle
                 label=f"mean projection lag {lag:.1f} s")
     ax.set_ylim(-0.02, 1.02)
     ax.legend()
@@ -98,30 +98,6 @@ def plot_read_scaling(frame: pd.DataFrame, *,
     for a in axes:
         a.set_xticks(frame.replicas)
     return fig
-
-
-def _cqrs_explorer_run(read_after_s: float, poll_interval_s: float, processing_lag_s: float,
-                       seed: int) -> tuple[CqrsRun, str]:
-    run = run_cqrs(n_orders=50, read_after_s=read_after_s, poll_interval_s=poll_interval_s,
-                   processing_lag_s=processing_lag_s, seed=seed)
-    s = run.summary()
-    return run, (f"{s['stale_reads']} of {s['writes']} reads were stale; "
-                 f"p99 propagation {s['p99_propagation_s']:.2f} s")
-
-
-def _update_cqrs_explorer(fig: Any, read_after_s: float = 0.5, poll_interval_s: float = 1.0,
-                          processing_lag_s: float = 0.2, seed: int = 3) -> bool:
-    run, title = _cqrs_explorer_run(read_after_s, poll_interval_s, processing_lag_s, seed)
-    return update_propagation(fig, run, read_after_s=read_after_s, title=title)
-
-
-@updates_in_place(_update_cqrs_explorer)
-def cqrs_explorer_figure(read_after_s: float = 0.5, poll_interval_s: float = 1.0,
-                         processing_lag_s: float = 0.2, seed: int = 3) -> Any:
-    """Explorer: the propagation histogram and stale share at these settings (an explorer
-    redraws it in place)."""
-    run, title = _cqrs_explorer_run(read_after_s, poll_interval_s, processing_lag_s, seed)
-    return plot_propagation(run, read_after_s=read_after_s, title=title)
 
 
 def plot_contention(frame: pd.DataFrame, *,

@@ -109,12 +109,13 @@ def _write_behind(seed: int) -> Measurement:
 
 
 def _idempotent(seed: int) -> Measurement:
-    from labkit.messaging.scenarios import run_consumers
+    from labkit.messaging.scenarios import ConsumerConfig, simulate_consumers
 
-    settings = dict(n_messages=100, send_rate=4.0, consumers=3, visibility_timeout_s=4.0,
-                    crash_probability=0.02, duplicate_probability=0.01, seed=seed)
-    naive = run_consumers(**settings).summary()
-    safe = run_consumers(idempotent=True, **settings).summary()
+    config = ConsumerConfig(n_messages=100, arrival_rate=4.0, consumers=3,
+                            visibility_timeout_s=4.0, crash_probability=0.02,
+                            duplicate_probability=0.01, seed=seed)
+    naive = simulate_consumers(config).summary()
+    safe = simulate_consumers(config.replace(idempotent=True)).summary()
     return Measurement(naive["duplicate_effects"], "duplicate charges",
                        f"{naive['redeliveries']} redeliveries of {naive['messages_sent']} "
                        f"messages: {naive['duplicate_effects']} duplicate charges with a naive "
@@ -122,10 +123,11 @@ def _idempotent(seed: int) -> Measurement:
 
 
 def _event_store(seed: int) -> Measurement:
-    from labkit.eventstore import run_contention
+    from labkit.eventstore.contention import ContentionConfig, simulate_contention
 
-    crud = run_contention(writers=8, commands_per_writer=20, mode="crud", seed=seed)
-    store = run_contention(writers=8, commands_per_writer=20, mode="event_store", seed=seed)
+    config = ContentionConfig(writers=8, commands_per_writer=20, mode="crud", seed=seed)
+    crud = simulate_contention(config).summary()
+    store = simulate_contention(config.replace(mode="event_store")).summary()
     return Measurement(crud["lost_updates"], "lost updates",
                        f"8 writers, {crud['commands']} commands on hot orders: "
                        f"{crud['lost_updates']} lost updates with last-writer-wins rows, "

@@ -10,8 +10,11 @@ Topics (SNS)
     Topic, Subscription, Delivery, matches_filter_policy, attribute_view
 Streams (Kinesis)
     Stream, Record, GetRecordsResult, ProvisionedThroughputExceeded, shard_for_key
+Choosing a channel (SQS, SNS, EventBridge, Kinesis, Kafka)
+    ChannelConfig, run_channel (labkit.messaging.channels)
 Scenarios (for the notebooks)
-    run_consumers, run_fifo_demo, plus plots in labkit.messaging.plots
+    ConsumerConfig, simulate_consumers (labkit.messaging.scenarios); figures in
+    labkit.messaging.plots, explorer callbacks in labkit.messaging.explorers
 """
 
 from labkit.messaging.bus import (

@@ -27,7 +27,8 @@ import numpy as np
 
 from labkit.core.rng import make_rng
 from labkit.core.validation import check_finite, check_int, check_positive
-from labkit.messaging.patterns import _matches_prepared, _split_dotted, validate_pattern
+from labkit.messaging.patterns import validate_pattern
+from labkit.messaging.patterns.matching import _matches_prepared, _split_dotted
 from labkit.messaging.queue import FifoQueue, StandardQueue
 
 __all__ = ["EventBus", "InputTransformer", "RetryPolicy", "Rule", "Target", "TargetError",

@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from labkit.messaging.scenarios import ConsumerRun, run_consumers
-from labkit.viz import PALETTE, new_figure, updates_in_place
+from labkit.messaging.scenarios import ConsumerResult
+from labkit.viz import PALETTE, new_figure
 
-__all__ = ["consumer_explorer_figure", "plot_delivery_timeline", "plot_effects_per_order",
-           "plot_poison_message"]
+__all__ = ["plot_delivery_timeline", "plot_effects_per_order", "plot_poison_message",
+           "update_effects_per_order"]
 
 OUTCOME_COLOURS = {
     "processed": PALETTE[0],
@@ -25,10 +25,10 @@ OUTCOME_COLOURS = {
 }
 
 
-def plot_delivery_timeline(run: ConsumerRun, *, title: str = "Every delivery of every order",
+def plot_delivery_timeline(run: ConsumerResult, *, title: str = "Every delivery of every order",
                            orders: int = 60) -> Any:
     """Deliveries of the first ``orders`` orders over time; repeated orders stand out."""
-    d = run.deliveries.copy()
+    d = run.records.copy()
     d["n"] = d.order_id.str.slice(6).astype(int)
     d = d[d.n < orders]
     fig, ax = new_figure(title, "time the message was received (s)", "order number")
@@ -42,17 +42,17 @@ def plot_delivery_timeline(run: ConsumerRun, *, title: str = "Every delivery of 
     return fig
 
 
-def _effect_counts(runs: dict[str, ConsumerRun]) -> dict[str, list[int]]:
+def _effect_counts(runs: dict[str, ConsumerResult]) -> dict[str, list[int]]:
     """Per run: orders whose side effect ran 0, 1, 2 and 3+ times."""
     out = {}
     for name, run in runs.items():
-        eff = run.deliveries[run.deliveries.effect_applied].groupby("order_id").size()
+        eff = run.records[run.records.effect_applied].groupby("order_id").size()
         counts = eff.clip(upper=3).value_counts().reindex([1, 2, 3], fill_value=0)
         out[name] = [run.sent - int(eff.size), *counts.tolist()]
     return out
 
 
-def update_effects_per_order(fig: Any, runs: dict[str, ConsumerRun], *, title: str) -> bool:
+def update_effects_per_order(fig: Any, runs: dict[str, ConsumerResult], *, title: str) -> bool:
     """Redraw a :func:`plot_effects_per_order` figure in place for new runs of the same names:
     bar heights, their labels, the title; ``False`` when the figure does not match."""
     ax = fig.axes[0]
@@ -73,24 +73,24 @@ def update_effects_per_order(fig: Any, runs: dict[str, ConsumerRun], *, title: s
     return True
 
 
-def plot_effects_per_order(runs: dict[str, ConsumerRun], *,
+def plot_effects_per_order(runs: dict[str, ConsumerResult], *,
                            title: str = "How many times each order's card was charged") -> Any:
     """For each run, how many orders had their side effect applied 0, 1, 2, 3+ times."""
     fig, ax = new_figure(title, "times the side effect ran for one order", "orders")
     width = 0.8 / max(1, len(runs))
     for k, (name, values) in enumerate(_effect_counts(runs).items()):
         xs = [x + (k - (len(runs) - 1) / 2) * width for x in range(4)]
-        bars = ax.bar(xs, values, width=width, label=name, color=PALETTE[k % len(PALETTE)])
+        bars = ax.bar(xs, values, width=width, label=name)  # colours: the style's cycle
         ax.bar_label(bars, fontsize=8)
     ax.set_xticks(range(4), ["0", "1 (exactly once)", "2", "3+"])
     ax.legend()
     return fig
 
 
-def plot_poison_message(run: ConsumerRun, order_id: str, *,
+def plot_poison_message(run: ConsumerResult, order_id: str, *,
                         title: str = "A poison message: received, failed, moved to the DLQ") -> Any:
     """Each receive of one order's message, with its receive count."""
-    d = run.deliveries[run.deliveries.order_id == order_id]
+    d = run.records[run.records.order_id == order_id]
     fig, ax = new_figure(title, "time (s)", "receive count")
     ax.step(pd.concat([d.received_s, d.finished_s.tail(1)]),
             pd.concat([d.receive_count, d.receive_count.tail(1)]), where="post",
@@ -99,44 +99,4 @@ def plot_poison_message(run: ConsumerRun, order_id: str, *,
                "processing fails")
     ax.set_yticks(range(0, int(d.receive_count.max()) + 2))
     ax.legend(loc="upper left")
-    return fig
-
-
-def _consumer_explorer_runs(visibility_timeout_s: float, median_processing_s: float,
-                            crash_probability: float, consumers: int,
-                            seed: int) -> tuple[dict[str, ConsumerRun], str]:
-    from labkit.core.workloads import LogNormal
-
-    common = dict(n_messages=120, send_rate=4.0, consumers=consumers,
-                  visibility_timeout_s=visibility_timeout_s, crash_probability=crash_probability,
-                  seed=seed)
-    processing = LogNormal(median_processing_s, 0.6)
-    runs = {"naive consumer": run_consumers(processing=processing, **common),
-            "idempotent consumer": run_consumers(processing=processing, idempotent=True,
-                                                 **common)}
-    s = runs["naive consumer"].summary()
-    title = (f"{s['deliveries']} deliveries for {s['messages_sent']} messages: "
-             f"{s['duplicate_effects']} duplicate charges without idempotency, "
-             f"{runs['idempotent consumer'].summary()['duplicate_effects']} with")
-    return runs, title
-
-
-def _update_consumer_explorer(fig: Any, visibility_timeout_s: float = 4.0,
-                              median_processing_s: float = 2.0, crash_probability: float = 0.02,
-                              consumers: int = 3, seed: int = 7) -> bool:
-    runs, title = _consumer_explorer_runs(visibility_timeout_s, median_processing_s,
-                                          crash_probability, consumers, seed)
-    return update_effects_per_order(fig, runs, title=title)
-
-
-@updates_in_place(_update_consumer_explorer)
-def consumer_explorer_figure(visibility_timeout_s: float = 4.0, median_processing_s: float = 2.0,
-                             crash_probability: float = 0.02, consumers: int = 3,
-                             seed: int = 7) -> Any:
-    """Explorer: the same messages, naive vs idempotent consumer, at these settings (an explorer
-    redraws it in place)."""
-    runs, title = _consumer_explorer_runs(visibility_timeout_s, median_processing_s,
-                                          crash_probability, consumers, seed)
-    fig = plot_effects_per_order(runs, title=title)
-    fig.axes[0].title.set_fontsize(10)
     return fig

@@ -14,7 +14,12 @@ as the transport in the CQRS model here and in the serverless data-processing no
   skips the expired records (counted in ``expired_skipped``).
 * :meth:`Stream.get_records` returns records after a position plus the *iterator age*: how old
   the last record it returned is, in seconds (Kinesis's ``GetRecords.IteratorAgeMilliseconds``);
-  a reader that falls behind sees it grow.
+  a reader that falls behind sees it grow. All such (shared-throughput) readers of a shard share
+  its 5 calls and 2 MiB per second.
+* Enhanced fan-out: up to 20 consumers registered with :meth:`Stream.register_consumer` read
+  with :meth:`Stream.subscribe_to_shard`, each with its own ``read_bytes_per_s`` per shard and no
+  call limit (records are pushed), shared with no other consumer
+  (https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html).
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ class GetRecordsResult:
     iterator_age_s: float
 
 
+#: Enhanced fan-out consumers a stream may register (provisioned and On-demand Standard).
+MAX_EFO_CONSUMERS = 20
 #: Most shards a stream may have on this lab (each shard keeps its own record list).
 MAX_SHARDS = 10_000
 
@@ -120,6 +127,8 @@ class Stream:
         self._reads: list[tuple[int, int, int]] = [(-1, 0, 0)] * self.shard_count
         self.throttled_writes = 0
         self.throttled_reads = 0
+        self.consumers: list[str] = []
+        self._efo_reads: dict[tuple[str, int], tuple[int, int]] = {}
 
     def shard_for(self, partition_key: str) -> int:
         """The shard a partition key maps to."""
@@ -171,6 +180,16 @@ class Stream:
             self.throttled_reads += 1
             raise ProvisionedThroughputExceeded(
                 f"shard {shard} of stream {self.name!r} is over its read limit in second {second}")
+        out, pos, budget = self._read(shard, pos, t, n, self.read_bytes_per_s - nbytes)
+        self._reads[shard] = (second, calls + 1, self.read_bytes_per_s - budget)
+        next_pos = out[-1].sequence_number if out else pos
+        age = t - out[-1].arrival_s if out else 0.0
+        return GetRecordsResult(tuple(out), next_pos, age)
+
+    def _read(self, shard: int, pos: int, t: float, n: int,
+              budget: int) -> tuple[list[Record], int, int]:
+        """Records after ``pos`` that arrived by ``t`` (expired ones skipped), within ``budget``
+        bytes (the first record always fits); returns them, the position, the budget left."""
         available = [r for r in self._shards[shard][pos:] if r.arrival_s <= t]
         expired = [r for r in available if r.arrival_s < t - self.retention_s]
         if expired:  # trimmed past the retention period: a slow reader loses them
@@ -178,13 +197,76 @@ class Stream:
             available = available[len(expired):]
             pos = expired[-1].sequence_number
         out: list[Record] = []
-        budget = self.read_bytes_per_s - nbytes
         for r in available[:n]:
             if r.size_bytes > budget and out:
                 break
             out.append(r)
             budget -= r.size_bytes
-        self._reads[shard] = (second, calls + 1, self.read_bytes_per_s - budget)
+        return out, pos, budget
+
+    def read_from_oldest(self, shard_id: int, now: float) -> tuple[Record, ...]:
+        """Every record of a shard still kept at ``now``, read as a new consumer starting at
+        the oldest record (``TRIM_HORIZON``) reads it: GetRecords after GetRecords, waiting a
+        second whenever the shard's read limits refuse a call. Records that arrived after
+        ``now`` are left out.
+
+        >>> s = Stream("orders", retention_s=3600)
+        >>> _ = [s.put_record("k", i, now=float(t)) for i, t in enumerate((0, 1800, 5400))]
+        >>> [r.data for r in s.read_from_oldest(0, now=4000.0)]
+        [1]
+        """
+        t = check_finite("now", now)
+        out: list[Record] = []
+        position, when = 0, t
+        while position < self.latest_position(shard_id):
+            try:
+                result = self.get_records(shard_id, position, now=when)
+            except ProvisionedThroughputExceeded:
+                when += 1.0
+                continue
+            if not result.records:
+                break
+            out.extend(r for r in result.records if r.arrival_s <= t)
+            position = result.next_position
+        return tuple(out)
+
+    def register_consumer(self, name: str) -> str:
+        """Register an enhanced fan-out consumer (at most 20 per stream); return its name."""
+        if not isinstance(name, str) or not name:
+            raise ValueError("name must be a non-empty string")
+        if name in self.consumers:
+            raise ValueError(f"consumer {name!r} is already registered on {self.name!r}")
+        if len(self.consumers) >= MAX_EFO_CONSUMERS:
+            raise ValueError(f"a stream takes at most {MAX_EFO_CONSUMERS} enhanced fan-out "
+                             f"consumers; {self.name!r} has {len(self.consumers)}")
+        self.consumers.append(name)
+        return name
+
+    def subscribe_to_shard(self, consumer: str, shard_id: int, position: int, now: float, *,
+                           limit: int = 10_000) -> GetRecordsResult:
+        """Records pushed to a registered consumer: its own ``read_bytes_per_s`` per shard.
+
+        >>> s = Stream("orders", read_bytes_per_s=100)
+        >>> _ = [s.put_record("k", "x" * 60, now=0.0) for _ in range(3)]
+        >>> for app in ("billing", "search", "audit"):
+        ...     _ = s.register_consumer(app)
+        >>> [len(s.subscribe_to_shard(app, 0, 0, now=1.0).records)
+        ...  for app in ("billing", "search", "audit")]
+        [1, 1, 1]
+        """
+        if consumer not in self.consumers:
+            raise ValueError(f"consumer {consumer!r} is not registered on {self.name!r}; "
+                             f"register_consumer first")
+        t = check_finite("now", now)
+        shard = check_int("shard_id", shard_id, minimum=0, maximum=self.shard_count - 1)
+        pos = check_int("position", position, minimum=0)
+        n = check_int("limit", limit, minimum=1, maximum=10_000)
+        second = math.floor(t)
+        sec, nbytes = self._efo_reads.get((consumer, shard), (-1, 0))
+        if sec != second:
+            nbytes = 0
+        out, pos, budget = self._read(shard, pos, t, n, self.read_bytes_per_s - nbytes)
+        self._efo_reads[(consumer, shard)] = (second, self.read_bytes_per_s - budget)
         next_pos = out[-1].sequence_number if out else pos
         age = t - out[-1].arrival_s if out else 0.0
         return GetRecordsResult(tuple(out), next_pos, age)

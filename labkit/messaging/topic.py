@@ -25,12 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from labkit.core.validation import check_choice, check_finite
-from labkit.messaging.patterns import (
-    InvalidEventPattern,
-    _matches_prepared,
-    _split_dotted,
-    validate_pattern,
-)
+from labkit.messaging.patterns import InvalidEventPattern, validate_pattern
+from labkit.messaging.patterns.matching import _matches_prepared, _split_dotted
 from labkit.messaging.queue import FifoQueue, StandardQueue
 
 __all__ = ["Delivery", "Subscription", "Topic", "attribute_view", "matches_filter_policy"]

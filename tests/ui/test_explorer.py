@@ -187,7 +187,7 @@ IN_PLACE = [
     ("labkit.workflows.explorers", "saga_explorer_figure",
      [{}, {"failure_probability": 0.0}, {"fault_kind": "permanent", "failing_step": "fulfil"},
       {"compensation_failure_probability": 0.9, "failure_probability": 1.0}]),
-    ("labkit.eventstore.plots", "cqrs_explorer_figure",
+    ("labkit.eventstore.explorers", "cqrs_explorer_figure",
      [{}, {"read_after_s": 0.0}, {"poll_interval_s": 5.0, "processing_lag_s": 3.0}]),
     ("labkit.mesh.plots", "explore_outlier_detection",
      [{}, {"hosts": 20, "max_ejection_percent": 100}, {"ejection_cap_rule": "legacy"}]),
@@ -203,7 +203,7 @@ IN_PLACE = [
      [{}, {"outage_s": 80.0}, {"window_size": 4, "failure_rate_threshold": 100}]),
     ("labkit.caching.plots", "caching_explorer_figure",
      [{}, {"skew": 0.0, "cache_size": 10}, {"write_fraction": 0.9, "ttl_s": 0.5}]),
-    ("labkit.messaging.plots", "consumer_explorer_figure",
+    ("labkit.messaging.explorers", "consumer_explorer_figure",
      [{}, {"consumers": 1, "crash_probability": 0.2}, {"visibility_timeout_s": 30.0}]),
 ]
 

@@ -1,0 +1,69 @@
+"""One event stream through SQS, SNS, EventBridge, Kinesis and a Kafka topic.
+
+Published behaviour checked: SQS standard queues are at-least-once with best-effort order
+(https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues.html);
+a Kinesis shard keeps a partition key's records in order and keeps them 24 hours by default
+(https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html); an EventBridge
+archive keeps events indefinitely by default for replay
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-archive.html); a rule has at most 5
+targets (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
+"""
+
+import pytest
+
+from labkit.core.runner import compare
+from labkit.messaging.channels import ChannelConfig, run_channel
+
+SMALL = ChannelConfig(n_orders=120, arrival_rate=0.0017, late_join_s=20 * 3600.0, seed=3)
+
+
+@pytest.fixture(scope="module")
+def table():
+    return compare(run_channel, SMALL, {c: {"channel": c} for c in
+                                        ("sqs", "sns", "eventbridge", "kinesis", "msk")})
+
+
+def test_only_the_queue_makes_applications_compete(table):
+    assert table.loc["sqs", "apps_reached_per_event"] < 1.1
+    for channel in ("sns", "eventbridge", "kinesis", "msk"):
+        assert table.loc[channel, "apps_reached_per_event"] == 3.0
+
+
+def test_streams_keep_each_key_in_order_and_queues_do_not(table):
+    assert table.loc["kinesis", "out_of_order_deliveries"] == 0
+    assert table.loc["msk", "out_of_order_deliveries"] == 0
+    assert table.loc["sqs", "out_of_order_deliveries"] > 0
+    assert table.loc["sns", "duplicate_deliveries"] > 0
+
+
+def test_replay_depends_on_what_the_channel_keeps(table):
+    assert table.loc["sns", "history_share_for_new_app"] == 0.0
+    assert table.loc["sqs", "history_share_for_new_app"] == 0.0  # consumed means deleted
+    assert table.loc["eventbridge", "history_share_for_new_app"] == 1.0  # the archive
+    assert table.loc["msk", "history_share_for_new_app"] == 1.0  # 7 days > 20 hours
+    assert table.loc["kinesis", "history_share_for_new_app"] == 1.0  # 20 h < 24 h
+
+
+def test_kinesis_loses_history_older_than_its_retention():
+    late = SMALL.replace(channel="kinesis", late_join_s=30 * 3600.0)  # events span ~20 h
+    short = run_channel(late).summary()["history_share_for_new_app"]
+    week = run_channel(late.replace(retention_h=168.0)).summary()["history_share_for_new_app"]
+    assert 0 < short < 1 and week == 1.0
+
+
+def test_more_applications_than_one_rule_can_target_still_all_get_every_event():
+    s = run_channel(SMALL.replace(channel="eventbridge", subscribers=7, n_orders=20)).summary()
+    assert s["apps_reached_per_event"] == 7.0
+
+
+def test_same_seed_same_records_and_bad_input_named():
+    a = run_channel(SMALL.replace(channel="sqs", n_orders=30))
+    assert a.records.equals(run_channel(a.config).records)
+    with pytest.raises(ValueError, match="channel"):
+        ChannelConfig(channel="kafka")
+    with pytest.raises(ValueError, match="retention_h"):
+        ChannelConfig(channel="kinesis", retention_h=10)
+    with pytest.raises(ValueError, match="subscribers"):
+        ChannelConfig(subscribers=0)
+    with pytest.raises(TypeError, match="ChannelConfig"):
+        run_channel({"channel": "sqs"})
