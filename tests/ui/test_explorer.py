@@ -201,7 +201,7 @@ IN_PLACE = [
      [{}, {"provisioned": 5}, {"rate_per_s": 0.1, "memory_mb": 2048}, {"provisioned": 0}]),
     ("labkit.resilience.plots", "breaker_explorer_figure",
      [{}, {"outage_s": 80.0}, {"window_size": 4, "failure_rate_threshold": 100}]),
-    ("labkit.caching.plots", "caching_explorer_figure",
+    ("labkit.caching.explorers", "caching_explorer_figure",
      [{}, {"skew": 0.0, "cache_size": 10}, {"write_fraction": 0.9, "ttl_s": 0.5}]),
     ("labkit.messaging.plots", "consumer_explorer_figure",
      [{}, {"consumers": 1, "crash_probability": 0.2}, {"visibility_timeout_s": 30.0}]),
