@@ -13,8 +13,12 @@ Timeouts (SimPy; ``timeout.py``)
     call_with_timeout
 Scenarios (SimPy)
     run_outage_scenario, OutageResult, compare_runs (``outage.py``);
-    run_noisy_neighbour, pool_summary, run_priority_queues, run_lambda_concurrency,
-    LambdaFunction (``isolation.py``); run_backoff_contention, compare_backoff_strategies
+    NoisyNeighbourConfig, simulate_noisy_neighbour, PriorityQueuesConfig,
+    simulate_priority_queues, LambdaConcurrencyConfig, simulate_lambda_concurrency,
+    LambdaFunction, pool_summary; run_noisy_neighbour, run_priority_queues,
+    run_lambda_concurrency (deprecated) (``isolation.py``);
+    FleetIsolationConfig, simulate_fleet_isolation (Auto Scaling group per workload or shared;
+    ``fleets.py``); run_backoff_contention, compare_backoff_strategies
     (``contention.py``)
 """
 
@@ -22,12 +26,19 @@ from labkit.resilience.breaker import STATES, CircuitBreaker, ConsecutiveFailure
 from labkit.resilience.bulkhead import BulkheadDecision, SemaphoreBulkhead, ThreadPoolBulkhead
 from labkit.resilience.concurrency import Invocation, LambdaConcurrency, ReservationError
 from labkit.resilience.contention import compare_backoff_strategies, run_backoff_contention
+from labkit.resilience.fleets import FleetIsolationConfig, simulate_fleet_isolation
 from labkit.resilience.isolation import (
+    LambdaConcurrencyConfig,
     LambdaFunction,
+    NoisyNeighbourConfig,
+    PriorityQueuesConfig,
     pool_summary,
     run_lambda_concurrency,
     run_noisy_neighbour,
     run_priority_queues,
+    simulate_lambda_concurrency,
+    simulate_noisy_neighbour,
+    simulate_priority_queues,
 )
 from labkit.resilience.outage import OutageResult, compare_runs, run_outage_scenario
 from labkit.resilience.retry import (
@@ -48,6 +59,9 @@ from labkit.resilience.retry import (
 from labkit.resilience.timeout import call_with_timeout
 
 __all__ = [
+    "FleetIsolationConfig", "LambdaConcurrencyConfig", "NoisyNeighbourConfig",
+    "PriorityQueuesConfig", "simulate_fleet_isolation", "simulate_lambda_concurrency",
+    "simulate_noisy_neighbour", "simulate_priority_queues",
     "BACKOFF_STRATEGIES", "Backoff", "BulkheadDecision", "CircuitBreaker",
     "ConsecutiveFailureBreaker", "Invocation", "LambdaConcurrency", "LambdaFunction",
     "OutageResult", "ReservationError", "RetryBudget", "RetryQuota", "RetryThrottle", "STATES",

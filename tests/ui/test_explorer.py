@@ -191,7 +191,7 @@ IN_PLACE = [
      [{}, {"read_after_s": 0.0}, {"poll_interval_s": 5.0, "processing_lag_s": 3.0}]),
     ("labkit.mesh.plots", "explore_outlier_detection",
      [{}, {"hosts": 20, "max_ejection_percent": 100}, {"ejection_cap_rule": "legacy"}]),
-    ("labkit.resilience.isolation_plots", "explore_noisy_neighbour",
+    ("labkit.resilience.explorers", "noisy_neighbour_explorer_figure",
      [{}, {"overload_b": 1.0}, {"permits_a": 2, "max_wait_ms": 0}]),
     ("labkit.microservices.plots", "cost_explorer_figure",
      [{}, {"memory_mb": 3008}, {"rate_per_s": 0.1, "duration_ms": 2000}, {"duration_ms": 10}]),
