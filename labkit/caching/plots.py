@@ -278,7 +278,7 @@ def plot_cache_layers(layers: pd.DataFrame, *,
     y = np.arange(len(layers))[::-1]
     ax.barh(y, values, color=cycle_colours(len(layers)))
     if "service" in layers.columns:
-        names = [f"{svc.split(' (')[0]} ({layer})"
+        names = [f"{svc.removeprefix('Amazon ')} [{layer}]"
                  for svc, layer in zip(layers.service, layers.layer, strict=True)]
     else:
         names = layers.layer.tolist()
