@@ -1,5 +1,6 @@
 """Figures for the bulkhead notebook, drawn from the frames :mod:`labkit.resilience.isolation`
-returns: pool comparisons, latency over time, queue waits by priority, Lambda throttles.
+returns: pool comparisons, latency over time, queue waits by priority, Lambda throttles, and
+the fleets of :mod:`labkit.resilience.fleets` (one Auto Scaling group per workload or shared).
 
 matplotlib is imported inside the functions.
 """
@@ -12,6 +13,7 @@ import pandas as pd
 from labkit.resilience.isolation import pool_summary
 
 __all__ = [
+    "plot_fleet_isolation",
     "plot_lambda_throttles",
     "plot_latency_over_time",
     "plot_pool_comparison",
@@ -97,4 +99,44 @@ def plot_lambda_throttles(frames: dict[str, pd.DataFrame], *, function: str,
         ax.plot(share.index, share.to_numpy(), color=colour, label=name)
     ax.set_ylim(-2, 102)
     ax.legend()
+    return fig
+
+
+def plot_fleet_isolation(runs: dict, *, workload: str = "A", bin_s: float = 10.0):
+    """Two panels over time, one line per design: the share of ``workload``'s requests that
+    timed out (per ``bin_s``) and the instances in service (all groups together); the grey band
+    is the overload window. ``runs`` maps a label to a
+    :class:`~labkit.resilience.fleets.FleetIsolationResult`.
+
+    >>> from labkit.resilience.fleets import FleetIsolationConfig, simulate_fleet_isolation
+    >>> run = simulate_fleet_isolation(FleetIsolationConfig(horizon_s=300.0,
+    ...                                                     overload_window=(60.0, 240.0)))
+    >>> fig = plot_fleet_isolation({"shared": run})
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['requests of A timed out (%)', 'instances in service']
+    """
+    from labkit.viz import cycle_colours, new_figure
+
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError("runs must be a non-empty dict of label -> FleetIsolationResult")
+    fig, axes = new_figure(f"Workload {workload} while the other workload surges",
+                           "time (s)", f"requests of {workload} timed out (%)", ncols=2,
+                           figsize=(10.0, 3.6))
+    for colour, (label, run) in zip(cycle_colours(len(runs)), runs.items(), strict=True):
+        r = run.records
+        mine = r[r.workload == workload]
+        bins = np.floor(mine.time_s / bin_s) * bin_s
+        grouped = mine.groupby(bins)[["dropped", "arrivals"]].sum()
+        share = 100.0 * grouped.dropped / grouped.arrivals.where(grouped.arrivals > 0)
+        axes[0].plot(share.index, share.to_numpy(), color=colour, label=label)
+        instances = r.drop_duplicates(["time_s", "group"]).groupby("time_s").instances.sum()
+        axes[1].step(instances.index, instances.to_numpy(), where="post", color=colour,
+                     label=label)
+    window = next(iter(runs.values())).config.overload_window
+    for ax in axes:
+        ax.axvspan(*window, color="#999999", alpha=0.15)
+        ax.legend(loc="upper right")
+    axes[1].set_ylabel("instances in service")
+    axes[0].set_ylim(bottom=0)
+    fig.tight_layout()
     return fig
