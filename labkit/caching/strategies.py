@@ -555,7 +555,8 @@ def _legacy_config(strategy: str, params: dict[str, Any]) -> StrategyConfig:
     return StrategyConfig(strategy=strategy, **fields)
 
 
-def simulate_strategy(config: StrategyConfig | str = None, requests: pd.DataFrame | None = None,
+def simulate_strategy(config: StrategyConfig | str | None = None,
+                      requests: pd.DataFrame | None = None,
                       **legacy: Any) -> StrategyResult:
     """Run one caching strategy against a database (see the module docstring).
 
