@@ -8,19 +8,22 @@ Hit-ratio curves
     lru_hit_ratios, lru_hit_counts, stack_distances, simulate_hits, hit_ratio_curve
 Workloads
     zipf_probabilities, zipf_trace, request_mix
-Strategies (SimPy)
-    simulate_strategy, compare_strategies, summarize_runs, StrategyRun, STRATEGIES,
-    write_fraction_sweep,
-    break_even_write_fraction
+Strategies (SimPy; configuration -> run -> records)
+    StrategyConfig, simulate_strategy, StrategyResult, compare_strategies, summarize_runs,
+    STRATEGIES, write_fraction_sweep, break_even_write_fraction
 TTL staleness
-    ttl_staleness, simulate_ttl_staleness, StalenessEstimate
+    ttl_staleness, StalenessEstimate (closed form); StalenessConfig, simulate_ttl_staleness,
+    StalenessResult (replay)
 Stampede (SimPy)
-    simulate_stampede, compare_cures, summarize_cures, StampedeRun, CURES
+    StampedeConfig, simulate_stampede, StampedeResult, compare_cures, summarize_cures, CURES
+DynamoDB Accelerator (DAX)
+    DaxConfig, simulate_dax, DaxResult (item cache vs query cache staleness)
 On AWS
     load_aws_facts, cache_layer_stack, entries_for_hit_ratio, cache_memory_gib
 
-Plots live in :mod:`labkit.caching.plots` (imported on use, so ``import labkit.caching`` stays
-free of matplotlib).
+Plots live in :mod:`labkit.caching.plots` and the explorer's figure in
+:mod:`labkit.caching.explorers` (imported on use, so ``import labkit.caching`` stays free of
+matplotlib). The former result names ``StrategyRun`` and ``StampedeRun`` remain as aliases.
 """
 
 from labkit.caching.aws import (
@@ -36,6 +39,7 @@ from labkit.caching.curves import (
     simulate_hits,
     stack_distances,
 )
+from labkit.caching.dax import DaxConfig, DaxResult, simulate_dax
 from labkit.caching.policies import (
     POLICIES,
     Cache,
@@ -48,9 +52,17 @@ from labkit.caching.policies import (
     make_cache,
     should_refresh_early,
 )
-from labkit.caching.staleness import StalenessEstimate, simulate_ttl_staleness, ttl_staleness
+from labkit.caching.staleness import (
+    StalenessConfig,
+    StalenessEstimate,
+    StalenessResult,
+    simulate_ttl_staleness,
+    ttl_staleness,
+)
 from labkit.caching.stampede import (
     CURES,
+    StampedeConfig,
+    StampedeResult,
     StampedeRun,
     compare_cures,
     simulate_stampede,
@@ -58,6 +70,8 @@ from labkit.caching.stampede import (
 )
 from labkit.caching.strategies import (
     STRATEGIES,
+    StrategyConfig,
+    StrategyResult,
     StrategyRun,
     break_even_write_fraction,
     compare_strategies,
@@ -76,13 +90,17 @@ __all__ = [
     # workloads
     "zipf_probabilities", "zipf_trace", "request_mix",
     # strategies
-    "simulate_strategy", "compare_strategies", "summarize_runs", "StrategyRun", "STRATEGIES",
-    "write_fraction_sweep",
+    "StrategyConfig", "simulate_strategy", "StrategyResult", "compare_strategies",
+    "summarize_runs", "StrategyRun", "STRATEGIES", "write_fraction_sweep",
     "break_even_write_fraction",
     # TTL staleness
-    "ttl_staleness", "simulate_ttl_staleness", "StalenessEstimate",
+    "ttl_staleness", "StalenessEstimate", "StalenessConfig", "simulate_ttl_staleness",
+    "StalenessResult",
     # stampede
-    "simulate_stampede", "compare_cures", "summarize_cures", "StampedeRun", "CURES",
+    "StampedeConfig", "simulate_stampede", "StampedeResult", "compare_cures", "summarize_cures",
+    "StampedeRun", "CURES",
+    # DAX
+    "DaxConfig", "simulate_dax", "DaxResult",
     # on AWS
     "load_aws_facts", "cache_layer_stack", "entries_for_hit_ratio", "cache_memory_gib",
 ]

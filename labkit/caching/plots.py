@@ -8,7 +8,8 @@
 - :func:`plot_stampede_load`: database queries per second around synchronized expiries.
 - :func:`plot_write_fraction_sweep`: where cache-aside stops paying as writes grow.
 - :func:`plot_cache_layers`: the AWS cache layers as a latency stack.
-- :func:`caching_explorer_figure`: the figure behind the notebook's explorer.
+
+The explorer's figure is in :mod:`labkit.caching.explorers`.
 
 Every function returns a matplotlib Figure (matplotlib is imported inside the functions).
 """
@@ -16,23 +17,18 @@ Every function returns a matplotlib Figure (matplotlib is imported inside the fu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from labkit.caching.curves import lru_hit_ratios
-from labkit.caching.staleness import simulate_ttl_staleness, ttl_staleness
-from labkit.caching.stampede import StampedeRun
-from labkit.caching.strategies import StrategyRun, compare_strategies
-from labkit.caching.workloads import request_mix, zipf_trace
+from labkit.caching.staleness import StalenessConfig, simulate_ttl_staleness, ttl_staleness
+from labkit.caching.stampede import StampedeResult
+from labkit.caching.strategies import StrategyResult
 from labkit.core.validation import check_positive
-from labkit.viz.inplace import updates_in_place
-from labkit.viz.style import PALETTE, new_figure
+from labkit.viz.style import cycle_colours, new_figure
 
 __all__ = [
-    "caching_explorer_figure",
     "plot_cache_layers",
     "plot_hit_ratio_curves",
     "plot_read_latency_cdf",
@@ -73,6 +69,7 @@ def plot_hit_ratio_curves(curves: Mapping[str, pd.Series], *,
     """One line per labelled curve (index = cache size in entries, values = hit ratio), on a
     logarithmic size axis; ``marks`` adds a dot at a chosen size on the curve with that label.
 
+    >>> from labkit.caching import lru_hit_ratios, zipf_trace
     >>> curve = lru_hit_ratios(zipf_trace(2_000, 200, 1.0), [1, 10, 100])
     >>> fig = plot_hit_ratio_curves({"skew 1.0": curve}, marks={"skew 1.0": 10})
     >>> fig.axes[0].get_xscale()
@@ -80,8 +77,7 @@ def plot_hit_ratio_curves(curves: Mapping[str, pd.Series], *,
     """
     _need_mapping("curves", curves)
     fig, ax = new_figure(title, "cache size (entries, log scale)", "hit ratio")
-    for i, (label, curve) in enumerate(curves.items()):
-        colour = PALETTE[i % len(PALETTE)]
+    for colour, (label, curve) in zip(cycle_colours(len(curves)), curves.items(), strict=True):
         ax.plot(curve.index, curve.to_numpy(), color=colour, label=label, lw=2)
         if marks and label in marks:
             size = marks[label]
@@ -95,22 +91,23 @@ def plot_hit_ratio_curves(curves: Mapping[str, pd.Series], *,
 
 
 def plot_read_latency_cdf(
-        runs: Mapping[str, StrategyRun], *,
+        runs: Mapping[str, StrategyResult], *,
         title: str = "Read latency: what fraction of reads finish within x") -> Any:
     """Empirical CDF of read latency (ms, log scale), one line per labelled run.
 
     >>> from labkit.caching.strategies import simulate_strategy
-    >>> r = simulate_strategy("no_cache", n_requests=200, n_keys=20)
+    >>> from labkit.caching.strategies import StrategyConfig
+    >>> r = simulate_strategy(StrategyConfig("no_cache", n_requests=200, n_keys=20))
     >>> plot_read_latency_cdf({"no cache": r}).axes[0].get_ylabel()
     'fraction of reads'
     """
     _need_mapping("runs", runs)
     fig, ax = new_figure(title, "read latency (ms, log scale)", "fraction of reads")
-    for i, (label, run) in enumerate(runs.items()):
-        reads = run.requests[run.requests.op == "read"]
+    for colour, (label, run) in zip(cycle_colours(len(runs)), runs.items(), strict=True):
+        reads = run.records[run.records.op == "read"]
         values = np.sort(reads.latency_s.to_numpy() * 1000)
         ax.step(values, np.arange(1, len(values) + 1) / len(values), where="post", lw=1.8,
-                color=PALETTE[i % len(PALETTE)], label=label)
+                color=colour, label=label)
     ax.set_xscale("log")
     _plain_log(ax.xaxis)
     ax.set_ylim(0, 1.01)
@@ -123,7 +120,9 @@ def plot_strategy_comparison(table: pd.DataFrame, *,
     """Three panels from :func:`~labkit.caching.strategies.compare_strategies`: mean read
     latency, database operations per request and the fraction of stale reads.
 
-    >>> t = compare_strategies(["no_cache", "cache_aside"], n_requests=300, n_keys=50)
+    >>> from labkit.caching.strategies import StrategyConfig, compare_strategies
+    >>> t = compare_strategies(StrategyConfig(n_requests=300, n_keys=50),
+    ...                        ["no_cache", "cache_aside"])
     >>> len(plot_strategy_comparison(t).axes)
     3
     """
@@ -134,7 +133,7 @@ def plot_strategy_comparison(table: pd.DataFrame, *,
     fig, axes = new_figure(title, "strategy", "mean read latency (ms)", ncols=3,
                            figsize=(11.0, 3.6))
     labels = [_STRATEGY_LABELS.get(s, s) for s in table.index]
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(table))]
+    colours = cycle_colours(len(table))
     panels = [(table.read_latency_mean_s * 1000, "mean read latency (ms)", "{:.1f}"),
               (table.db_ops_per_request, "database operations per request", "{:.2f}"),
               (table.stale_read_fraction, "fraction of reads that are stale", "{:.2f}")]
@@ -150,7 +149,7 @@ def plot_strategy_comparison(table: pd.DataFrame, *,
     return fig
 
 
-def plot_unflushed_writes(runs: Mapping[str, StrategyRun], *, crash_at_s: float | None = None,
+def plot_unflushed_writes(runs: Mapping[str, StrategyResult], *, crash_at_s: float | None = None,
                           step_s: float = 0.05,
                           title: str = "Write-behind: acknowledged writes not yet in the database"
                           ) -> Any:
@@ -158,17 +157,18 @@ def plot_unflushed_writes(runs: Mapping[str, StrategyRun], *, crash_at_s: float 
     the crash and the legend gives each run's lost writes.
 
     >>> from labkit.caching.strategies import simulate_strategy
-    >>> r = simulate_strategy("write_behind", n_requests=400, n_keys=40, rate=200.0,
-    ...                       crash_at_s=1.1)
+    >>> from labkit.caching.strategies import StrategyConfig
+    >>> r = simulate_strategy(StrategyConfig("write_behind", n_requests=400, n_keys=40,
+    ...                                      arrival_rate=200.0, crash_at_s=1.1))
     >>> fig = plot_unflushed_writes({"flush every 1 s": r}, crash_at_s=1.1)
     >>> fig.axes[0].get_ylabel()
     'acknowledged, unflushed writes'
     """
     _need_mapping("runs", runs)
     fig, ax = new_figure(title, "time (s)", "acknowledged, unflushed writes")
-    for i, (label, run) in enumerate(runs.items()):
+    for colour, (label, run) in zip(cycle_colours(len(runs)), runs.items(), strict=True):
         line = run.unflushed_timeline(step_s)
-        ax.step(line.time_s, line.unflushed_writes, where="post", color=PALETTE[i % len(PALETTE)],
+        ax.step(line.time_s, line.unflushed_writes, where="post", color=colour,
                 label=f"{label}: {run.writes_lost} lost", lw=1.6)
     if crash_at_s is not None:
         ax.axvline(crash_at_s, color="black", ls="--", lw=1)
@@ -192,16 +192,18 @@ def plot_ttl_staleness(read_rate: float, update_rate: float, ttls: Sequence[floa
     if not values:
         raise ValueError("ttls must hold at least one TTL")
     exact = [ttl_staleness(read_rate, update_rate, t) for t in values]
+    hit_colour, stale_colour = cycle_colours(2)
     fig, ax = new_figure(
         f"TTL against staleness: {read_rate:g} reads/s, {update_rate:g} updates/s per key",
         "TTL (s, log scale)", "fraction of reads")
-    ax.plot(values, [e.hit_ratio for e in exact], color=PALETTE[0], lw=2, label="hit ratio")
-    ax.plot(values, [e.stale_read_fraction for e in exact], color=PALETTE[3], lw=2,
+    ax.plot(values, [e.hit_ratio for e in exact], color=hit_colour, lw=2, label="hit ratio")
+    ax.plot(values, [e.stale_read_fraction for e in exact], color=stale_colour, lw=2,
             label="stale reads")
     for t in measured_ttls:
-        m = simulate_ttl_staleness(read_rate, update_rate, t, n_reads=n_reads, seed=seed)
-        ax.plot([t], [m.hit_ratio], "o", color=PALETTE[0], ms=6)
-        ax.plot([t], [m.stale_read_fraction], "o", color=PALETTE[3], ms=6)
+        m = simulate_ttl_staleness(StalenessConfig(read_rate, update_rate, t, n_reads=n_reads,
+                                                   seed=seed))
+        ax.plot([t], [m.hit_ratio], "o", color=hit_colour, ms=6)
+        ax.plot([t], [m.stale_read_fraction], "o", color=stale_colour, ms=6)
     if measured_ttls:
         ax.plot([], [], "o", color="grey", label="replay through TTLCache")
     ax.set_xscale("log")
@@ -211,21 +213,21 @@ def plot_ttl_staleness(read_rate: float, update_rate: float, ttls: Sequence[floa
     return fig
 
 
-def plot_stampede_load(runs: Mapping[str, StampedeRun], *,
+def plot_stampede_load(runs: Mapping[str, StampedeResult], *,
                        title: str = "Database queries when hot keys expire together") -> Any:
     """Database queries per second over time, one line per cure.
 
-    >>> from labkit.caching.stampede import simulate_stampede
-    >>> fig = plot_stampede_load({"none": simulate_stampede("none", horizon_s=4.0)})
+    >>> from labkit.caching.stampede import StampedeConfig, simulate_stampede
+    >>> fig = plot_stampede_load({"none": simulate_stampede(StampedeConfig(horizon_s=4.0))})
     >>> fig.axes[0].get_xlabel()
     'time (s)'
     """
     _need_mapping("runs", runs)
     fig, ax = new_figure(title, "time (s)", "database queries per second")
-    for i, (label, run) in enumerate(runs.items()):
+    for colour, (label, run) in zip(cycle_colours(len(runs)), runs.items(), strict=True):
         line = run.load_timeline()
-        ax.step(line.time_s, line.db_queries_per_s, where="post", lw=1.6,
-                color=PALETTE[i % len(PALETTE)], label=label)
+        ax.step(line.time_s, line.db_queries_per_s, where="post", lw=1.6, color=colour,
+                label=label)
     ax.legend(loc="upper right")
     return fig
 
@@ -235,18 +237,19 @@ def plot_write_fraction_sweep(sweep: pd.DataFrame, *, break_even: float | None =
     """Two panels from :func:`~labkit.caching.strategies.write_fraction_sweep`: mean request
     latency with and without the cache, and database operations per request.
 
-    >>> from labkit.caching.strategies import write_fraction_sweep
-    >>> s = write_fraction_sweep([0.0, 0.5], n_requests=300, n_keys=50)
+    >>> from labkit.caching.strategies import StrategyConfig, write_fraction_sweep
+    >>> s = write_fraction_sweep(StrategyConfig(n_requests=300, n_keys=50), [0.0, 0.5])
     >>> len(plot_write_fraction_sweep(s).axes)
     2
     """
     fig, axes = new_figure(title, "fraction of requests that are writes", "mean latency (ms)",
                            ncols=2, figsize=(10.0, 3.6))
     x = sweep.write_fraction
-    axes[0].plot(x, sweep.latency_mean_no_cache_s * 1000, "o-", color=PALETTE[1], label="no cache")
-    axes[0].plot(x, sweep.latency_mean_s * 1000, "o-", color=PALETTE[0], label="cache-aside")
-    axes[1].plot(x, sweep.db_ops_per_request_no_cache, "o-", color=PALETTE[1], label="no cache")
-    axes[1].plot(x, sweep.db_ops_per_request, "o-", color=PALETTE[0], label="cache-aside")
+    cached, plain = cycle_colours(2)
+    axes[0].plot(x, sweep.latency_mean_no_cache_s * 1000, "o-", color=plain, label="no cache")
+    axes[0].plot(x, sweep.latency_mean_s * 1000, "o-", color=cached, label="cache-aside")
+    axes[1].plot(x, sweep.db_ops_per_request_no_cache, "o-", color=plain, label="no cache")
+    axes[1].plot(x, sweep.db_ops_per_request, "o-", color=cached, label="cache-aside")
     axes[1].set_ylabel("database operations per request")
     axes[1].set_ylim(0, 1.05)
     for ax in axes:
@@ -273,9 +276,9 @@ def plot_cache_layers(layers: pd.DataFrame, *,
     fig, ax = new_figure(title, "latency of a read answered there (ms, log scale)", "layer")
     values = layers.answered_latency_s.to_numpy(dtype=float) * 1000
     y = np.arange(len(layers))[::-1]
-    ax.barh(y, values, color=[PALETTE[i % len(PALETTE)] for i in range(len(layers))])
+    ax.barh(y, values, color=cycle_colours(len(layers)))
     if "service" in layers.columns:
-        names = [f"{svc.split(' (')[0]} ({layer})"
+        names = [f"{svc.removeprefix('Amazon ')} [{layer}]"
                  for svc, layer in zip(layers.service, layers.layer, strict=True)]
     else:
         names = layers.layer.tolist()
@@ -288,103 +291,3 @@ def plot_cache_layers(layers: pd.DataFrame, *,
     ax.set_xlim(values.min() / 2, values.max() * 4)
     ax.grid(axis="y", visible=False)
     return fig
-
-
-@lru_cache(maxsize=32)
-def _explorer_curve(skew: float, seed: int) -> pd.Series:
-    """The LRU curve at every size 1..500 (one pass; cached per skew, so moving the size,
-    TTL or write sliders costs no recomputation)."""
-    trace = zipf_trace(20_000, _EXPLORER_KEYS, skew, seed=seed)
-    return lru_hit_ratios(trace, range(1, _EXPLORER_KEYS + 1))
-
-
-_EXPLORER_KEYS = 500
-
-
-def _caching_explorer_view(cache_size: int, ttl_s: float, skew: float, write_fraction: float,
-                           seed: int) -> dict[str, Any]:
-    """What the caching explorer shows: title, the LRU curve with the chosen size marked, and
-    the simulated strategies' measures."""
-    size = int(cache_size)
-    if not 1 <= size <= _EXPLORER_KEYS:
-        raise ValueError(f"cache_size must be an integer in [1, {_EXPLORER_KEYS}], got {size}")
-    curve = _explorer_curve(float(skew), int(seed))
-    mix = request_mix(500, _EXPLORER_KEYS, skew, write_fraction=write_fraction, rate=400.0,
-                      seed=seed)
-    table = compare_strategies(["cache_aside", "write_through"], mix, capacity=size,
-                               ttl_s=ttl_s, seed=seed)
-    return {"title": (f"Cache of {size} entries, TTL {ttl_s:g} s, skew {skew:g}, "
-                      f"{write_fraction:.0%} writes"),
-            "size": size, "curve": curve, "at": float(curve[size]),
-            "measures": {strategy: table.loc[strategy, _EXPLORER_METRICS].to_numpy(dtype=float)
-                         for strategy in table.index}}
-
-
-_EXPLORER_METRICS = ["hit_ratio", "db_ops_per_request", "stale_read_fraction"]
-
-
-def _update_caching_explorer(fig: Any, cache_size: int = 100, ttl_s: float = 10.0,
-                             skew: float = 1.0, write_fraction: float = 0.1,
-                             seed: int = 0) -> bool:
-    """Redraw :func:`caching_explorer_figure` in place: title, curve, marker, bars."""
-    view = _caching_explorer_view(cache_size, ttl_s, skew, write_fraction, seed)
-    left, right = fig.axes
-    curve_line, marker = left.lines
-    fig.suptitle(view["title"], fontweight="bold")
-    curve_line.set_data(view["curve"].index, view["curve"].to_numpy())
-    marker.set_data([view["size"]], [view["at"]])
-    note = left.texts[0]
-    note.xy = (view["size"], view["at"])
-    note.set_text(f"{view['at']:.2f}")
-    bars = [patch for container in right.containers for patch in container]
-    heights = [v for values in view["measures"].values() for v in values]
-    if len(bars) != len(heights):
-        return False
-    for bar, height in zip(bars, heights, strict=True):
-        bar.set_height(height)
-    return True
-
-
-@updates_in_place(_update_caching_explorer)
-def caching_explorer_figure(cache_size: int = 100, ttl_s: float = 10.0, skew: float = 1.0,
-                            write_fraction: float = 0.1, seed: int = 0) -> Any:
-    """The explorer's figure: left, the LRU hit-ratio curve of a Zipf workload over 500 keys
-    with the chosen size marked; right, cache-aside and write-through simulated on 500 requests
-    (hit ratio, database operations per request, stale reads). An explorer redraws it in place.
-
-    >>> fig = caching_explorer_figure(cache_size=50)
-    >>> len(fig.axes)
-    2
-    """
-    import matplotlib.pyplot as plt
-
-    view = _caching_explorer_view(cache_size, ttl_s, skew, write_fraction, seed)
-    size, curve, at = view["size"], view["curve"], view["at"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.6, 3.4))
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.8, wspace=0.25)
-    fig.suptitle(view["title"], fontweight="bold")
-    left.plot(curve.index, curve.to_numpy(), color=PALETTE[0], lw=2)
-    left.plot([size], [at], "o", color=PALETTE[3], ms=8)
-    left.annotate(f"{at:.2f}", (size, at), xytext=(6, -12), textcoords="offset points")
-    left.set_xscale("log")
-    _plain_log(left.xaxis)
-    left.set_ylim(0, 1)
-    left.set_title("LRU hit ratio (read-only trace)")
-    left.set_xlabel("cache size (entries, log scale)")
-    left.set_ylabel("hit ratio")
-    names = ["hit ratio", "DB ops / request", "stale reads"]
-    x = np.arange(len(_EXPLORER_METRICS))
-    for i, (strategy, values) in enumerate(view["measures"].items()):
-        right.bar(x + (i - 0.5) * 0.38, values, width=0.38, color=PALETTE[i],
-                  label=_STRATEGY_LABELS[strategy])
-    right.set_xticks(x, names)
-    right.set_ylim(0, 1.05)
-    right.set_title("Simulated strategies")
-    right.set_xlabel("measure")
-    right.set_ylabel("fraction")
-    right.legend(loc="upper right")
-    return fig
-
-
-# It lays itself out, so the explorer can skip the tight bounding box.
-caching_explorer_figure.fixed_layout = True

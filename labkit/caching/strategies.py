@@ -37,26 +37,34 @@ how long ago the first newer write was acknowledged.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
 
-from labkit.caching.policies import make_cache
+from labkit.caching.policies import POLICIES, make_cache
 from labkit.caching.workloads import request_mix
 from labkit.core.rng import make_rng
+from labkit.core.runner import Config, Result, compare
 from labkit.core.service import Service, feed_arrivals
 from labkit.core.validation import (
     check_choice,
+    check_finite,
     check_int,
+    check_limit,
     check_nonnegative,
     check_positive,
+    check_probability,
 )
 from labkit.core.workloads import LogNormal
 
 __all__ = [
     "STRATEGIES",
+    "StrategyConfig",
+    "StrategyResult",
     "StrategyRun",
     "break_even_write_fraction",
     "compare_strategies",
@@ -67,17 +75,94 @@ __all__ = [
 
 STRATEGIES = ("no_cache", "cache_aside", "read_through", "write_through", "write_behind")
 
+#: Most requests one strategy run replays (a bound on the work of one call).
+MAX_STRATEGY_REQUESTS = 2_000_000
+
 _REQUEST_COLUMNS = ("arrival_s", "key", "op")
 
 
 @dataclass(frozen=True)
-class StrategyRun:
+class StrategyConfig(Config):
+    """One caching strategy against a database, and the request mix it serves.
+
+    The mix (when no ``requests`` frame is given to :func:`simulate_strategy`) is
+    :func:`~labkit.caching.workloads.request_mix` of ``n_requests`` requests over ``n_keys``
+    Zipf(``skew``) keys at ``arrival_rate`` per second, writes with probability
+    ``write_fraction``. The cache holds ``capacity`` entries evicted by ``policy``; values
+    loaded from the database live ``ttl_s`` seconds (``None``: no expiry). ``cache_latency_s``
+    is the cache round trip, ``db_latency_s`` the median database operation (log-normal,
+    sigma 0.5) on ``db_servers`` workers. ``invalidate_on_write`` deletes the key after a
+    database write (cache-aside, read-through). Write-behind flushes every
+    ``flush_interval_s``; the cache node crashes at ``crash_at_s`` (``None``: never);
+    ``durable_log`` appends each write to a log (``log_latency_s``) that survives the crash.
+
+    >>> StrategyConfig(strategy="write_behind", crash_at_s=2.0).crash_at_s
+    2.0
+    >>> StrategyConfig(capacity=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: capacity must be an integer in [1, inf], got 0
+    """
+
+    strategy: str = "cache_aside"
+    n_requests: int = 5_000
+    n_keys: int = 1_000
+    skew: float = 1.0
+    write_fraction: float = 0.1
+    arrival_rate: float = 500.0
+    capacity: int = 100
+    ttl_s: float | None = None
+    policy: str = "lru"
+    cache_latency_s: float = 0.0005
+    db_latency_s: float = 0.005
+    db_servers: int = 4
+    invalidate_on_write: bool = False
+    flush_interval_s: float = 1.0
+    crash_at_s: float | None = None
+    durable_log: bool = False
+    log_latency_s: float = 0.002
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_choice("strategy", self.strategy, STRATEGIES)
+        check_limit("n_requests", self.n_requests, MAX_STRATEGY_REQUESTS, minimum=1)
+        check_int("n_keys", self.n_keys, minimum=1)
+        check_finite("skew", self.skew)
+        if self.skew < 0:
+            raise ValueError(f"skew must be >= 0 (0 is uniform popularity), got {self.skew!r}")
+        check_probability("write_fraction", self.write_fraction)
+        check_positive("arrival_rate", self.arrival_rate)
+        check_int("capacity", self.capacity, minimum=1)
+        if self.ttl_s is not None:
+            check_positive("ttl_s", self.ttl_s)
+        check_choice("policy", self.policy, tuple(p for p in POLICIES if p != "ttl"))
+        check_nonnegative("cache_latency_s", self.cache_latency_s)
+        check_positive("db_latency_s", self.db_latency_s)
+        check_int("db_servers", self.db_servers, minimum=1)
+        check_positive("flush_interval_s", self.flush_interval_s)
+        if self.crash_at_s is not None:
+            check_nonnegative("crash_at_s", self.crash_at_s)
+        check_nonnegative("log_latency_s", self.log_latency_s)
+        for name in ("invalidate_on_write", "durable_log"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        check_int("seed", self.seed, minimum=0)
+
+    def request_mix(self) -> pd.DataFrame:
+        """The configured request mix (the same for every strategy with the same seed)."""
+        return request_mix(self.n_requests, self.n_keys, self.skew,
+                           write_fraction=self.write_fraction, arrival_rate=self.arrival_rate,
+                           seed=self.seed)
+
+
+@dataclass(frozen=True)
+class StrategyResult(Result):
     """The result of :func:`simulate_strategy`.
 
     Attributes
     ----------
-    strategy : str
-    requests : pandas.DataFrame
+    config : StrategyConfig
+    records : pandas.DataFrame
         One row per request: ``request_id``, ``arrival_s``, ``key``, ``op``, ``cache_hit``,
         ``latency_s``, ``version`` (read: version returned; write: version written),
         ``db_version`` (the database's version of the key when the read got its value),
@@ -98,8 +183,8 @@ class StrategyRun:
         Simulated time until the last request and the last flush completed.
     """
 
-    strategy: str
-    requests: pd.DataFrame
+    config: StrategyConfig
+    records: pd.DataFrame
     database: pd.DataFrame
     writes_lost: int
     lost_keys: tuple
@@ -108,32 +193,34 @@ class StrategyRun:
     cache_versions: dict = field(repr=False)
     duration_s: float
 
+    @property
+    def strategy(self) -> str:
+        """The strategy that ran."""
+        return self.config.strategy
+
+    @property
+    def requests(self) -> pd.DataFrame:
+        """The per-request records (the former name of :attr:`records`)."""
+        return self.records
+
     def to_frame(self) -> pd.DataFrame:
-        """The per-request frame."""
-        return self.requests
+        """The per-request records."""
+        return self.records
 
     def unflushed_timeline(self, step_s: float = 0.05) -> pd.DataFrame:
         """Acknowledged writes not yet in the database, sampled every ``step_s``: ``time_s``,
         ``unflushed_writes``. A write counts from its acknowledgement until the database first
         holds its version or a newer one (never, for a write lost in a crash).
 
-        >>> run = simulate_strategy("write_behind", n_requests=500, n_keys=50, rate=200.0)
+        >>> run = simulate_strategy(StrategyConfig("write_behind", n_requests=500, n_keys=50,
+        ...                                        arrival_rate=200.0))
         >>> int(run.unflushed_timeline().unflushed_writes.iloc[-1])
         0
         """
         step = check_positive("step_s", step_s)
-        writes = self.requests[self.requests.op == "write"]
+        writes = self.records[self.records.op == "write"]
         acked = (writes.arrival_s + writes.latency_s).to_numpy()
-        commits = self.database[self.database.kind == "write"].sort_values("end_s", kind="stable")
-        persisted = np.full(len(writes), np.inf)
-        by_key: dict = {}
-        for key, end, version in zip(commits.key, commits.end_s, commits.version, strict=True):
-            by_key.setdefault(key, []).append((end, version))
-        for i, (key, version) in enumerate(zip(writes.key, writes.version, strict=True)):
-            for end, committed in by_key.get(key, ()):
-                if committed >= version:
-                    persisted[i] = end
-                    break
+        persisted = _persisted_at(writes, self.database)
         grid = np.arange(0.0, self.duration_s + step, step)
         started = np.searchsorted(np.sort(acked), grid, side="right")
         done = np.searchsorted(np.sort(persisted), grid, side="right")
@@ -141,7 +228,7 @@ class StrategyRun:
 
     def summary(self) -> dict[str, float]:
         """Headline numbers: hit ratio, read/write latency, database load, staleness, losses."""
-        req = self.requests
+        req = self.records
         reads = req[req.op == "read"]
         writes = req[req.op == "write"]
         db_reads = int((self.database.kind == "read").sum())
@@ -150,24 +237,53 @@ class StrategyRun:
         read_lat = reads.latency_s.to_numpy()
         nan = float("nan")
         span = float(req.arrival_s.max() - req.arrival_s.min()) or 1.0
+        any_reads = len(reads) > 0
         return {
             "reads": int(len(reads)),
             "writes": int(len(writes)),
-            "hit_ratio": float(reads.cache_hit.mean()) if len(reads) else float("nan"),
-            "read_latency_mean_s": float(read_lat.mean()) if len(reads) else float("nan"),
-            "read_latency_p99_s": float(np.percentile(read_lat, 99)) if len(reads) else nan,
-            "write_latency_mean_s": float(writes.latency_s.mean()) if len(writes) else float("nan"),
+            "hit_ratio": float(reads.cache_hit.mean()) if any_reads else nan,
+            "read_latency_mean_s": float(read_lat.mean()) if any_reads else nan,
+            "read_latency_p99_s": float(np.percentile(read_lat, 99)) if any_reads else nan,
+            "write_latency_mean_s": float(writes.latency_s.mean()) if len(writes) else nan,
+            "latency_mean_s": float(req.latency_s.mean()),
             "db_reads": db_reads,
             "db_writes": db_writes,
             "db_ops_per_s": (db_reads + db_writes) / span,
             "db_ops_per_request": (db_reads + db_writes) / len(req),
-            "stale_read_fraction": float(reads.stale.mean()) if len(reads) else float("nan"),
+            "stale_read_fraction": float(reads.stale.mean()) if any_reads else nan,
             "stale_age_mean_s": float(stale.stale_age_s.mean()) if len(stale) else 0.0,
             "writes_lost": int(self.writes_lost),
         }
 
 
-def _check_requests(requests: pd.DataFrame) -> pd.DataFrame:
+#: The former name of :class:`StrategyResult`.
+StrategyRun = StrategyResult
+
+
+def _persisted_at(writes: pd.DataFrame, database: pd.DataFrame) -> np.ndarray:
+    """When the database first held each write's version or a newer one (inf: never)."""
+    commits = database[database.kind == "write"].sort_values("end_s", kind="stable")
+    persisted = np.full(len(writes), np.inf)
+    by_key: dict = {}
+    for key, end, version in zip(commits.key, commits.end_s, commits.version, strict=True):
+        by_key.setdefault(key, []).append((end, version))
+    for i, (key, version) in enumerate(zip(writes.key, writes.version, strict=True)):
+        for end, committed in by_key.get(key, ()):
+            if committed >= version:
+                persisted[i] = end
+                break
+    return persisted
+
+
+def check_requests(requests: pd.DataFrame) -> pd.DataFrame:
+    """Check a request frame: columns ``arrival_s`` (finite, >= 0, sorted), ``key``, ``op``
+    (``"read"``/``"write"``), at least one row.
+
+    >>> check_requests(pd.DataFrame({"arrival_s": [0.0], "key": [1], "op": ["get"]}))
+    Traceback (most recent call last):
+    ...
+    ValueError: requests op must be 'read' or 'write', got ['get']
+    """
     if not isinstance(requests, pd.DataFrame):
         raise TypeError(f"requests must be a pandas DataFrame, got {type(requests).__name__}")
     missing = [c for c in _REQUEST_COLUMNS if c not in requests.columns]
@@ -175,6 +291,9 @@ def _check_requests(requests: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"requests lacks column(s) {missing}; need {list(_REQUEST_COLUMNS)}")
     if len(requests) == 0:
         raise ValueError("requests must hold at least one request")
+    if len(requests) > MAX_STRATEGY_REQUESTS:
+        raise ValueError(f"requests must hold at most {MAX_STRATEGY_REQUESTS:,} requests on "
+                         f"this lab, got {len(requests):,}")
     bad = set(requests.op.unique()) - {"read", "write"}
     if bad:
         raise ValueError(f"requests op must be 'read' or 'write', got {sorted(bad)}")
@@ -184,278 +303,330 @@ def _check_requests(requests: pd.DataFrame) -> pd.DataFrame:
     return requests
 
 
-def simulate_strategy(strategy: str, requests: pd.DataFrame | None = None, *,
-                      n_requests: int = 5_000, n_keys: int = 1_000, skew: float = 1.0,
-                      write_fraction: float = 0.1, rate: float = 500.0,
-                      capacity: int = 100, ttl_s: float | None = None, policy: str = "lru",
-                      cache_latency_s: float = 0.0005, db_latency_s: float = 0.005,
-                      db_servers: int = 4, invalidate_on_write: bool = False,
-                      flush_interval_s: float = 1.0, crash_at_s: float | None = None,
-                      durable_log: bool = False, log_latency_s: float = 0.002,
-                      seed: int = 0) -> StrategyRun:
-    """Run one caching strategy against a database; see the module docstring for each strategy.
+class StrategyModel:
+    """The SimPy model behind :func:`simulate_strategy`: one step method per event.
+
+    Build it with a configuration and a checked request frame, call :meth:`run`, then
+    :meth:`result`. Each method is one step of the strategy (a read, a write, a database read
+    or write, storing a value, the flusher, the crash), so each can be read and tested alone.
+    """
+
+    def __init__(self, config: StrategyConfig, requests: pd.DataFrame) -> None:
+        self.config = config
+        self.name = config.strategy
+        self.env = env = simpy.Environment()
+        self.db = Service(env, servers=config.db_servers,
+                          service_time=LogNormal(config.db_latency_s, 0.5),
+                          rng=make_rng(config.seed), name="database")
+        self.cache = make_cache(config.policy, config.capacity)
+        self.requests = requests
+        self.arrivals = requests.arrival_s.to_numpy(dtype=float)
+        self.keys = requests.key.tolist()
+        self.is_write = (requests.op == "write").to_numpy()
+        n = len(requests)
+        self.hit = np.zeros(n, dtype=bool)
+        self.latency = np.zeros(n)
+        self.version_col = np.zeros(n, dtype=np.int64)
+        self.db_version_col = np.zeros(n, dtype=np.int64)
+        self.stale_col = np.zeros(n, dtype=bool)
+        self.stale_age = np.zeros(n)
+        self.db_version: dict = {}
+        self.next_version: dict = {}
+        self.acked: dict = {}          # key -> list of (version, ack time)
+        self.dirty: dict = {}          # write-behind: key -> newest unflushed version
+        self.writing: dict = {}        # write-behind: key -> version being written
+        self.log: dict = {}            # durable log: key -> newest logged version
+        self.loading: dict = {}        # read-through: key -> Event of the load in flight
+        self.db_ops: list = []
+        self.max_entries = 0
+        self.arrivals_done = False
+        self.writes_open = 0
+        self.lost = 0
+        self.lost_keys: list = []
+        self.crashes = 0
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    def judge(self, i: int, key: Any, version: int) -> None:
+        """Record the version read ``i`` returned and whether it was stale."""
+        self.version_col[i] = version
+        self.db_version_col[i] = self.db_version.get(key, 0)
+        newer = [t for v, t in self.acked.get(key, ()) if v > version]
+        if newer:
+            self.stale_col[i] = True
+            self.stale_age[i] = self.env.now - min(newer)
+
+    def store(self, key: Any, version: int, ttl_s: float | None) -> None:
+        """Put ``version`` in the cache unless it holds a newer one; flush dirty evictions."""
+        env = self.env
+        current = self.cache.peek(key, now=env.now)
+        if current is not None and current >= version:
+            return
+        for old_key, old_version in self.cache.put(key, version, now=env.now, ttl_s=ttl_s):
+            if self.dirty.get(old_key) == old_version:   # write-behind: flush before it goes
+                del self.dirty[old_key]
+                env.process(self.db_write(old_key, old_version))
+        self.max_entries = max(self.max_entries, len(self.cache))
+
+    # -- the database --------------------------------------------------------------------
+    def db_read(self, key: Any):
+        """SimPy process: read ``key`` from the database and fill the cache."""
+        env = self.env
+        result = yield env.process(self.db.call())
+        version = self.db_version.get(key, 0)
+        self.db_ops.append((result.start_s, env.now, key, "read", version))
+        if (self.name != "no_cache" and key not in self.dirty
+                and self.writing.get(key, -1) <= version):
+            self.store(key, version, self.config.ttl_s)
+        return version
+
+    def db_write(self, key: Any, version: int):
+        """SimPy process: write ``version`` of ``key`` to the database."""
+        env = self.env
+        behind = self.name == "write_behind"
+        if behind:
+            self.writing[key] = max(self.writing.get(key, 0), version)
+        result = yield env.process(self.db.call())
+        self.db_ops.append((result.start_s, env.now, key, "write", version))
+        if version > self.db_version.get(key, 0):
+            self.db_version[key] = version
+        if behind and self.writing.get(key) == version:
+            del self.writing[key]
+        if self.log.get(key, -1) <= self.db_version.get(key, 0):
+            self.log.pop(key, None)                      # durable log truncated once written
+        if self.name == "write_through":
+            self.store(key, version, self.config.ttl_s)
+
+    # -- requests ------------------------------------------------------------------------
+    def read(self, i: int, key: Any):
+        """SimPy process: read request ``i`` under the strategy."""
+        env, rtt = self.env, self.config.cache_latency_s
+        start = env.now
+        cached = None if self.name == "no_cache" else self.cache.get(key, now=env.now)
+        if self.name == "no_cache":
+            version = yield from self.db_read(key)
+            self.judge(i, key, version)
+        elif cached is not None:
+            self.hit[i] = True
+            self.judge(i, key, cached)
+            yield env.timeout(rtt)
+        elif self.name == "read_through":
+            yield env.timeout(rtt / 2)
+            version = yield from self.load_once(key)
+            self.judge(i, key, version)
+            yield env.timeout(rtt / 2)
+        else:
+            yield env.timeout(rtt)
+            version = yield from self.db_read(key)
+            self.judge(i, key, version)
+            yield env.timeout(rtt)                       # the application stores the value
+        self.latency[i] = env.now - start
+
+    def load_once(self, key: Any):
+        """SimPy process: read-through's single load per key (concurrent misses share it)."""
+        if key in self.loading:
+            return (yield self.loading[key])
+        done = self.loading[key] = self.env.event()
+        version = yield from self.db_read(key)
+        del self.loading[key]
+        done.succeed(version)
+        return version
+
+    def write(self, i: int, key: Any):
+        """SimPy process: write request ``i`` under the strategy."""
+        env, rtt = self.env, self.config.cache_latency_s
+        start = env.now
+        version = self.next_version[key] = self.next_version.get(key, 0) + 1
+        self.version_col[i] = version
+        self.writes_open += 1
+        if self.name == "write_behind":
+            yield from self.write_to_cache(key, version)
+        else:
+            yield from self.db_write(key, version)
+            if self.name == "write_through":
+                yield env.timeout(rtt)
+            elif self.config.invalidate_on_write and self.name in ("cache_aside",
+                                                                   "read_through"):
+                self.cache.delete(key)
+                yield env.timeout(rtt)
+        self.acked.setdefault(key, []).append((version, env.now))
+        self.writes_open -= 1
+        self.latency[i] = env.now - start
+
+    def write_to_cache(self, key: Any, version: int):
+        """SimPy process: write-behind's write (log first if durable; retried after a crash)."""
+        env = self.env
+        if self.config.durable_log:
+            yield env.timeout(self.config.log_latency_s)
+            self.log[key] = version
+        while True:                                      # a crash mid-write: retry on new node
+            epoch = self.crashes
+            self.dirty[key] = version
+            self.store(key, version, None)
+            yield env.timeout(self.config.cache_latency_s)
+            if self.crashes == epoch:
+                return
+
+    # -- background processes ------------------------------------------------------------
+    def source(self):
+        """SimPy process: start each request at its arrival time."""
+        env = self.env
+
+        def start(i: int) -> None:
+            key = self.keys[i]
+            env.process(self.write(i, key) if self.is_write[i] else self.read(i, key))
+
+        yield from feed_arrivals(env, self.arrivals, start)
+        self.arrivals_done = True
+
+    def flusher(self):
+        """SimPy process: write-behind's periodic flush of the dirty keys."""
+        env = self.env
+        while True:
+            yield env.timeout(self.config.flush_interval_s)
+            batch = list(self.dirty.items())
+            self.dirty.clear()
+            for key, version in batch:
+                env.process(self.db_write(key, version))
+            if self.arrivals_done and not self.dirty and not self.writes_open:
+                return
+
+    def crash(self):
+        """SimPy process: the cache node dies at ``crash_at_s``; unflushed writes are lost
+        unless the durable log replays them."""
+        yield self.env.timeout(self.config.crash_at_s)
+        durable = self.config.durable_log
+        for key in self.dirty:                           # acknowledged, never written
+            floor = max(self.db_version.get(key, 0), self.writing.get(key, 0))
+            lost = sum(1 for v, _ in self.acked.get(key, ()) if v > floor)
+            if lost and not durable:
+                self.lost += lost
+                self.lost_keys.append(key)
+        self.cache.clear()
+        self.dirty.clear()
+        self.crashes += 1
+        if durable:                                      # replay the log into the flush queue
+            for key, version in self.log.items():
+                if version > max(self.db_version.get(key, 0), self.writing.get(key, 0)):
+                    self.dirty[key] = version
+
+    # -- run and collect -----------------------------------------------------------------
+    def run(self) -> StrategyModel:
+        """Run the simulation to the end (last request and last flush)."""
+        env = self.env
+        env.process(self.source())
+        if self.name == "write_behind":
+            env.process(self.flusher())
+            if self.config.crash_at_s is not None:
+                env.process(self.crash())
+        env.run()
+        return self
+
+    def result(self) -> StrategyResult:
+        """The tidy records of the run."""
+        req = self.requests
+        n = len(req)
+        records = pd.DataFrame({
+            "request_id": req["request_id"].to_numpy() if "request_id" in req else np.arange(n),
+            "arrival_s": self.arrivals,
+            "key": self.keys,
+            "op": np.where(self.is_write, "write", "read"),
+            "cache_hit": self.hit,
+            "latency_s": self.latency,
+            "version": self.version_col,
+            "db_version": self.db_version_col,
+            "stale": self.stale_col,
+            "stale_age_s": self.stale_age,
+        })
+        database = pd.DataFrame(self.db_ops, columns=["start_s", "end_s", "key", "kind",
+                                                      "version"])
+        now = self.env.now
+        cached = {k: self.cache.peek(k, now=now) for k in self.cache}
+        return StrategyResult(self.config, records, database, self.lost,
+                              tuple(sorted(self.lost_keys, key=str)), self.max_entries,
+                              dict(self.db_version),
+                              {k: v for k, v in cached.items() if v is not None}, float(now))
+
+
+_LEGACY_NAMES = {"rate": "arrival_rate"}
+
+
+def _legacy_config(strategy: str, params: dict[str, Any]) -> StrategyConfig:
+    fields = {_LEGACY_NAMES.get(k, k): v for k, v in params.items()}
+    return StrategyConfig(strategy=strategy, **fields)
+
+
+def simulate_strategy(config: StrategyConfig | str | None = None,
+                      requests: pd.DataFrame | None = None,
+                      **legacy: Any) -> StrategyResult:
+    """Run one caching strategy against a database (see the module docstring).
 
     Parameters
     ----------
-    strategy : str
-        One of ``STRATEGIES``.
+    config : StrategyConfig
+        The strategy, the cache, the database and the request mix.
     requests : pandas.DataFrame, optional
-        Columns ``arrival_s`` (sorted), ``key``, ``op`` (``"read"``/``"write"``). By default
-        :func:`request_mix` builds one from ``n_requests``, ``n_keys``, ``skew``,
-        ``write_fraction``, ``rate`` and ``seed``.
-    capacity : int
-        Cache entries (>= 1); ``policy`` chooses what is evicted (``"lru"``, ``"lfu"``,
-        ``"fifo"``).
-    ttl_s : float, optional
-        Time to live of values loaded from the database (> 0); ``None``: no expiry.
-    cache_latency_s, db_latency_s : float
-        Cache round trip (s) and median database operation time (s).
-    db_servers : int
-        Database operations served in parallel (its capacity).
-    invalidate_on_write : bool
-        Cache-aside and read-through: delete the cached key after a database write.
-    flush_interval_s, crash_at_s, durable_log, log_latency_s
-        Write-behind: flush period; when the cache node crashes (``None``: never); whether
-        writes are first appended to a durable log (taking ``log_latency_s``) that survives it.
-    seed : int
-        Seed for the request mix and the database's operation times.
+        Replay these requests (columns ``arrival_s`` sorted, ``key``, ``op``) instead of the
+        configured mix.
+
+    The former call ``simulate_strategy("cache_aside", requests, n_requests=..., rate=...)``
+    still works for one release and warns ``DeprecationWarning``.
 
     Examples
     --------
-    >>> run = simulate_strategy("cache_aside", n_requests=2_000, n_keys=200, seed=1)
+    >>> run = simulate_strategy(StrategyConfig("cache_aside", n_requests=2_000, n_keys=200,
+    ...                                        seed=1))
     >>> s = run.summary()
     >>> bool(s["hit_ratio"] > 0.5), bool(s["db_ops_per_request"] < 0.5)
     (True, True)
     """
-    name = check_choice("strategy", strategy, STRATEGIES)
-    if requests is None:
-        requests = request_mix(n_requests, n_keys, skew, write_fraction=write_fraction,
-                               rate=rate, seed=seed)
-    requests = _check_requests(requests)
-    cap = check_int("capacity", capacity, minimum=1)
-    ttl = None if ttl_s is None else check_positive("ttl_s", ttl_s)
-    cache_rtt = check_nonnegative("cache_latency_s", cache_latency_s)
-    db_median = check_positive("db_latency_s", db_latency_s)
-    servers = check_int("db_servers", db_servers, minimum=1)
-    flush_every = check_positive("flush_interval_s", flush_interval_s)
-    crash_at = None if crash_at_s is None else check_nonnegative("crash_at_s", crash_at_s)
-    log_rtt = check_nonnegative("log_latency_s", log_latency_s)
-
-    env = simpy.Environment()
-    db = Service(env, servers=servers, service_time=LogNormal(db_median, 0.5),
-                 rng=make_rng(seed), name="database")
-    cache = make_cache(policy, cap)
-
-    arrivals = requests.arrival_s.to_numpy(dtype=float)
-    keys = requests.key.tolist()
-    is_write = (requests.op == "write").to_numpy()
-    n = len(requests)
-    hit = np.zeros(n, dtype=bool)
-    latency = np.zeros(n)
-    version_col = np.zeros(n, dtype=np.int64)
-    db_version_col = np.zeros(n, dtype=np.int64)
-    stale_col = np.zeros(n, dtype=bool)
-    stale_age = np.zeros(n)
-
-    db_version: dict = {}
-    next_version: dict = {}
-    acked: dict = {}           # key -> list of (version, ack time)
-    dirty: dict = {}           # write-behind: key -> newest unflushed version
-    writing: dict = {}         # write-behind: key -> version being written to the database
-    log: dict = {}             # write-behind with durable log: key -> newest logged version
-    loading: dict = {}         # read-through: key -> Event of the load in flight
-    db_ops: list = []
-    state = {"max_entries": 0, "arrivals_done": False, "writes_open": 0, "lost": 0,
-             "lost_keys": [], "crashes": 0}
-
-    def note_size() -> None:
-        if len(cache) > state["max_entries"]:
-            state["max_entries"] = len(cache)
-
-    def judge(i: int, key, version: int) -> None:
-        """Record the version a read returned and whether it was stale."""
-        version_col[i] = version
-        db_version_col[i] = db_version.get(key, 0)
-        newer = [t for v, t in acked.get(key, ()) if v > version]
-        if newer:
-            stale_col[i] = True
-            stale_age[i] = env.now - min(newer)
-
-    def store(key, version: int, ttl_for_entry: float | None) -> None:
-        current = cache.peek(key, now=env.now)
-        if current is not None and current >= version:
-            return
-        evicted = cache.put(key, version, now=env.now, ttl_s=ttl_for_entry)
-        for old_key, old_version in evicted:
-            if dirty.get(old_key) == old_version:       # write-behind: flush before it is gone
-                del dirty[old_key]
-                env.process(db_write(old_key, old_version))
-        note_size()
-
-    def db_read(key):
-        result = yield env.process(db.call())
-        version = db_version.get(key, 0)
-        db_ops.append((result.start_s, env.now, key, "read", version))
-        if name != "no_cache" and key not in dirty and writing.get(key, -1) <= version:
-            store(key, version, ttl)
-        return version
-
-    def db_write(key, version: int):
-        if name == "write_behind":
-            writing[key] = max(writing.get(key, 0), version)
-        result = yield env.process(db.call())
-        db_ops.append((result.start_s, env.now, key, "write", version))
-        if version > db_version.get(key, 0):
-            db_version[key] = version
-        if name == "write_behind" and writing.get(key) == version:
-            del writing[key]
-        if log.get(key, -1) <= db_version.get(key, 0):
-            log.pop(key, None)                           # durable log truncated once written
-        if name == "write_through":
-            store(key, version, ttl)
-
-    def read(i: int, key):
-        start = env.now
-        if name == "no_cache":
-            version = yield from db_read(key)
-            judge(i, key, version)
-            latency[i] = env.now - start
-            return
-        cached = cache.get(key, now=env.now)
-        if cached is not None:
-            hit[i] = True
-            judge(i, key, cached)
-            yield env.timeout(cache_rtt)
-        elif name == "read_through":
-            yield env.timeout(cache_rtt / 2)
-            if key in loading:
-                version = yield loading[key]
-            else:
-                done = loading[key] = env.event()
-                version = yield from db_read(key)
-                del loading[key]
-                done.succeed(version)
-            judge(i, key, version)
-            yield env.timeout(cache_rtt / 2)
-        else:
-            yield env.timeout(cache_rtt)
-            version = yield from db_read(key)
-            judge(i, key, version)
-            yield env.timeout(cache_rtt)                 # the application stores the value
-        latency[i] = env.now - start
-
-    def write(i: int, key):
-        start = env.now
-        version = next_version[key] = next_version.get(key, 0) + 1
-        version_col[i] = version
-        state["writes_open"] += 1
-        if name == "write_behind":
-            if durable_log:
-                yield env.timeout(log_rtt)
-                log[key] = version
-            while True:                                  # a crash mid-write: retry on the new node
-                epoch = state["crashes"]
-                dirty[key] = version
-                store(key, version, None)
-                yield env.timeout(cache_rtt)
-                if state["crashes"] == epoch:
-                    break
-        else:
-            yield from db_write(key, version)
-            if name == "write_through":
-                yield env.timeout(cache_rtt)
-            elif invalidate_on_write and name in ("cache_aside", "read_through"):
-                cache.delete(key)
-                yield env.timeout(cache_rtt)
-        acked.setdefault(key, []).append((version, env.now))
-        state["writes_open"] -= 1
-        latency[i] = env.now - start
-
-    def source():
-        yield from feed_arrivals(env, arrivals, lambda i: env.process(
-            write(i, keys[i]) if is_write[i] else read(i, keys[i])))
-        state["arrivals_done"] = True
-
-    def flusher():
-        while True:
-            yield env.timeout(flush_every)
-            batch = list(dirty.items())
-            dirty.clear()
-            for key, version in batch:
-                env.process(db_write(key, version))
-            if state["arrivals_done"] and not dirty and not state["writes_open"]:
-                return
-
-    def crash():
-        yield env.timeout(crash_at)
-        for key in dirty:                                # acknowledged, never written
-            floor = max(db_version.get(key, 0), writing.get(key, 0))
-            lost = sum(1 for v, _ in acked.get(key, ()) if v > floor)
-            if lost and not durable_log:
-                state["lost"] += lost
-                state["lost_keys"].append(key)
-        cache.clear()
-        dirty.clear()
-        state["crashes"] += 1
-        if durable_log:                                  # replay the log into the flush queue
-            for key, version in log.items():
-                if version > max(db_version.get(key, 0), writing.get(key, 0)):
-                    dirty[key] = version
-
-    env.process(source())
-    if name == "write_behind":
-        env.process(flusher())
-        if crash_at is not None:
-            env.process(crash())
-    env.run()
-
-    frame = pd.DataFrame({
-        "request_id": requests["request_id"].to_numpy() if "request_id" in requests
-        else np.arange(n),
-        "arrival_s": arrivals,
-        "key": keys,
-        "op": np.where(is_write, "write", "read"),
-        "cache_hit": hit,
-        "latency_s": latency,
-        "version": version_col,
-        "db_version": db_version_col,
-        "stale": stale_col,
-        "stale_age_s": stale_age,
-    })
-    database = pd.DataFrame(db_ops, columns=["start_s", "end_s", "key", "kind", "version"])
-    cache_versions = {k: cache.peek(k, now=env.now) for k in cache}
-    return StrategyRun(name, frame, database, state["lost"],
-                       tuple(sorted(state["lost_keys"], key=str)),
-                       state["max_entries"], dict(db_version),
-                       {k: v for k, v in cache_versions.items() if v is not None},
-                       float(env.now))
+    if isinstance(config, str) or config is None:
+        warnings.warn("simulate_strategy(strategy, requests, **params) is deprecated since "
+                      "labkit 0.2; use simulate_strategy(StrategyConfig(strategy, ...))",
+                      DeprecationWarning, stacklevel=2)
+        if config is None:
+            config = legacy.pop("strategy", None)
+        config = _legacy_config(config, legacy)
+    elif legacy:
+        raise TypeError(f"simulate_strategy takes a StrategyConfig; unexpected "
+                        f"{sorted(legacy)} (set them on the configuration)")
+    if not isinstance(config, StrategyConfig):
+        raise TypeError(f"config must be a StrategyConfig, got {type(config).__name__}")
+    requests = config.request_mix() if requests is None else check_requests(requests)
+    return StrategyModel(config, requests).run().result()
 
 
-def compare_strategies(strategies: tuple[str, ...] | list[str] = STRATEGIES[:4],
-                       requests: pd.DataFrame | None = None, **params) -> pd.DataFrame:
-    """Run several strategies on the same request mix; one row of :meth:`StrategyRun.summary`
-    per strategy (index ``strategy``).
+def compare_strategies(config: StrategyConfig | None = None,
+                       strategies: tuple[str, ...] | list[str] = STRATEGIES[:4], *,
+                       requests: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Run several strategies on the same request mix; one row of
+    :meth:`StrategyResult.summary` per strategy (index ``strategy``).
 
-    >>> df = compare_strategies(["no_cache", "cache_aside"], n_requests=1_000, n_keys=100)
+    Built on :func:`labkit.core.runner.compare` (the mix comes from the configuration's seed,
+    so every strategy sees the same requests), or replays ``requests`` when given.
+
+    >>> config = StrategyConfig(n_requests=1_000, n_keys=100)
+    >>> df = compare_strategies(config, ["no_cache", "cache_aside"])
     >>> df.index.tolist(), bool(df.loc["cache_aside", "db_ops_per_request"] < 1.0)
     (['no_cache', 'cache_aside'], True)
     """
-    if not strategies:
+    config = StrategyConfig() if config is None else config
+    if not isinstance(config, StrategyConfig):
+        raise TypeError(f"config must be a StrategyConfig, got {type(config).__name__}")
+    names = [check_choice("strategies", s, STRATEGIES) for s in strategies]
+    if not names:
         raise ValueError("strategies must name at least one strategy")
-    seed = params.get("seed", 0)
     if requests is None:
-        mix = {k: params.pop(k) for k in ("n_requests", "n_keys", "skew", "write_fraction", "rate")
-               if k in params}
-        requests = request_mix(mix.get("n_requests", 5_000), mix.get("n_keys", 1_000),
-                               mix.get("skew", 1.0), write_fraction=mix.get("write_fraction", 0.1),
-                               rate=mix.get("rate", 500.0), seed=seed)
-    return summarize_runs({s: simulate_strategy(s, requests, **params) for s in strategies})
+        table = compare(simulate_strategy, config, {s: {"strategy": s} for s in names})
+        table.index.name = "strategy"
+        return table
+    return summarize_runs({s: simulate_strategy(config.replace(strategy=s), requests)
+                           for s in names})
 
 
-def summarize_runs(runs: dict[str, StrategyRun]) -> pd.DataFrame:
-    """One row of :meth:`StrategyRun.summary` per labelled run (index ``strategy``).
+def summarize_runs(runs: dict[str, StrategyResult]) -> pd.DataFrame:
+    """One row of :meth:`StrategyResult.summary` per labelled run (index ``strategy``).
 
-    >>> runs = {s: simulate_strategy(s, n_requests=300, n_keys=30)
+    >>> runs = {s: simulate_strategy(StrategyConfig(s, n_requests=300, n_keys=30))
     ...         for s in ("no_cache", "write_through")}
     >>> summarize_runs(runs).index.tolist()
     ['no_cache', 'write_through']
@@ -467,42 +638,39 @@ def summarize_runs(runs: dict[str, StrategyRun]) -> pd.DataFrame:
     return frame
 
 
-def write_fraction_sweep(write_fractions: list[float] | tuple[float, ...], *,
-                         strategy: str = "cache_aside", n_requests: int = 2_000,
-                         n_keys: int = 1_000, skew: float = 1.0, rate: float = 500.0,
-                         seed: int = 0, **params) -> pd.DataFrame:
-    """Run ``strategy`` and ``"no_cache"`` on request mixes with growing write fractions.
+def write_fraction_sweep(config: StrategyConfig,
+                         write_fractions: list[float] | tuple[float, ...]) -> pd.DataFrame:
+    """Run ``config`` and the same configuration without a cache at growing write fractions.
 
     One row per write fraction: ``write_fraction``, ``hit_ratio``, ``stale_read_fraction``,
     ``db_ops_per_request`` and ``latency_mean_s`` (over reads and writes) with the cache, and
-    ``db_ops_per_request_no_cache`` and ``latency_mean_no_cache_s`` without it. ``params`` go to
-    :func:`simulate_strategy` (e.g. ``capacity``, ``ttl_s``, ``invalidate_on_write``).
+    ``db_ops_per_request_no_cache`` and ``latency_mean_no_cache_s`` without it (same seed, so
+    the same requests).
 
-    >>> df = write_fraction_sweep([0.0, 0.9], n_requests=500, n_keys=100, ttl_s=10.0,
-    ...                           invalidate_on_write=True)
+    >>> config = StrategyConfig(n_requests=500, n_keys=100, ttl_s=10.0,
+    ...                         invalidate_on_write=True)
+    >>> df = write_fraction_sweep(config, [0.0, 0.9])
     >>> bool(df.hit_ratio.iloc[0] > df.hit_ratio.iloc[1])
     True
     """
-    name = check_choice("strategy", strategy, STRATEGIES[1:])
+    if not isinstance(config, StrategyConfig):
+        raise TypeError(f"config must be a StrategyConfig, got {type(config).__name__}")
+    check_choice("config.strategy", config.strategy, STRATEGIES[1:])
     fractions = list(write_fractions)
     if not fractions:
         raise ValueError("write_fractions must hold at least one fraction")
     rows = []
     for w in fractions:
-        mix = request_mix(n_requests, n_keys, skew, write_fraction=w, rate=rate, seed=seed)
-        cached = simulate_strategy(name, mix, seed=seed, **params)
-        plain = simulate_strategy("no_cache", mix, seed=seed,
-                                  **{k: v for k, v in params.items()
-                                     if k in ("db_latency_s", "db_servers")})
-        s, b = cached.summary(), plain.summary()
+        cached = simulate_strategy(config.replace(write_fraction=w)).summary()
+        plain = simulate_strategy(config.replace(write_fraction=w, strategy="no_cache")).summary()
         rows.append({
             "write_fraction": float(w),
-            "hit_ratio": s["hit_ratio"],
-            "stale_read_fraction": s["stale_read_fraction"],
-            "db_ops_per_request": s["db_ops_per_request"],
-            "db_ops_per_request_no_cache": b["db_ops_per_request"],
-            "latency_mean_s": float(cached.requests.latency_s.mean()),
-            "latency_mean_no_cache_s": float(plain.requests.latency_s.mean()),
+            "hit_ratio": cached["hit_ratio"],
+            "stale_read_fraction": cached["stale_read_fraction"],
+            "db_ops_per_request": cached["db_ops_per_request"],
+            "db_ops_per_request_no_cache": plain["db_ops_per_request"],
+            "latency_mean_s": cached["latency_mean_s"],
+            "latency_mean_no_cache_s": plain["latency_mean_s"],
         })
     return pd.DataFrame(rows)
 

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -72,10 +74,12 @@ def zipf_trace(n_requests: int, n_keys: int, skew: float, *, seed: int = 0,
 
 
 def request_mix(n_requests: int, n_keys: int, skew: float, *, write_fraction: float = 0.1,
-                rate: float = 1000.0, seed: int = 0) -> pd.DataFrame:
+                arrival_rate: float = 1000.0, seed: int = 0,
+                rate: float | None = None) -> pd.DataFrame:
     """Timed reads and writes for the strategy models: one row per request.
 
-    Columns: ``request_id``, ``arrival_s`` (Poisson arrivals at ``rate`` per second), ``key``
+    Columns: ``request_id``, ``arrival_s`` (Poisson arrivals at ``arrival_rate`` per second),
+    ``key``
     (Zipf with ``skew`` over ``n_keys``) and ``op`` (``"read"`` or ``"write"``, writes with
     probability ``write_fraction``).
 
@@ -87,7 +91,11 @@ def request_mix(n_requests: int, n_keys: int, skew: float, *, write_fraction: fl
     """
     n = check_int("n_requests", n_requests, minimum=1)
     w = check_probability("write_fraction", write_fraction)
-    lam = check_positive("rate", rate)
+    if rate is not None:
+        warnings.warn("request_mix(rate=...) is deprecated since labkit 0.2; use arrival_rate",
+                      DeprecationWarning, stacklevel=2)
+        arrival_rate = rate
+    lam = check_positive("arrival_rate", arrival_rate)
     arrival_rng, op_rng = spawn_rngs(seed, 2)
     keys = zipf_trace(n, n_keys, skew, seed=seed)
     arrivals = np.cumsum(arrival_rng.exponential(1.0 / lam, n))

@@ -14,9 +14,13 @@ Timeouts (SimPy; ``timeout.py``)
 Scenarios (SimPy)
     OutageConfig, simulate_outage, OutageResult, run_outage_scenario (public wrapper),
     compare_runs (deprecated) (``outage.py``);
-    run_noisy_neighbour, pool_summary, run_priority_queues, run_lambda_concurrency,
-    LambdaFunction (``isolation.py``); ContentionConfig, simulate_backoff_contention,
-    compare_backoff_strategies, run_backoff_contention (deprecated) (``contention.py``)
+    NoisyNeighbourConfig, simulate_noisy_neighbour, PriorityQueuesConfig,
+    simulate_priority_queues, LambdaConcurrencyConfig, simulate_lambda_concurrency,
+    LambdaFunction, pool_summary; run_noisy_neighbour, run_priority_queues,
+    run_lambda_concurrency (deprecated) (``isolation.py``);
+    FleetIsolationConfig, simulate_fleet_isolation (Auto Scaling group per workload or shared;
+    ``fleets.py``); ContentionConfig, simulate_backoff_contention, compare_backoff_strategies,
+    run_backoff_contention (deprecated) (``contention.py``)
 """
 
 from labkit.resilience.breaker import STATES, CircuitBreaker, ConsecutiveFailureBreaker
@@ -28,12 +32,19 @@ from labkit.resilience.contention import (
     run_backoff_contention,
     simulate_backoff_contention,
 )
+from labkit.resilience.fleets import FleetIsolationConfig, simulate_fleet_isolation
 from labkit.resilience.isolation import (
+    LambdaConcurrencyConfig,
     LambdaFunction,
+    NoisyNeighbourConfig,
+    PriorityQueuesConfig,
     pool_summary,
     run_lambda_concurrency,
     run_noisy_neighbour,
     run_priority_queues,
+    simulate_lambda_concurrency,
+    simulate_noisy_neighbour,
+    simulate_priority_queues,
 )
 from labkit.resilience.outage import (
     OutageConfig,
@@ -61,6 +72,9 @@ from labkit.resilience.timeout import call_with_timeout
 
 __all__ = [
     "ContentionConfig", "OutageConfig", "simulate_backoff_contention", "simulate_outage",
+    "FleetIsolationConfig", "LambdaConcurrencyConfig", "NoisyNeighbourConfig",
+    "PriorityQueuesConfig", "simulate_fleet_isolation", "simulate_lambda_concurrency",
+    "simulate_noisy_neighbour", "simulate_priority_queues",
     "BACKOFF_STRATEGIES", "Backoff", "BulkheadDecision", "CircuitBreaker",
     "ConsecutiveFailureBreaker", "Invocation", "LambdaConcurrency", "LambdaFunction",
     "OutageResult", "ReservationError", "RetryBudget", "RetryQuota", "RetryThrottle", "STATES",

@@ -1,31 +1,38 @@
 """Scenarios for bulkheads: noisy neighbours, priority queues, Lambda reserved concurrency.
 
-Each runner returns a tidy DataFrame, one row per request, built from the pure logic in
-:mod:`labkit.resilience.bulkhead` and :mod:`labkit.resilience.concurrency`.
+Each model follows the lab's runner convention (:mod:`labkit.core.runner`): a frozen
+configuration, ``simulate_<model>(config)`` returning a result with ``.records`` (one row per
+request) and ``.summary()``, built from the pure logic in :mod:`labkit.resilience.bulkhead` and
+:mod:`labkit.resilience.concurrency`.
 
-- :func:`run_noisy_neighbour` — two tenants, A and B, call through either one shared
-  :class:`~labkit.resilience.bulkhead.SemaphoreBulkhead` or one bulkhead each (partitioned).
-- :func:`run_priority_queues` — high- and low-priority messages through one SQS-style queue or one
-  queue per priority with its own consumers.
-- :func:`run_lambda_concurrency` — functions invoked synchronously against an account's
-  concurrency, with reservations; throttles are 429s.
-- :func:`pool_summary` — success rate and latency percentiles per tenant.
+- :class:`NoisyNeighbourConfig` / :func:`simulate_noisy_neighbour`: two tenants, A and B, call
+  through either one shared :class:`~labkit.resilience.bulkhead.SemaphoreBulkhead` or one
+  bulkhead each (partitioned).
+- :class:`PriorityQueuesConfig` / :func:`simulate_priority_queues`: high- and low-priority
+  messages through one SQS-style queue or one queue per priority with its own consumers.
+- :class:`LambdaConcurrencyConfig` / :func:`simulate_lambda_concurrency`: functions invoked
+  synchronously against an account's concurrency, with reservations; throttles are 429s.
+- :func:`pool_summary`: success rate and latency percentiles per tenant.
 
-The noisy-neighbour run uses a small heap-based event loop (fast enough for explorers); the queue
-and Lambda scenarios use SimPy.
+The former entry points ``run_noisy_neighbour``, ``run_priority_queues`` and
+``run_lambda_concurrency`` (keyword arguments, a bare DataFrame back) remain for one release;
+they warn ``DeprecationWarning``. The noisy-neighbour run uses a small heap-based event loop
+(fast enough for explorers); the queue and Lambda scenarios use SimPy.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
 
 from labkit.core.rng import spawn_rngs
+from labkit.core.runner import Config, Result
 from labkit.core.service import feed_arrivals
 from labkit.core.validation import (
     check_choice,
@@ -38,100 +45,223 @@ from labkit.resilience.bulkhead import SemaphoreBulkhead
 from labkit.resilience.concurrency import LambdaConcurrency
 
 __all__ = [
+    "LambdaConcurrencyConfig",
+    "LambdaConcurrencyResult",
     "LambdaFunction",
+    "NoisyNeighbourConfig",
+    "NoisyNeighbourResult",
+    "PriorityQueuesConfig",
+    "PriorityQueuesResult",
     "pool_summary",
     "run_lambda_concurrency",
     "run_noisy_neighbour",
     "run_priority_queues",
+    "simulate_lambda_concurrency",
+    "simulate_noisy_neighbour",
+    "simulate_priority_queues",
 ]
 
 POOL_DESIGNS = ("shared", "partitioned")
+QUEUE_DESIGNS = ("single", "separate")
+#: Longest simulated horizon of these scenarios (bounds the work of one run).
+MAX_HORIZON_S = 3_600.0
 
 
-def run_noisy_neighbour(design: str = "shared", *, rate_a: float = 40.0, rate_b: float = 80.0,
-                        overload_b: float = 5.0, permits: int = 20,
-                        permits_a: int | None = None, max_wait_s: float = 0.05,
-                        service_time: Distribution | None = None, horizon_s: float = 20.0,
-                        overload_window: tuple[float, float] | None = None,
-                        seed: int = 0) -> pd.DataFrame:
+def _check_horizon(horizon_s: float) -> float:
+    horizon = check_positive("horizon_s", horizon_s)
+    if horizon > MAX_HORIZON_S:
+        raise ValueError(f"horizon_s must be <= {MAX_HORIZON_S:g} s on this lab, got {horizon!r}")
+    return horizon
+
+
+def _check_distribution(name: str, value: object) -> None:
+    if value is not None and not hasattr(value, "sample"):
+        raise TypeError(f"{name} must be a distribution such as LogNormal(0.1, 0.3), got "
+                        f"{value!r}")
+
+
+def _check_window(name: str, window: object, horizon: float, *, allow_zero: bool) -> None:
+    if window is None:
+        return
+    try:
+        start, end = (float(v) for v in window)  # type: ignore[union-attr]
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a (start_s, end_s) pair, got {window!r}") from exc
+    low_ok = start >= 0 if allow_zero else start > 0
+    if not (low_ok and end > start):
+        bound = "0 <= start < end" if allow_zero else "0 < start < end"
+        raise ValueError(f"{name} must be (start, end) with {bound}, got {window!r}")
+
+
+def step_segments(rate: float, factor: float, window: tuple[float, float],
+                  horizon_s: float) -> list[tuple[float, float]]:
+    """Piecewise Poisson segments: ``rate``, times ``factor`` inside ``window``.
+
+    >>> step_segments(10.0, 5.0, (2.0, 4.0), 10.0)
+    [(0.0, 10.0), (2.0, 50.0), (4.0, 10.0)]
+    >>> step_segments(10.0, 5.0, (0.0, 10.0), 10.0)
+    [(0.0, 50.0)]
+    """
+    start, end = float(window[0]), float(window[1])
+    segments = [(0.0, rate * factor)] if start == 0.0 else [(0.0, rate), (start, rate * factor)]
+    if end < horizon_s:
+        segments.append((end, rate))
+    return segments
+
+
+# -- noisy neighbour --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoisyNeighbourConfig(Config):
     """Two tenants share a dependency's concurrency; B's load is multiplied by ``overload_b``.
 
-    Parameters
-    ----------
-    design : {"shared", "partitioned"}
-        ``shared``: one bulkhead of ``permits`` for both tenants. ``partitioned``: A gets
-        ``permits_a`` (default half) and B the rest, each its own bulkhead.
-    rate_a, rate_b : float
-        Normal request rates (per second) of A and B.
-    overload_b : float
-        Factor on B's rate during ``overload_window`` (default: the whole run).
-    permits : int
-        Total concurrent calls the dependency is given (the same in both designs).
-    max_wait_s : float
-        How long a call may wait for a permit before it is rejected.
-    service_time : distribution
-        Time a call holds its permit (default ``LogNormal(0.1, 0.3)``: median 100 ms).
-    horizon_s : float
-        Arrivals on [0, horizon_s).
-    seed : int
-        Seed; A's and B's arrivals and service times come from separate streams, so A sees the
-        same arrivals in both designs.
+    ``design``: ``"shared"`` (one bulkhead of ``permits`` for both) or ``"partitioned"`` (A gets
+    ``permits_a``, default half, and B the rest, each its own bulkhead). ``arrival_rate_a`` and
+    ``arrival_rate_b`` are the tenants' normal request rates (per second); B's is multiplied by
+    ``overload_b`` during ``overload_window`` (default: the whole run). A call waits at most
+    ``max_wait_s`` for a permit, then is rejected; it holds its permit for ``service_time``
+    (default ``LogNormal(0.1, 0.3)``: median 100 ms). Arrivals on ``[0, horizon_s)``. A's and
+    B's arrivals and service times come from separate streams, so A sees the same arrivals in
+    both designs.
 
-    Returns
-    -------
-    DataFrame
-        One row per request: ``request_id``, ``tenant``, ``arrival_s``, ``start_s`` (NaN if
-        rejected), ``end_s``, ``wait_s``, ``latency_s``, ``ok``, ``outcome``
-        (``"ok"``/``"rejected"``).
+    >>> NoisyNeighbourConfig(design="partitioned", permits_a=5).permits_b
+    15
+    >>> NoisyNeighbourConfig(permits=20, permits_a=20)
+    Traceback (most recent call last):
+    ...
+    ValueError: permits_a must be an integer in [1, 19], got 20
+    """
+
+    design: str = "shared"
+    arrival_rate_a: float = 40.0
+    arrival_rate_b: float = 80.0
+    overload_b: float = 5.0
+    permits: int = 20
+    permits_a: int | None = None
+    max_wait_s: float = 0.05
+    service_time: Distribution | None = None
+    horizon_s: float = 20.0
+    overload_window: tuple[float, float] | None = None
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_choice("design", self.design, POOL_DESIGNS)
+        check_nonnegative("arrival_rate_a", self.arrival_rate_a)
+        check_nonnegative("arrival_rate_b", self.arrival_rate_b)
+        check_nonnegative("overload_b", self.overload_b)
+        total = check_int("permits", self.permits, minimum=2)
+        if self.permits_a is not None:
+            check_int("permits_a", self.permits_a, minimum=1, maximum=total - 1)
+        check_nonnegative("max_wait_s", self.max_wait_s)
+        _check_distribution("service_time", self.service_time)
+        horizon = _check_horizon(self.horizon_s)
+        _check_window("overload_window", self.overload_window, horizon, allow_zero=True)
+        check_int("seed", self.seed, minimum=0)
+
+    @property
+    def permits_for_a(self) -> int:
+        """A's permits in the partitioned design (half unless ``permits_a`` is set)."""
+        return self.permits // 2 if self.permits_a is None else self.permits_a
+
+    @property
+    def permits_b(self) -> int:
+        """B's permits in the partitioned design."""
+        return self.permits - self.permits_for_a
+
+    @property
+    def window(self) -> tuple[float, float]:
+        """The overload window (the whole run when none is set)."""
+        if self.overload_window is None:
+            return (0.0, float(self.horizon_s))
+        return (float(self.overload_window[0]), float(self.overload_window[1]))
+
+
+@dataclass(frozen=True)
+class NoisyNeighbourResult(Result):
+    """One noisy-neighbour run. ``records``: one row per request with ``request_id``,
+    ``tenant``, ``arrival_s``, ``start_s`` (NaN if rejected), ``end_s``, ``wait_s``,
+    ``latency_s``, ``ok``, ``outcome`` (``"ok"``/``"rejected"``)."""
+
+    config: NoisyNeighbourConfig
+    records: pd.DataFrame
+
+    def during_overload(self) -> pd.DataFrame:
+        """The records of requests that arrived inside the overload window."""
+        return self.records[self.records.arrival_s.between(*self.config.window)]
+
+    def summary(self) -> dict[str, float]:
+        """Per tenant (``a_``/``b_``), over requests arriving during the overload window:
+        ``requests``, ``success_rate``, ``p50_s``, ``p99_s``, ``p99_ok_s`` (see
+        :func:`pool_summary`)."""
+        table = pool_summary(self.during_overload()).set_index("tenant")
+        out: dict[str, float] = {}
+        for tenant in ("A", "B"):
+            for column in ("requests", "success_rate", "p50_s", "p99_s", "p99_ok_s"):
+                value = table.loc[tenant, column] if tenant in table.index else float("nan")
+                out[f"{tenant.lower()}_{column}"] = (int(value) if column == "requests"
+                                                     else float(value))
+        return out
+
+
+def draw_tenant_requests(config: NoisyNeighbourConfig) -> tuple[np.ndarray, np.ndarray,
+                                                                 np.ndarray]:
+    """Arrival times, tenants and service times of both tenants, merged in arrival order."""
+    c = config
+    svc = c.service_time if c.service_time is not None else LogNormal(0.1, 0.3)
+    arr_a_rng, arr_b_rng, svc_a_rng, svc_b_rng = spawn_rngs(c.seed, 4)
+    arr_a = piecewise_poisson_arrivals([(0.0, c.arrival_rate_a)], c.horizon_s, arr_a_rng)
+    arr_b = piecewise_poisson_arrivals(step_segments(c.arrival_rate_b, c.overload_b, c.window,
+                                                     c.horizon_s), c.horizon_s, arr_b_rng)
+    tenants = np.array(["A"] * len(arr_a) + ["B"] * len(arr_b))
+    arrival = np.concatenate([arr_a, arr_b])
+    service = np.concatenate([svc.sample(svc_a_rng, len(arr_a)),
+                              svc.sample(svc_b_rng, len(arr_b))])
+    order = np.argsort(arrival, kind="stable")
+    return arrival[order], tenants[order], service[order]
+
+
+def make_pools(config: NoisyNeighbourConfig) -> dict[str, SemaphoreBulkhead]:
+    """Each tenant's bulkhead: the same object for both when shared."""
+    if config.design == "shared":
+        shared = SemaphoreBulkhead(config.permits, config.max_wait_s)
+        return {"A": shared, "B": shared}
+    return {"A": SemaphoreBulkhead(config.permits_for_a, config.max_wait_s),
+            "B": SemaphoreBulkhead(config.permits_b, config.max_wait_s)}
+
+
+def simulate_noisy_neighbour(config: NoisyNeighbourConfig) -> NoisyNeighbourResult:
+    """Run the noisy-neighbour scenario described by ``config``.
 
     Examples
     --------
-    >>> df = run_noisy_neighbour("partitioned", horizon_s=2.0, seed=1)
-    >>> sorted(df.tenant.unique().tolist())
+    >>> result = simulate_noisy_neighbour(NoisyNeighbourConfig("partitioned", horizon_s=2.0,
+    ...                                                        seed=1))
+    >>> sorted(result.records.tenant.unique().tolist())
     ['A', 'B']
-    >>> bool((df.latency_s >= 0).all())
-    True
+    >>> result.summary()["a_success_rate"]
+    1.0
     """
-    check_choice("design", design, POOL_DESIGNS)
-    ra = check_nonnegative("rate_a", rate_a)
-    rb = check_nonnegative("rate_b", rate_b)
-    factor = check_nonnegative("overload_b", overload_b)
-    total = check_int("permits", permits, minimum=2)
-    pa = total // 2 if permits_a is None else check_int("permits_a", permits_a, minimum=1,
-                                                        maximum=total - 1)
-    wait = check_nonnegative("max_wait_s", max_wait_s)
-    horizon = check_positive("horizon_s", horizon_s)
-    svc = service_time if service_time is not None else LogNormal(0.1, 0.3)
-    if not hasattr(svc, "sample"):
-        raise TypeError("service_time must be a distribution such as LogNormal(0.1, 0.3)")
-    start_o, end_o = (0.0, horizon) if overload_window is None else overload_window
-    check_nonnegative("overload_window start", start_o)
-    if end_o <= start_o:
-        raise ValueError(f"overload_window must be (start, end) with end > start, got "
-                         f"{overload_window!r}")
-
-    arr_a_rng, arr_b_rng, svc_a_rng, svc_b_rng = spawn_rngs(seed, 4)
-    arr_a = piecewise_poisson_arrivals([(0.0, ra)], horizon, arr_a_rng)
-    segments = [(0.0, rb * factor)] if start_o == 0.0 else [(0.0, rb), (start_o, rb * factor)]
-    if end_o < horizon:
-        segments.append((end_o, rb))
-    arr_b = piecewise_poisson_arrivals(segments, horizon, arr_b_rng)
-    tenants = np.array(["A"] * len(arr_a) + ["B"] * len(arr_b))
-    arrival = np.concatenate([arr_a, arr_b])
-    service = np.concatenate([svc.sample(svc_a_rng, len(arr_a)), svc.sample(svc_b_rng, len(arr_b))])
-    order = np.argsort(arrival, kind="stable")
-    tenants, arrival, service = tenants[order], arrival[order], service[order]
-
-    if design == "shared":
-        shared = SemaphoreBulkhead(total, wait)
-        pools = {"A": shared, "B": shared}
-    else:
-        pools = {"A": SemaphoreBulkhead(pa, wait), "B": SemaphoreBulkhead(total - pa, wait)}
-    frame = _run_bulkhead_requests(arrival, tenants, service, pools)
-    return frame
+    if not isinstance(config, NoisyNeighbourConfig):
+        raise TypeError(f"config must be a NoisyNeighbourConfig, got {type(config).__name__}")
+    arrival, tenants, service = draw_tenant_requests(config)
+    return NoisyNeighbourResult(config, serve_through_bulkheads(arrival, tenants, service,
+                                                               make_pools(config)))
 
 
-def _run_bulkhead_requests(arrival: np.ndarray, tenants: np.ndarray, service: np.ndarray,
+def run_noisy_neighbour(design: str = "shared", *, rate_a: float = 40.0, rate_b: float = 80.0,
+                        **params: Any) -> pd.DataFrame:
+    """Deprecated: ``simulate_noisy_neighbour(NoisyNeighbourConfig(...)).records``.
+
+    Kept for one release with its former keywords (``rate_a``, ``rate_b``, ...).
+    """
+    warnings.warn("run_noisy_neighbour is deprecated since labkit 0.2; use "
+                  "simulate_noisy_neighbour(NoisyNeighbourConfig(...)).records",
+                  DeprecationWarning, stacklevel=2)
+    config = NoisyNeighbourConfig(design=design, arrival_rate_a=rate_a, arrival_rate_b=rate_b,
+                                  **params)
+    return simulate_noisy_neighbour(config).records
+
+
+def serve_through_bulkheads(arrival: np.ndarray, tenants: np.ndarray, service: np.ndarray,
                            pools: dict[str, SemaphoreBulkhead]) -> pd.DataFrame:
     """Discrete-event run: each request asks its tenant's bulkhead, waits or is rejected.
 
@@ -216,57 +346,119 @@ def pool_summary(frame: pd.DataFrame, *, by: str = "tenant") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run_priority_queues(design: str = "single", *, rate_high: float = 5.0,
-                        rate_low: float = 20.0, flood_factor: float = 5.0,
-                        flood_window: tuple[float, float] = (10.0, 20.0), consumers: int = 6,
-                        high_consumers: int = 2, service_time: Distribution | None = None,
-                        horizon_s: float = 40.0, seed: int = 0) -> pd.DataFrame:
+# -- priority queues --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PriorityQueuesConfig(Config):
     """High- and low-priority messages: one SQS-style queue, or one queue per priority.
 
-    ``single``: every message goes into one FIFO-ish queue read by ``consumers`` workers.
-    ``separate``: a high-priority queue read by ``high_consumers`` dedicated workers and a
-    low-priority queue read by the rest. Low-priority traffic is multiplied by ``flood_factor``
-    during ``flood_window``.
+    ``design``: ``"single"`` (every message in one FIFO-ish queue read by ``consumers``
+    workers) or ``"separate"`` (a high-priority queue read by ``high_consumers`` dedicated
+    workers and a low-priority queue read by the rest). Low-priority traffic
+    (``arrival_rate_low`` per second) is multiplied by ``flood_factor`` during
+    ``flood_window``; high-priority traffic arrives at ``arrival_rate_high``. Each message takes
+    ``service_time`` (default ``LogNormal(0.15, 0.3)``).
 
-    Returns one row per message: ``message_id``, ``priority``, ``sent_s``, ``start_s``, ``end_s``,
-    ``wait_s`` (time in the queue), ``latency_s``.
+    >>> PriorityQueuesConfig(flood_window=(0.0, 5.0))
+    Traceback (most recent call last):
+    ...
+    ValueError: flood_window must be (start, end) with 0 < start < end, got (0.0, 5.0)
+    """
 
-    >>> df = run_priority_queues("separate", horizon_s=5.0, seed=0)
-    >>> sorted(df.priority.unique().tolist())
+    design: str = "single"
+    arrival_rate_high: float = 5.0
+    arrival_rate_low: float = 20.0
+    flood_factor: float = 5.0
+    flood_window: tuple[float, float] = (10.0, 20.0)
+    consumers: int = 6
+    high_consumers: int = 2
+    service_time: Distribution | None = None
+    horizon_s: float = 40.0
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_choice("design", self.design, QUEUE_DESIGNS)
+        check_nonnegative("arrival_rate_high", self.arrival_rate_high)
+        check_nonnegative("arrival_rate_low", self.arrival_rate_low)
+        check_nonnegative("flood_factor", self.flood_factor)
+        c = check_int("consumers", self.consumers, minimum=2)
+        check_int("high_consumers", self.high_consumers, minimum=1, maximum=c - 1)
+        _check_distribution("service_time", self.service_time)
+        horizon = _check_horizon(self.horizon_s)
+        _check_window("flood_window", self.flood_window, horizon, allow_zero=False)
+        check_int("seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class PriorityQueuesResult(Result):
+    """One priority-queue run. ``records``: one row per message with ``message_id``,
+    ``priority``, ``sent_s``, ``start_s``, ``end_s``, ``wait_s`` (time in the queue),
+    ``latency_s``."""
+
+    config: PriorityQueuesConfig
+    records: pd.DataFrame
+
+    def summary(self) -> dict[str, float]:
+        """Per priority: messages, mean and p99 wait in the queue (s)."""
+        out: dict[str, float] = {}
+        for priority in ("high", "low"):
+            waits = self.records.loc[self.records.priority == priority, "wait_s"]
+            out[f"{priority}_messages"] = int(len(waits))
+            out[f"{priority}_mean_wait_s"] = float(waits.mean()) if len(waits) else float("nan")
+            out[f"{priority}_p99_wait_s"] = (float(waits.quantile(0.99)) if len(waits)
+                                             else float("nan"))
+        return out
+
+
+def simulate_priority_queues(config: PriorityQueuesConfig) -> PriorityQueuesResult:
+    """Run the priority-queue scenario described by ``config``.
+
+    >>> result = simulate_priority_queues(PriorityQueuesConfig("separate", horizon_s=5.0))
+    >>> sorted(result.records.priority.unique().tolist())
     ['high', 'low']
     """
-    check_choice("design", design, ("single", "separate"))
-    rh = check_nonnegative("rate_high", rate_high)
-    rl = check_nonnegative("rate_low", rate_low)
-    factor = check_nonnegative("flood_factor", flood_factor)
-    c = check_int("consumers", consumers, minimum=2)
-    ch = check_int("high_consumers", high_consumers, minimum=1, maximum=c - 1)
-    horizon = check_positive("horizon_s", horizon_s)
-    f0, f1 = flood_window
-    if not 0.0 < f0 < f1:
-        raise ValueError(f"flood_window must be (start, end) with 0 < start < end, "
-                         f"got {flood_window!r}")
-    svc = service_time if service_time is not None else LogNormal(0.15, 0.3)
-    rng_h, rng_l, rng_s = spawn_rngs(seed, 3)
-    t_high = piecewise_poisson_arrivals([(0.0, rh)], horizon, rng_h)
-    seg = [(0.0, rl), (f0, rl * factor)] + ([(f1, rl)] if f1 < horizon else [])
-    t_low = piecewise_poisson_arrivals(seg, horizon, rng_l)
+    if not isinstance(config, PriorityQueuesConfig):
+        raise TypeError(f"config must be a PriorityQueuesConfig, got {type(config).__name__}")
+    c = config
+    svc = c.service_time if c.service_time is not None else LogNormal(0.15, 0.3)
+    rng_h, rng_l, rng_s = spawn_rngs(c.seed, 3)
+    t_high = piecewise_poisson_arrivals([(0.0, c.arrival_rate_high)], c.horizon_s, rng_h)
+    t_low = piecewise_poisson_arrivals(step_segments(c.arrival_rate_low, c.flood_factor,
+                                                     c.flood_window, c.horizon_s),
+                                       c.horizon_s, rng_l)
     prio = np.array(["high"] * len(t_high) + ["low"] * len(t_low))
     sent = np.concatenate([t_high, t_low])
     order = np.argsort(sent, kind="stable")
     prio, sent = prio[order], sent[order]
+    work = svc.sample(rng_s, len(sent))
+    start, end = consume_queues(c, prio, sent, work)
+    records = pd.DataFrame({
+        "message_id": np.arange(len(sent)),
+        "priority": prio,
+        "sent_s": sent,
+        "start_s": start,
+        "end_s": end,
+        "wait_s": start - sent,
+        "latency_s": end - sent,
+    })
+    return PriorityQueuesResult(c, records)
+
+
+def consume_queues(config: PriorityQueuesConfig, priority: np.ndarray, sent: np.ndarray,
+                   work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SimPy: producers put each message in its queue, consumers take and work on them;
+    returns start and end times per message."""
     n = len(sent)
-    work = svc.sample(rng_s, n)
     start = np.full(n, np.nan)
     end = np.full(n, np.nan)
     env = simpy.Environment()
-    if design == "single":
-        queues = {"high": simpy.Store(env), "low": None}
-        queues["low"] = queues["high"]
-        readers = [(queues["high"], c)]
+    if config.design == "single":
+        one = simpy.Store(env)
+        queues = {"high": one, "low": one}
+        readers = [(one, config.consumers)]
     else:
         queues = {"high": simpy.Store(env), "low": simpy.Store(env)}
-        readers = [(queues["high"], ch), (queues["low"], c - ch)]
+        readers = [(queues["high"], config.high_consumers),
+                   (queues["low"], config.consumers - config.high_consumers)]
 
     def consumer(store: simpy.Store):
         while True:
@@ -278,91 +470,142 @@ def run_priority_queues(design: str = "single", *, rate_high: float = 5.0,
     def producer():
         for i in range(n):
             yield env.timeout(sent[i] - env.now)
-            queues[prio[i]].put(i)
+            queues[priority[i]].put(i)
 
     for store, k in readers:
         for _ in range(k):
             env.process(consumer(store))
     env.process(producer())
-    env.run(until=horizon * 20)  # drain: ample time after the last send
-    return pd.DataFrame({
-        "message_id": np.arange(n),
-        "priority": prio,
-        "sent_s": sent,
-        "start_s": start,
-        "end_s": end,
-        "wait_s": start - sent,
-        "latency_s": end - sent,
-    })
+    env.run(until=config.horizon_s * 20)  # drain: ample time after the last send
+    return start, end
 
 
+def run_priority_queues(design: str = "single", *, rate_high: float = 5.0,
+                        rate_low: float = 20.0, **params: Any) -> pd.DataFrame:
+    """Deprecated: ``simulate_priority_queues(PriorityQueuesConfig(...)).records``."""
+    warnings.warn("run_priority_queues is deprecated since labkit 0.2; use "
+                  "simulate_priority_queues(PriorityQueuesConfig(...)).records",
+                  DeprecationWarning, stacklevel=2)
+    config = PriorityQueuesConfig(design=design, arrival_rate_high=rate_high,
+                                  arrival_rate_low=rate_low, **params)
+    return simulate_priority_queues(config).records
+
+
+# -- Lambda concurrency -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class LambdaFunction:
-    """A function in :func:`run_lambda_concurrency`.
+    """A function in :class:`LambdaConcurrencyConfig`.
 
-    ``rate`` invocations per second (times ``burst_factor`` during ``burst_window``), each running
-    ``duration_s`` (median of a log-normal with ``sigma`` 0.2); ``reserved`` concurrency or
-    ``None`` for the unreserved pool.
+    ``arrival_rate`` invocations per second (times ``burst_factor`` during ``burst_window``),
+    each running ``duration_s`` (median of a log-normal with ``sigma`` 0.2); ``reserved``
+    concurrency or ``None`` for the unreserved pool.
     """
 
     name: str
-    rate: float
+    arrival_rate: float
     duration_s: float
     reserved: int | None = None
     burst_factor: float = 1.0
     burst_window: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
-        check_nonnegative("rate", self.rate)
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"name must be a non-empty string, got {self.name!r}")
+        check_nonnegative("arrival_rate", self.arrival_rate)
         check_positive("duration_s", self.duration_s)
         check_nonnegative("burst_factor", self.burst_factor)
         if self.reserved is not None:
             check_int("reserved", self.reserved, minimum=0)
+        _check_window("burst_window", self.burst_window, float("inf"), allow_zero=True)
+
+    @property
+    def rate(self) -> float:
+        """Deprecated name of :attr:`arrival_rate`."""
+        return self.arrival_rate
+
+    def segments(self, horizon_s: float) -> list[tuple[float, float]]:
+        """Its Poisson rate segments over ``[0, horizon_s)``."""
+        if self.burst_window is None:
+            return [(0.0, self.arrival_rate)]
+        return step_segments(self.arrival_rate, self.burst_factor, self.burst_window, horizon_s)
 
 
-def run_lambda_concurrency(functions: Sequence[LambdaFunction], *, account_limit: int = 1000,
-                           unreserved_minimum: int = 100, horizon_s: float = 20.0,
-                           seed: int = 0) -> pd.DataFrame:
+@dataclass(frozen=True)
+class LambdaConcurrencyConfig(Config):
+    """Synchronous invocations of ``functions`` against one account's concurrency
+    (``account_limit``, of which ``unreserved_minimum`` always stays unreserved) for
+    ``horizon_s`` seconds.
+
+    >>> LambdaConcurrencyConfig(functions=())
+    Traceback (most recent call last):
+    ...
+    ValueError: functions must hold at least one LambdaFunction
+    """
+
+    functions: tuple[LambdaFunction, ...] = ()
+    account_limit: int = 1000
+    unreserved_minimum: int = 100
+    horizon_s: float = 20.0
+    seed: int = 0
+
+    def validate(self) -> None:
+        if not isinstance(self.functions, tuple):
+            raise TypeError("functions must be a tuple of LambdaFunction (a frozen config), got "
+                            f"{type(self.functions).__name__}")
+        if not self.functions:
+            raise ValueError("functions must hold at least one LambdaFunction")
+        for f in self.functions:
+            if not isinstance(f, LambdaFunction):
+                raise TypeError(f"functions must hold LambdaFunction objects, got {f!r}")
+        names = [f.name for f in self.functions]
+        if len(set(names)) != len(names):
+            raise ValueError(f"function names must be unique, got {names}")
+        check_int("account_limit", self.account_limit, minimum=1)
+        check_int("unreserved_minimum", self.unreserved_minimum, minimum=0)
+        _check_horizon(self.horizon_s)
+        check_int("seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class LambdaConcurrencyResult(Result):
+    """One run. ``records``: one row per invocation with ``invocation_id``, ``function``,
+    ``arrival_s``, ``status_code`` (200/429), ``reason`` (``""`` or the throttle reason),
+    ``end_s`` (``arrival_s`` for a throttle: the code never ran), ``throttled``."""
+
+    config: LambdaConcurrencyConfig
+    records: pd.DataFrame
+
+    def summary(self) -> dict[str, float]:
+        """Per function: invocations and throttled share (``<name>_invocations``,
+        ``<name>_throttled_fraction``)."""
+        out: dict[str, float] = {}
+        for f in self.config.functions:
+            g = self.records[self.records.function == f.name]
+            out[f"{f.name}_invocations"] = int(len(g))
+            out[f"{f.name}_throttled_fraction"] = (float(g.throttled.mean()) if len(g)
+                                                   else float("nan"))
+        return out
+
+
+def simulate_lambda_concurrency(config: LambdaConcurrencyConfig) -> LambdaConcurrencyResult:
     """Synchronous invocations against one account's concurrency; throttles are HTTP 429.
 
-    Returns one row per invocation: ``function``, ``arrival_s``, ``status_code`` (200/429),
-    ``reason`` (``""`` or the throttle reason), ``end_s`` (``arrival_s`` for a throttle: the
-    code never ran), ``throttled``.
-
-    >>> fns = [LambdaFunction("checkout", 50, 0.5, reserved=100),
-    ...        LambdaFunction("thumbnails", 100, 1.0)]
-    >>> df = run_lambda_concurrency(fns, account_limit=200, horizon_s=5, seed=0)
-    >>> int(df[df.function == "checkout"].throttled.sum())
-    0
+    >>> fns = (LambdaFunction("checkout", 50, 0.5, reserved=100),
+    ...        LambdaFunction("thumbnails", 100, 1.0))
+    >>> result = simulate_lambda_concurrency(LambdaConcurrencyConfig(fns, account_limit=200,
+    ...                                                              horizon_s=5))
+    >>> result.summary()["checkout_throttled_fraction"]
+    0.0
     """
-    if not functions:
-        raise ValueError("functions must hold at least one LambdaFunction")
-    names = [f.name for f in functions]
-    if len(set(names)) != len(names):
-        raise ValueError(f"function names must be unique, got {names}")
-    horizon = check_positive("horizon_s", horizon_s)
-    account = LambdaConcurrency(account_limit, unreserved_minimum)
+    if not isinstance(config, LambdaConcurrencyConfig):
+        raise TypeError(f"config must be a LambdaConcurrencyConfig, got "
+                        f"{type(config).__name__}")
+    functions = config.functions
+    account = LambdaConcurrency(config.account_limit, config.unreserved_minimum)
     for f in functions:
         if f.reserved is not None:
             account.reserve(f.name, f.reserved)
-    rngs = spawn_rngs(seed, 2 * len(functions))
-    times, fn_idx, durations = [], [], []
-    for k, f in enumerate(functions):
-        seg = [(0.0, f.rate)]
-        if f.burst_window is not None:
-            b0, b1 = f.burst_window
-            seg = ([(0.0, f.rate)] if b0 > 0 else []) + [(b0, f.rate * f.burst_factor)]
-            if b1 < horizon:
-                seg.append((b1, f.rate))
-        t = piecewise_poisson_arrivals(seg, horizon, rngs[2 * k])
-        times.append(t)
-        fn_idx.append(np.full(len(t), k))
-        durations.append(LogNormal(f.duration_s, 0.2).sample(rngs[2 * k + 1], len(t)))
-    arrival = np.concatenate(times)
-    which = np.concatenate(fn_idx)
-    dur = np.concatenate(durations)
-    order = np.argsort(arrival, kind="stable")
-    arrival, which, dur = arrival[order], which[order], dur[order]
+    arrival, which, dur = _draw_invocations(config)
     n = len(arrival)
     status = np.zeros(n, dtype=int)
     reason = np.empty(n, dtype=object)
@@ -386,12 +629,41 @@ def run_lambda_concurrency(functions: Sequence[LambdaFunction], *, account_limit
 
     env.process(feed_arrivals(env, arrival, arrive))
     env.run()
-    return pd.DataFrame({
+    names = np.array([f.name for f in functions], dtype=object)
+    records = pd.DataFrame({
         "invocation_id": np.arange(n),
-        "function": np.array(names, dtype=object)[which],
+        "function": names[which],
         "arrival_s": arrival,
         "status_code": status,
         "reason": reason.astype(str),
         "end_s": end,
         "throttled": status == 429,
     })
+    return LambdaConcurrencyResult(config, records)
+
+
+def _draw_invocations(config: LambdaConcurrencyConfig) -> tuple[np.ndarray, np.ndarray,
+                                                                np.ndarray]:
+    """Arrival times, function index and durations of every invocation, in arrival order."""
+    rngs = spawn_rngs(config.seed, 2 * len(config.functions))
+    times, fn_idx, durations = [], [], []
+    for k, f in enumerate(config.functions):
+        t = piecewise_poisson_arrivals(f.segments(config.horizon_s), config.horizon_s,
+                                       rngs[2 * k])
+        times.append(t)
+        fn_idx.append(np.full(len(t), k))
+        durations.append(LogNormal(f.duration_s, 0.2).sample(rngs[2 * k + 1], len(t)))
+    arrival = np.concatenate(times)
+    which = np.concatenate(fn_idx)
+    dur = np.concatenate(durations)
+    order = np.argsort(arrival, kind="stable")
+    return arrival[order], which[order], dur[order]
+
+
+def run_lambda_concurrency(functions: Any, **params: Any) -> pd.DataFrame:
+    """Deprecated: ``simulate_lambda_concurrency(LambdaConcurrencyConfig(...)).records``."""
+    warnings.warn("run_lambda_concurrency is deprecated since labkit 0.2; use "
+                  "simulate_lambda_concurrency(LambdaConcurrencyConfig(...)).records",
+                  DeprecationWarning, stacklevel=2)
+    config = LambdaConcurrencyConfig(functions=tuple(functions), **params)
+    return simulate_lambda_concurrency(config).records

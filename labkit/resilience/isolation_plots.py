@@ -1,5 +1,6 @@
 """Figures for the bulkhead notebook, drawn from the frames :mod:`labkit.resilience.isolation`
-returns: pool comparisons, latency over time, queue waits by priority, Lambda throttles.
+returns: pool comparisons, latency over time, queue waits by priority, Lambda throttles, and
+the fleets of :mod:`labkit.resilience.fleets` (one Auto Scaling group per workload or shared).
 
 matplotlib is imported inside the functions.
 """
@@ -10,10 +11,9 @@ import numpy as np
 import pandas as pd
 
 from labkit.resilience.isolation import pool_summary
-from labkit.viz.inplace import updates_in_place
 
 __all__ = [
-    "explore_noisy_neighbour",
+    "plot_fleet_isolation",
     "plot_lambda_throttles",
     "plot_latency_over_time",
     "plot_pool_comparison",
@@ -24,10 +24,11 @@ __all__ = [
 def plot_latency_over_time(frame: pd.DataFrame, *, title: str,
                            window: tuple[float, float] | None = None):
     """Each request as a dot: arrival time vs latency, by tenant; rejections as crosses."""
-    from labkit.viz import PALETTE, new_figure
+    from labkit.viz import cycle_colours, new_figure
 
     fig, ax = new_figure(title, "arrival time (s)", "latency (s)")
-    for colour, (tenant, g) in zip(PALETTE, frame.groupby("tenant", sort=True), strict=False):
+    groups = list(frame.groupby("tenant", sort=True))
+    for colour, (tenant, g) in zip(cycle_colours(len(groups)), groups, strict=True):
         ok = g[g["ok"]]
         bad = g[~g["ok"]]
         ax.scatter(ok["arrival_s"], ok["latency_s"], s=4, color=colour, alpha=0.5,
@@ -44,7 +45,7 @@ def plot_latency_over_time(frame: pd.DataFrame, *, title: str,
 def plot_pool_comparison(frames: dict[str, pd.DataFrame], *, tenant: str = "A",
                          title: str | None = None):
     """Two panels for one tenant across designs: success rate (%) and p99 latency (ms)."""
-    from labkit.viz import PALETTE, new_figure
+    from labkit.viz import cycle_colours, new_figure
 
     title = title or f"Tenant {tenant} with a noisy neighbour"
     fig, axes = new_figure(title, "design", "success rate (%)", ncols=2)
@@ -52,7 +53,7 @@ def plot_pool_comparison(frames: dict[str, pd.DataFrame], *, tenant: str = "A",
     rows = [pool_summary(f).set_index("tenant").loc[tenant] for f in frames.values()]
     success = [100.0 * r["success_rate"] for r in rows]
     p99 = [1000.0 * r["p99_ok_s"] for r in rows]
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    colours = cycle_colours(len(names))
     axes[0].bar(names, success, color=colours)
     axes[0].set_ylim(0, 105)
     axes[0].set_title("success rate")
@@ -69,11 +70,11 @@ def plot_pool_comparison(frames: dict[str, pd.DataFrame], *, tenant: str = "A",
 def plot_priority_waits(frames: dict[str, pd.DataFrame], *, bin_s: float = 2.0,
                         flood_window: tuple[float, float] | None = None):
     """p99 queue wait of high-priority messages over time, one line per design."""
-    from labkit.viz import PALETTE, new_figure
+    from labkit.viz import cycle_colours, new_figure
 
     fig, ax = new_figure("High-priority messages: p99 time in the queue", "send time (s)",
                          "p99 wait (s)")
-    for colour, (name, frame) in zip(PALETTE, frames.items(), strict=False):
+    for colour, (name, frame) in zip(cycle_colours(len(frames)), frames.items(), strict=True):
         high = frame[frame["priority"] == "high"]
         bins = np.floor(high["sent_s"] / bin_s) * bin_s
         p99 = high.groupby(bins)["wait_s"].quantile(0.99)
@@ -87,11 +88,11 @@ def plot_priority_waits(frames: dict[str, pd.DataFrame], *, bin_s: float = 2.0,
 def plot_lambda_throttles(frames: dict[str, pd.DataFrame], *, function: str,
                           bin_s: float = 1.0):
     """Throttled share (%) of ``function``'s invocations per second, one line per scenario."""
-    from labkit.viz import PALETTE, new_figure
+    from labkit.viz import cycle_colours, new_figure
 
     fig, ax = new_figure(f"Throttles (HTTP 429) of '{function}'", "time (s)",
                          "throttled invocations (%)")
-    for colour, (name, frame) in zip(PALETTE, frames.items(), strict=False):
+    for colour, (name, frame) in zip(cycle_colours(len(frames)), frames.items(), strict=True):
         g = frame[frame["function"] == function]
         bins = np.floor(g["arrival_s"] / bin_s) * bin_s
         share = 100.0 * g.groupby(bins)["throttled"].mean()
@@ -101,60 +102,41 @@ def plot_lambda_throttles(frames: dict[str, pd.DataFrame], *, function: str,
     return fig
 
 
-def _noisy_neighbour_bars(overload_b: float, permits_a: int, max_wait_ms: int, seed: int,
-                          horizon_s: float) -> list[tuple[float, str]]:
-    """Per design (shared, partitioned): A's success rate (%) and the text on its bar."""
-    from labkit.resilience.isolation import run_noisy_neighbour
+def plot_fleet_isolation(runs: dict, *, workload: str = "A", bin_s: float = 10.0):
+    """Two panels over time, one line per design: the share of ``workload``'s requests that
+    timed out (per ``bin_s``) and the instances in service (all groups together); the grey band
+    is the overload window. ``runs`` maps a label to a
+    :class:`~labkit.resilience.fleets.FleetIsolationResult`.
 
-    bars = []
-    for design in ("shared", "partitioned"):
-        frame = run_noisy_neighbour(design, overload_b=overload_b, permits=20,
-                                    permits_a=permits_a, max_wait_s=max_wait_ms / 1000.0,
-                                    horizon_s=horizon_s, seed=seed)
-        row = pool_summary(frame).set_index("tenant").loc["A"]
-        success = 100.0 * row["success_rate"]
-        bars.append((success, f"{success:.1f}% served\np99 {1000 * row['p99_ok_s']:.0f} ms"))
-    return bars
-
-
-def _noisy_neighbour_title(overload_b: float) -> str:
-    return f"Tenant A when B sends {overload_b:g}x its normal load"
-
-
-def _update_noisy_neighbour(fig, overload_b: float = 5.0, permits_a: int = 10,
-                            max_wait_ms: int = 50, seed: int = 0,
-                            horizon_s: float = 1.5) -> bool:
-    ax = fig.axes[0]
-    bars = _noisy_neighbour_bars(overload_b, permits_a, max_wait_ms, seed, horizon_s)
-    patches = [patch for container in ax.containers for patch in container]
-    if len(patches) != len(bars) or len(ax.texts) != len(bars):
-        return False
-    for x, (patch, note, (success, text)) in enumerate(zip(patches, ax.texts, bars,
-                                                           strict=True)):
-        patch.set_height(success)
-        note.xy = note.xyann = (x, success)  # the text sits at the point it annotates
-        note.set_text(text)
-    ax.set_title(_noisy_neighbour_title(overload_b))
-    return True
-
-
-@updates_in_place(_update_noisy_neighbour)
-def explore_noisy_neighbour(overload_b: float = 5.0, permits_a: int = 10,
-                            max_wait_ms: int = 50, seed: int = 0, horizon_s: float = 1.5):
-    """Explorer callback: tenant A's success rate under shared vs partitioned pools.
-
-    One axes (fast to redraw); the p99 of A's served calls is written on each bar. A short run
-    (``horizon_s``) keeps the callback fast; the notebook's headline numbers come from longer runs.
-    An explorer redraws it in place.
+    >>> from labkit.resilience.fleets import FleetIsolationConfig, simulate_fleet_isolation
+    >>> run = simulate_fleet_isolation(FleetIsolationConfig(horizon_s=300.0,
+    ...                                                     overload_window=(60.0, 240.0)))
+    >>> fig = plot_fleet_isolation({"shared": run})
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['requests of A timed out (%)', 'instances in service']
     """
-    from labkit.viz import PALETTE, new_figure
+    from labkit.viz import cycle_colours, new_figure
 
-    fig, ax = new_figure(_noisy_neighbour_title(overload_b), "design", "A's success rate (%)",
-                         figsize=(6.0, 3.4))
-    bars = _noisy_neighbour_bars(overload_b, permits_a, max_wait_ms, seed, horizon_s)
-    for x, (design, (success, text)) in enumerate(zip(("shared", "partitioned"), bars,
-                                                      strict=True)):
-        ax.bar([design], [success], color=PALETTE[x])
-        ax.annotate(text, (x, success), ha="center", va="bottom", fontsize=9)
-    ax.set_ylim(0, 125)
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError("runs must be a non-empty dict of label -> FleetIsolationResult")
+    fig, axes = new_figure(f"Workload {workload} while the other workload surges",
+                           "time (s)", f"requests of {workload} timed out (%)", ncols=2,
+                           figsize=(10.0, 3.6))
+    for colour, (label, run) in zip(cycle_colours(len(runs)), runs.items(), strict=True):
+        r = run.records
+        mine = r[r.workload == workload]
+        bins = np.floor(mine.time_s / bin_s) * bin_s
+        grouped = mine.groupby(bins)[["dropped", "arrivals"]].sum()
+        share = 100.0 * grouped.dropped / grouped.arrivals.where(grouped.arrivals > 0)
+        axes[0].plot(share.index, share.to_numpy(), color=colour, label=label)
+        instances = r.drop_duplicates(["time_s", "group"]).groupby("time_s").instances.sum()
+        axes[1].step(instances.index, instances.to_numpy(), where="post", color=colour,
+                     label=label)
+    window = next(iter(runs.values())).config.overload_window
+    for ax in axes:
+        ax.axvspan(*window, color="#999999", alpha=0.15)
+        ax.legend(loc="upper right")
+    axes[1].set_ylabel("instances in service")
+    axes[0].set_ylim(bottom=0)
+    fig.tight_layout()
     return fig

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PALETTE", "STATE_COLOURS", "SUPTITLE", "new_figure", "use_style"]
+__all__ = ["PALETTE", "STATE_COLOURS", "SUPTITLE", "cycle_colours", "new_figure", "use_style"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order plots use it.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -100,3 +100,25 @@ def new_figure(title: str, xlabel: str, ylabel: str, *, ncols: int = 1,
         a.set_xlabel(xlabel)
     axes[0].set_ylabel(ylabel)
     return fig, axes
+
+
+def cycle_colours(n: int) -> list[str]:
+    """The first ``n`` colours of the style's colour cycle (``axes.prop_cycle``), repeating.
+
+    For artists that take one colour each (bars, markers that must match a line): the colours
+    follow whatever :func:`use_style` (or the reader) set, instead of indexing the palette.
+
+    >>> use_style()
+    >>> cycle_colours(2) == list(PALETTE[:2])
+    True
+    >>> len(cycle_colours(10))
+    10
+    """
+    import itertools
+
+    import matplotlib as mpl
+
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be an integer >= 0, got {n!r}")
+    colours = mpl.rcParams["axes.prop_cycle"].by_key().get("color") or list(PALETTE)
+    return list(itertools.islice(itertools.cycle(colours), n))

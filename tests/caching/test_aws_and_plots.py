@@ -18,7 +18,8 @@ from labkit.caching import (  # noqa: E402
     lru_hit_ratios,
     zipf_trace,
 )
-from labkit.caching.plots import caching_explorer_figure, plot_hit_ratio_curves  # noqa: E402
+from labkit.caching.explorers import caching_explorer_figure  # noqa: E402
+from labkit.caching.plots import plot_hit_ratio_curves  # noqa: E402
 
 
 def test_facts_match_the_published_values():

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.caching.staleness import simulate_ttl_staleness, ttl_staleness
+from labkit.caching.staleness import StalenessConfig, simulate_ttl_staleness, ttl_staleness
 
 
 @pytest.mark.parametrize("read_rate, update_rate, ttl", [(2.0, 0.5, 5.0), (1.0, 0.05, 10.0),
                                                          (20.0, 2.0, 1.0)])
 def test_closed_form_matches_replay(read_rate, update_rate, ttl):
     exact = ttl_staleness(read_rate, update_rate, ttl)
-    measured = simulate_ttl_staleness(read_rate, update_rate, ttl, n_reads=60_000, seed=3)
+    measured = simulate_ttl_staleness(StalenessConfig(read_rate, update_rate, ttl, n_reads=60_000,
+                                                      seed=3))
     assert measured.hit_ratio == pytest.approx(exact.hit_ratio, abs=0.01)
     assert measured.stale_read_fraction == pytest.approx(exact.stale_read_fraction, abs=0.02)
     assert measured.stale_age_mean_s == pytest.approx(exact.stale_age_mean_s, rel=0.05)
@@ -36,3 +37,20 @@ def test_very_frequent_updates_make_every_hit_stale():
 def test_bad_input(args, match):
     with pytest.raises(ValueError, match=match):
         ttl_staleness(*args)
+
+
+def test_records_and_summary_agree():
+    run = simulate_ttl_staleness(StalenessConfig(2.0, 0.5, 5.0, n_reads=2_000, seed=1))
+    assert len(run.records) == 2_000
+    assert run.summary()["stale_read_fraction"] == run.records.stale.mean()
+    assert (run.records.stale_age_s[run.records.stale] > 0).all()
+    assert not (run.records.stale & ~run.records.cache_hit).any()   # a miss is never stale
+
+
+def test_config_bounds_and_former_call():
+    with pytest.raises(ValueError, match="n_reads must be <= 5,000,000"):
+        StalenessConfig(n_reads=10**7)
+    with pytest.warns(DeprecationWarning, match="StalenessConfig"):
+        old = simulate_ttl_staleness(2.0, 0.5, 5.0, n_reads=500, seed=2)
+    assert old.summary() == simulate_ttl_staleness(
+        StalenessConfig(2.0, 0.5, 5.0, n_reads=500, seed=2)).summary()

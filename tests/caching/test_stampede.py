@@ -9,12 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from labkit.caching.policies import jittered_ttl, should_refresh_early
-from labkit.caching.stampede import CURES, compare_cures, simulate_stampede
+from labkit.caching.stampede import CURES, StampedeConfig, compare_cures, simulate_stampede
 
 
 @pytest.fixture(scope="module")
 def table():
-    return compare_cures(horizon_s=7.0, seed=2)
+    return compare_cures(StampedeConfig(horizon_s=7.0, seed=2))
 
 
 def test_stampede_without_cure_floods_the_database(table):
@@ -24,10 +24,10 @@ def test_stampede_without_cure_floods_the_database(table):
 
 
 def test_coalescing_sends_one_query_per_expiring_key(table):
-    run = simulate_stampede("coalescing", horizon_s=7.0, seed=2)
+    run = simulate_stampede(StampedeConfig("coalescing", horizon_s=7.0, seed=2))
     per_key = run.database.groupby("key").size()
     assert (per_key == 2).all()                  # expiries at 3 s and ~6 s
-    assert (run.requests.outcome == "waited").any()
+    assert (run.records.outcome == "waited").any()
 
 
 def test_every_cure_lowers_the_peak(table):
@@ -38,34 +38,43 @@ def test_every_cure_lowers_the_peak(table):
 
 
 def test_early_refresh_keeps_readers_hitting(table):
-    run = simulate_stampede("early_refresh", horizon_s=7.0, seed=2)
-    assert (run.requests.outcome == "refresh").sum() > 0
+    run = simulate_stampede(StampedeConfig("early_refresh", horizon_s=7.0, seed=2))
+    assert (run.records.outcome == "refresh").sum() > 0
     assert table.loc["early_refresh", "misses"] < table.loc["none", "misses"] / 3
 
 
 def test_timeline_counts_every_query():
-    run = simulate_stampede("none", horizon_s=4.0, seed=1)
+    run = simulate_stampede(StampedeConfig("none", horizon_s=4.0, seed=1))
     timeline = run.load_timeline()
     assert (timeline.db_queries_per_s * run.bin_s).sum() == pytest.approx(len(run.database))
 
 
 def test_same_seed_same_result():
-    a = simulate_stampede("jitter", horizon_s=3.0, seed=5)
-    b = simulate_stampede("jitter", horizon_s=3.0, seed=5)
-    assert a.requests.equals(b.requests) and a.database.equals(b.database)
+    a = simulate_stampede(StampedeConfig("jitter", horizon_s=3.0, seed=5))
+    b = simulate_stampede(StampedeConfig("jitter", horizon_s=3.0, seed=5))
+    assert a.records.equals(b.records) and a.database.equals(b.database)
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"cure": "locks"}, "cure must be one of"),
     ({"ttl_s": -1.0}, r"ttl_s must be in \(0, inf\)"),
-    ({"jitter": 1.5}, r"jitter must be in \[0, 1\]"),
+    ({"jitter": 1.5}, r"jitter must be a probability in \[0, 1\]"),
     ({"db_servers": 0}, "db_servers"),
-    ({"request_rate": 0.0}, "request_rate"),
+    ({"arrival_rate": 0.0}, "arrival_rate"),
+    ({"arrival_rate": 1e6, "horizon_s": 100.0}, "arrival_rate \\* horizon_s must be <="),
     ({"beta": 0.0}, "beta"),
 ])
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        simulate_stampede(**({"horizon_s": 1.0} | kwargs))
+        StampedeConfig(**({"horizon_s": 1.0} | kwargs))
+
+
+def test_former_call_still_works_and_warns():
+    with pytest.warns(DeprecationWarning, match="StampedeConfig"):
+        old = simulate_stampede("coalescing", request_rate=500.0, horizon_s=2.0, seed=1)
+    new = simulate_stampede(StampedeConfig("coalescing", arrival_rate=500.0, horizon_s=2.0,
+                                           seed=1))
+    assert old.records.equals(new.records) and old.cure == "coalescing"
 
 
 @given(st.floats(0.1, 100.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0))

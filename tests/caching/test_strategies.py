@@ -9,17 +9,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labkit.caching import request_mix
-from labkit.caching.strategies import STRATEGIES, compare_strategies, simulate_strategy
+from labkit.caching.strategies import (
+    STRATEGIES,
+    StrategyConfig,
+    compare_strategies,
+    simulate_strategy,
+    write_fraction_sweep,
+)
 
 
 @pytest.fixture(scope="module")
 def mix():
-    return request_mix(4_000, 500, 1.0, write_fraction=0.1, rate=400.0, seed=3)
+    return request_mix(4_000, 500, 1.0, write_fraction=0.1, arrival_rate=400.0, seed=3)
 
 
 @pytest.fixture(scope="module")
 def table(mix):
-    return compare_strategies(list(STRATEGIES), mix, capacity=100, ttl_s=5.0, seed=3)
+    return compare_strategies(StrategyConfig(capacity=100, ttl_s=5.0, seed=3), list(STRATEGIES),
+                              requests=mix)
 
 
 def test_no_cache_sends_every_request_to_the_database(table):
@@ -46,33 +53,35 @@ def test_write_behind_acknowledges_fast_and_coalesces_writes(table):
 
 
 def test_invalidate_on_write_removes_staleness_but_costs_hits(mix):
-    lazy = simulate_strategy("cache_aside", mix, capacity=100, seed=3).summary()
-    invalidating = simulate_strategy("cache_aside", mix, capacity=100, invalidate_on_write=True,
-                                     seed=3).summary()
+    lazy = simulate_strategy(StrategyConfig("cache_aside", capacity=100, seed=3), mix).summary()
+    invalidating = simulate_strategy(StrategyConfig("cache_aside", capacity=100,
+                                                    invalidate_on_write=True, seed=3),
+                                                    mix).summary()
     assert invalidating["stale_read_fraction"] < lazy["stale_read_fraction"]
     assert invalidating["hit_ratio"] < lazy["hit_ratio"]
 
 
 def test_read_through_coalesces_concurrent_misses():
     burst = pd.DataFrame({"arrival_s": np.linspace(0, 0.001, 50), "key": 7, "op": "read"})
-    aside = simulate_strategy("cache_aside", burst, capacity=10, seed=0)
-    through = simulate_strategy("read_through", burst, capacity=10, seed=0)
+    aside = simulate_strategy(StrategyConfig("cache_aside", capacity=10, seed=0), burst)
+    through = simulate_strategy(StrategyConfig("read_through", capacity=10, seed=0), burst)
     assert len(aside.database) > 1 and len(through.database) == 1
 
 
 def test_crash_loses_unflushed_writes_and_durable_log_fixes_it(mix):
-    lost = simulate_strategy("write_behind", mix, capacity=100, crash_at_s=5.5, seed=3)
-    logged = simulate_strategy("write_behind", mix, capacity=100, crash_at_s=5.5,
-                               durable_log=True, seed=3)
+    lost = simulate_strategy(StrategyConfig("write_behind", capacity=100, crash_at_s=5.5, seed=3),
+                                            mix)
+    logged = simulate_strategy(StrategyConfig("write_behind", capacity=100, crash_at_s=5.5,
+                                              durable_log=True, seed=3), mix)
     assert lost.writes_lost > 0 and len(lost.lost_keys) > 0
     assert logged.writes_lost == 0
     assert logged.summary()["write_latency_mean_s"] > lost.summary()["write_latency_mean_s"]
 
 
 def test_same_seed_same_frames(mix):
-    a = simulate_strategy("write_through", mix, capacity=50, seed=1)
-    b = simulate_strategy("write_through", mix, capacity=50, seed=1)
-    assert a.requests.equals(b.requests) and a.database.equals(b.database)
+    a = simulate_strategy(StrategyConfig("write_through", capacity=50, seed=1), mix)
+    b = simulate_strategy(StrategyConfig("write_through", capacity=50, seed=1), mix)
+    assert a.records.equals(b.records) and a.database.equals(b.database)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -90,9 +99,9 @@ def test_same_seed_same_frames(mix):
      ValueError, "sorted"),
 ])
 def test_bad_input(kwargs, error, match):
-    args = {"strategy": "cache_aside", "n_requests": 20} | kwargs
+    frame = kwargs.pop("requests", None)
     with pytest.raises(error, match=match):
-        simulate_strategy(**args)
+        simulate_strategy(StrategyConfig(**({"n_requests": 20} | kwargs)), frame)
 
 
 requests_st = st.lists(st.tuples(st.floats(0.0, 0.02), st.integers(0, 5),
@@ -110,9 +119,9 @@ def frame_of(rows):
        st.integers(0, 99))
 def test_write_through_never_serves_older_than_database(rows, capacity, servers, ttl, policy,
                                                          seed):
-    run = simulate_strategy("write_through", frame_of(rows), capacity=capacity,
-                            db_servers=servers, ttl_s=ttl, policy=policy, seed=seed)
-    reads = run.requests[run.requests.op == "read"]
+    run = simulate_strategy(StrategyConfig("write_through", capacity=capacity, db_servers=servers,
+                                           ttl_s=ttl, policy=policy, seed=seed), frame_of(rows))
+    reads = run.records[run.records.op == "read"]
     assert (reads.version >= reads.db_version).all()
     assert not reads.stale.any()
     assert run.max_cache_entries <= capacity
@@ -123,9 +132,9 @@ def test_write_through_never_serves_older_than_database(rows, capacity, servers,
        st.integers(0, 99))
 def test_write_behind_database_converges_to_cache_after_last_flush(rows, capacity, servers,
                                                                    flush, seed):
-    run = simulate_strategy("write_behind", frame_of(rows), capacity=capacity,
-                            db_servers=servers, flush_interval_s=flush, seed=seed)
-    writes = run.requests[run.requests.op == "write"]
+    run = simulate_strategy(StrategyConfig("write_behind", capacity=capacity, db_servers=servers,
+                                           flush_interval_s=flush, seed=seed), frame_of(rows))
+    writes = run.records[run.records.op == "write"]
     newest = writes.groupby("key").version.max()
     for key, version in newest.items():
         assert run.database_versions.get(key, 0) == version
@@ -137,8 +146,41 @@ def test_write_behind_database_converges_to_cache_after_last_flush(rows, capacit
 
 def test_write_in_flight_during_the_crash_is_retried_not_lost():
     frame = pd.DataFrame({"arrival_s": [0.0, 1.0], "key": [1, 1], "op": ["write", "read"]})
-    run = simulate_strategy("write_behind", frame, capacity=4, crash_at_s=0.0002,
-                            flush_interval_s=0.5, seed=0)
+    run = simulate_strategy(StrategyConfig("write_behind", capacity=4, crash_at_s=0.0002,
+                                           flush_interval_s=0.5, seed=0), frame)
     assert run.writes_lost == 0
     assert run.database_versions.get(1) == 1
-    assert run.requests.latency_s.iloc[0] == pytest.approx(2 * 0.0005)   # one retry
+    assert run.records.latency_s.iloc[0] == pytest.approx(2 * 0.0005)   # one retry
+
+
+def test_config_names_the_field_and_range():
+    with pytest.raises(ValueError, match=r"arrival_rate must be in \(0, inf\)"):
+        StrategyConfig(arrival_rate=0)
+    with pytest.raises(TypeError, match="durable_log must be True or False"):
+        StrategyConfig(durable_log="yes")
+    with pytest.raises(TypeError, match="unexpected"):
+        simulate_strategy(StrategyConfig(), capacity=3)
+
+
+def test_compare_uses_the_same_mix_for_every_strategy():
+    config = StrategyConfig(n_requests=800, n_keys=80, seed=4)
+    table = compare_strategies(config, ["no_cache", "write_through"])
+    assert table.index.name == "strategy"
+    assert table.loc["no_cache", "reads"] == table.loc["write_through", "reads"]
+    assert table.loc["no_cache", "hit_ratio"] == 0.0
+
+
+def test_former_call_still_works_and_warns(mix):
+    with pytest.warns(DeprecationWarning, match="StrategyConfig"):
+        old = simulate_strategy("cache_aside", mix, capacity=100, seed=3)
+    new = simulate_strategy(StrategyConfig("cache_aside", capacity=100, seed=3), mix)
+    assert old.records.equals(new.records) and old.requests is old.records
+
+
+def test_write_fraction_sweep_pairs_each_point_with_no_cache():
+    config = StrategyConfig(n_requests=600, n_keys=100, ttl_s=5.0, invalidate_on_write=True)
+    sweep = write_fraction_sweep(config, [0.0, 0.5])
+    assert (sweep.db_ops_per_request_no_cache == 1.0).all()
+    assert sweep.hit_ratio.iloc[0] > sweep.hit_ratio.iloc[1]
+    with pytest.raises(ValueError, match="config.strategy"):
+        write_fraction_sweep(config.replace(strategy="no_cache"), [0.1])

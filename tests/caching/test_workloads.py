@@ -33,8 +33,8 @@ def test_same_seed_same_trace_and_shift_moves_the_hot_key():
 
 
 def test_request_mix_is_deterministic_and_ordered():
-    a = request_mix(500, 20, 1.0, write_fraction=0.3, rate=100.0, seed=1)
-    b = request_mix(500, 20, 1.0, write_fraction=0.3, rate=100.0, seed=1)
+    a = request_mix(500, 20, 1.0, write_fraction=0.3, arrival_rate=100.0, seed=1)
+    b = request_mix(500, 20, 1.0, write_fraction=0.3, arrival_rate=100.0, seed=1)
     assert a.equals(b)
     assert (a.arrival_s.diff().dropna() > 0).all()
 

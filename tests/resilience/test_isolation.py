@@ -11,12 +11,19 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from labkit.core.runner import replicate  # noqa: E402
 from labkit.resilience.isolation import (  # noqa: E402
+    LambdaConcurrencyConfig,
     LambdaFunction,
+    NoisyNeighbourConfig,
+    PriorityQueuesConfig,
     pool_summary,
     run_lambda_concurrency,
     run_noisy_neighbour,
     run_priority_queues,
+    simulate_lambda_concurrency,
+    simulate_noisy_neighbour,
+    simulate_priority_queues,
 )
 from labkit.resilience.isolation_plots import (  # noqa: E402
     plot_lambda_throttles,
@@ -26,15 +33,22 @@ from labkit.resilience.isolation_plots import (  # noqa: E402
 )
 
 
+def nn(design="shared", **fields):
+    return simulate_noisy_neighbour(NoisyNeighbourConfig(design, **fields)).records
+
+
+def lam(functions, **fields):
+    config = LambdaConcurrencyConfig(tuple(functions), **fields)
+    return simulate_lambda_concurrency(config).records
+
+
 def test_same_seed_same_frame():
-    a = run_noisy_neighbour("shared", horizon_s=3, seed=5)
-    b = run_noisy_neighbour("shared", horizon_s=3, seed=5)
-    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(nn(horizon_s=3, seed=5), nn(horizon_s=3, seed=5))
 
 
 def test_partitioned_pool_isolates_tenant_a():
-    shared = pool_summary(run_noisy_neighbour("shared", horizon_s=8, seed=2)).set_index("tenant")
-    part = pool_summary(run_noisy_neighbour("partitioned", horizon_s=8, seed=2)).set_index("tenant")
+    shared = pool_summary(nn("shared", horizon_s=8, seed=2)).set_index("tenant")
+    part = pool_summary(nn("partitioned", horizon_s=8, seed=2)).set_index("tenant")
     assert part.loc["A", "success_rate"] == 1.0
     assert shared.loc["A", "success_rate"] < 0.8
     # A's own traffic is identical in both designs (separate random streams)
@@ -42,12 +56,12 @@ def test_partitioned_pool_isolates_tenant_a():
 
 
 def test_no_overload_no_rejections_in_shared_pool():
-    s = pool_summary(run_noisy_neighbour("shared", overload_b=1.0, horizon_s=5, seed=0))
+    s = pool_summary(nn("shared", overload_b=1.0, horizon_s=5, seed=0))
     assert (s.success_rate == 1.0).all()
 
 
 def test_in_flight_never_exceeds_permits():
-    df = run_noisy_neighbour("partitioned", permits=6, permits_a=2, horizon_s=4, seed=3)
+    df = nn("partitioned", permits=6, permits_a=2, horizon_s=4, seed=3)
     for tenant, cap in (("A", 2), ("B", 4)):
         g = df[(df.tenant == tenant) & df.ok]
         events = sorted([(t, 1) for t in g.start_s] + [(t, -1) for t in g.end_s],
@@ -60,33 +74,66 @@ def test_in_flight_never_exceeds_permits():
 
 
 def test_rejected_calls_waited_at_most_max_wait():
-    df = run_noisy_neighbour("shared", max_wait_s=0.05, horizon_s=4, seed=1)
+    df = nn("shared", max_wait_s=0.05, horizon_s=4, seed=1)
     rejected = df[~df.ok]
     assert len(rejected) > 0
     assert rejected.latency_s.max() <= 0.05 + 1e-9
 
 
-@pytest.mark.parametrize("kwargs", [{"design": "pooled"}, {"permits": 1},
-                                    {"permits_a": 20}, {"rate_a": -1}])
-def test_noisy_neighbour_checks(kwargs):
-    with pytest.raises((ValueError, TypeError)):
-        run_noisy_neighbour(**kwargs)
+@pytest.mark.parametrize("kwargs, match", [
+    ({"design": "pooled"}, "design must be one of"),
+    ({"permits": 1}, r"permits must be an integer in \[2, inf\]"),
+    ({"permits_a": 20}, r"permits_a must be an integer in \[1, 19\]"),
+    ({"arrival_rate_a": -1}, "arrival_rate_a"),
+    ({"horizon_s": 10_000.0}, "horizon_s must be <= 3600"),
+    ({"overload_window": (5.0, 2.0)}, "overload_window must be"),
+])
+def test_noisy_neighbour_checks(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        NoisyNeighbourConfig(**kwargs)
+
+
+def test_former_entry_points_warn_and_match():
+    with pytest.warns(DeprecationWarning, match="simulate_noisy_neighbour"):
+        old = run_noisy_neighbour("partitioned", rate_a=30.0, horizon_s=2, seed=4)
+    pd.testing.assert_frame_equal(old, nn("partitioned", arrival_rate_a=30.0, horizon_s=2,
+                                          seed=4))
+    with pytest.warns(DeprecationWarning):
+        run_priority_queues("single", rate_high=3.0, horizon_s=5, seed=0)
+    with pytest.warns(DeprecationWarning):
+        run_lambda_concurrency([LambdaFunction("f", 5, 0.5)], horizon_s=2, seed=0)
+    assert LambdaFunction("f", 5, 0.5).rate == 5
+
+
+def test_summary_is_measured_during_the_overload_window():
+    config = NoisyNeighbourConfig(overload_window=(2.0, 4.0), horizon_s=6.0, seed=3)
+    result = simulate_noisy_neighbour(config)
+    inside = result.records[result.records.arrival_s.between(2.0, 4.0)]
+    assert result.summary()["a_requests"] == int((inside.tenant == "A").sum())
+
+
+def test_bulkhead_beats_shared_pool_over_replications():
+    base = NoisyNeighbourConfig(horizon_s=3.0, seed=0)
+    shared = replicate(simulate_noisy_neighbour, base, replications=5)
+    split = replicate(simulate_noisy_neighbour, base.replace(design="partitioned"),
+                      replications=5)
+    assert (split.a_success_rate > shared.a_success_rate).all()
 
 
 def test_separate_priority_queue_keeps_high_priority_fast():
-    single = run_priority_queues("single", horizon_s=30, seed=1)
-    separate = run_priority_queues("separate", horizon_s=30, seed=1)
-    hi = lambda df: df[df.priority == "high"].wait_s.quantile(0.99)  # noqa: E731
-    assert hi(separate) < 0.5 < hi(single)
-    assert len(single) == len(separate) and single.end_s.notna().all()
+    single = simulate_priority_queues(PriorityQueuesConfig("single", horizon_s=30, seed=1))
+    separate = simulate_priority_queues(PriorityQueuesConfig("separate", horizon_s=30, seed=1))
+    assert separate.summary()["high_p99_wait_s"] < 0.5 < single.summary()["high_p99_wait_s"]
+    assert len(single.records) == len(separate.records)
+    assert single.records.end_s.notna().all()
 
 
 def test_lambda_reservation_protects_checkout_and_throttles_are_429():
     noisy = LambdaFunction("thumbnails", 100, 1.0, burst_factor=4, burst_window=(2, 6))
-    with_res = run_lambda_concurrency([LambdaFunction("checkout", 50, 0.5, reserved=100), noisy],
-                                      account_limit=300, horizon_s=8, seed=0)
-    without = run_lambda_concurrency([LambdaFunction("checkout", 50, 0.5), noisy],
-                                     account_limit=300, horizon_s=8, seed=0)
+    with_res = lam([LambdaFunction("checkout", 50, 0.5, reserved=100), noisy],
+                   account_limit=300, horizon_s=8, seed=0)
+    without = lam([LambdaFunction("checkout", 50, 0.5), noisy], account_limit=300,
+                  horizon_s=8, seed=0)
     assert not with_res[with_res.function == "checkout"].throttled.any()
     assert without[without.function == "checkout"].throttled.any()
     assert set(with_res.loc[with_res.throttled, "status_code"]) == {429}
@@ -95,17 +142,20 @@ def test_lambda_reservation_protects_checkout_and_throttles_are_429():
 
 def test_lambda_reservation_must_leave_unreserved_floor():
     with pytest.raises(ValueError, match="unreserved"):
-        run_lambda_concurrency([LambdaFunction("a", 1, 1.0, reserved=250)], account_limit=300)
+        lam([LambdaFunction("a", 1, 1.0, reserved=250)], account_limit=300)
+    with pytest.raises(ValueError, match="unique"):
+        LambdaConcurrencyConfig((LambdaFunction("a", 1, 1.0), LambdaFunction("a", 2, 1.0)))
 
 
 def test_plots_return_labelled_figures():
-    nn = {d: run_noisy_neighbour(d, horizon_s=2, seed=0) for d in ("shared", "partitioned")}
-    pq = {d: run_priority_queues(d, horizon_s=10, flood_window=(2, 5), seed=0)
+    pools = {d: nn(d, horizon_s=2, seed=0) for d in ("shared", "partitioned")}
+    pq = {d: simulate_priority_queues(PriorityQueuesConfig(d, horizon_s=10, flood_window=(2, 5),
+                                                           seed=0)).records
           for d in ("single", "separate")}
-    lam = {"x": run_lambda_concurrency([LambdaFunction("f", 10, 0.5)], horizon_s=3, seed=0)}
-    figs = [plot_latency_over_time(nn["shared"], title="t", window=(0, 2)),
-            plot_pool_comparison(nn), plot_priority_waits(pq, flood_window=(2, 5)),
-            plot_lambda_throttles(lam, function="f")]
+    lambdas = {"x": lam([LambdaFunction("f", 10, 0.5)], horizon_s=3, seed=0)}
+    figs = [plot_latency_over_time(pools["shared"], title="t", window=(0, 2)),
+            plot_pool_comparison(pools), plot_priority_waits(pq, flood_window=(2, 5)),
+            plot_lambda_throttles(lambdas, function="f")]
     for fig in figs:
         ax = fig.axes[0]
         assert ax.get_xlabel() and ax.get_ylabel()
@@ -128,8 +178,8 @@ def _peak_in_flight(frame: pd.DataFrame) -> int:
        wait=st.sampled_from([0.0, 0.02, 0.2]), seed=st.integers(0, 1000))
 def test_shared_pool_never_exceeds_its_permits_and_conserves_requests(permits, overload, wait,
                                                                       seed):
-    df = run_noisy_neighbour("shared", permits=permits, overload_b=overload, max_wait_s=wait,
-                             rate_a=10, rate_b=20, horizon_s=1.0, seed=seed)
+    df = nn("shared", permits=permits, overload_b=overload, max_wait_s=wait,
+            arrival_rate_a=10, arrival_rate_b=20, horizon_s=1.0, seed=seed)
     assert _peak_in_flight(df) <= permits
     assert df.end_s.notna().all()                    # every request is served or rejected
     assert ((df.outcome == "ok") == df.ok).all()
