@@ -26,8 +26,9 @@ from labkit.org.evaluation import evaluate
 from labkit.org.policy import parse_policy
 from labkit.org.regions import requested_region
 
-__all__ = ["QUERIES", "CentralLog", "CloudTrailConfig", "CloudTrailResult", "deliver_to_log_archive",
-           "draw_calls", "log_events", "run_cloudtrail", "simulate_cloudtrail"]
+__all__ = ["QUERIES", "CentralLog", "CloudTrailConfig", "CloudTrailResult",
+           "deliver_to_log_archive", "draw_calls", "log_events", "run_cloudtrail",
+           "simulate_cloudtrail"]
 
 _ADMIN = {"Version": "2012-10-17",
           "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
