@@ -21,7 +21,13 @@ import numpy as np
 from labkit.core.rng import make_rng
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int, check_probability
-from labkit.org.controltower import LandingZone, LandingZoneConfig, landing_zone_of
+from labkit.org.controltower import (
+    LandingZone,
+    LandingZoneConfig,
+    check_landing_zone,
+    check_regions,
+    landing_zone_of,
+)
 from labkit.org.evaluation import evaluate
 from labkit.org.policy import parse_policy
 from labkit.org.regions import requested_region
@@ -107,16 +113,11 @@ class CloudTrailConfig(Config):
     seed: int = 0
 
     def validate(self) -> None:
-        if not isinstance(self.landing_zone, (LandingZoneConfig, LandingZone)):
-            raise TypeError(f"landing_zone must be a LandingZoneConfig or a LandingZone, got "
-                            f"{type(self.landing_zone).__name__}")
+        check_landing_zone(self.landing_zone)
         check_int("n_events", self.n_events, minimum=1, maximum=200_000)
         check_int("days", self.days, minimum=1, maximum=366)
         check_probability("root_user_share", self.root_user_share)
-        if self.regions is not None and (not isinstance(self.regions, tuple)
-                                         or not 1 <= len(self.regions) <= 30):
-            raise ValueError(f"regions must be None or a tuple of 1 to 30 Regions, got "
-                             f"{self.regions!r}")
+        check_regions(self.regions)
         check_int("seed", self.seed, minimum=0)
 
 

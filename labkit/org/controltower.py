@@ -47,6 +47,8 @@ __all__ = [
     "LandingZoneConfig",
     "Resource",
     "build_landing_zone",
+    "check_landing_zone",
+    "check_regions",
     "draw_inventory",
     "evaluate_detective_controls",
     "region_deny_statement",
@@ -329,15 +331,27 @@ class LandingZoneConfig(Config):
                                   quotas=self.quotas)
 
 
+def check_landing_zone(value: object, name: str = "landing_zone") -> None:
+    """``TypeError`` unless ``value`` is a :class:`LandingZoneConfig` or a :class:`LandingZone`."""
+    if not isinstance(value, (LandingZoneConfig, LandingZone)):
+        raise TypeError(f"{name} must be a LandingZoneConfig or a LandingZone, got "
+                        f"{type(value).__name__}")
+
+
+def check_regions(regions: object, name: str = "regions") -> None:
+    """``ValueError`` unless ``regions`` is ``None`` or a tuple of 1 to 30 Region names."""
+    if regions is not None and (not isinstance(regions, tuple) or not 1 <= len(regions) <= 30
+                                or not all(isinstance(r, str) and r for r in regions)):
+        raise ValueError(f"{name} must be None or a tuple of 1 to 30 Regions, got {regions!r}")
+
+
 def landing_zone_of(value: LandingZoneConfig | LandingZone, name: str = "landing_zone"
                     ) -> LandingZone:
     """A built landing zone from a configuration (built) or a landing zone (as is)."""
     if isinstance(value, LandingZone):
         return value
-    if isinstance(value, LandingZoneConfig):
-        return value.build()
-    raise TypeError(f"{name} must be a LandingZoneConfig or a LandingZone, got "
-                    f"{type(value).__name__}")
+    check_landing_zone(value, name)
+    return value.build()
 
 
 @dataclass(frozen=True)
@@ -490,13 +504,8 @@ class ComplianceConfig(Config):
     seed: int = 0
 
     def validate(self) -> None:
-        if not isinstance(self.landing_zone, (LandingZoneConfig, LandingZone)):
-            raise TypeError(f"landing_zone must be a LandingZoneConfig or a LandingZone, got "
-                            f"{type(self.landing_zone).__name__}")
-        if self.regions is not None and (not isinstance(self.regions, tuple)
-                                         or not 1 <= len(self.regions) <= 30):
-            raise ValueError(f"regions must be None or a tuple of 1 to 30 Regions, got "
-                             f"{self.regions!r}")
+        check_landing_zone(self.landing_zone)
+        check_regions(self.regions)
         check_int("resources_per_region", self.resources_per_region, minimum=0, maximum=1000)
         check_probability("drift_probability", self.drift_probability)
         check_int("seed", self.seed, minimum=0)

@@ -15,7 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from labkit.core.runner import Config, Result
-from labkit.org.controltower import LandingZone, LandingZoneConfig, landing_zone_of
+from labkit.org.controltower import (
+    LandingZone,
+    LandingZoneConfig,
+    check_landing_zone,
+    landing_zone_of,
+)
 from labkit.org.evaluation import Decision, evaluate
 from labkit.org.identity_center import (
     AWS_ADMINISTRATOR_ACCESS,
@@ -246,9 +251,7 @@ class GuardrailConfig(Config):
     requests: tuple[tuple[tuple[str, str], ...], ...] = GUARDRAIL_REQUESTS
 
     def validate(self) -> None:
-        if not isinstance(self.landing_zone, (LandingZoneConfig, LandingZone)):
-            raise TypeError(f"landing_zone must be a LandingZoneConfig or a LandingZone, got "
-                            f"{type(self.landing_zone).__name__}")
+        check_landing_zone(self.landing_zone)
         if not isinstance(self.requests, tuple) or not 1 <= len(self.requests) <= 1000:
             raise ValueError(f"requests must be a tuple of 1 to 1000 requests, got "
                              f"{self.requests!r}")

@@ -45,6 +45,7 @@ from labkit.org.controltower import (
     CONTROL_TOWER_EXECUTION_ROLE,
     LandingZone,
     LandingZoneConfig,
+    check_landing_zone,
     landing_zone_of,
 )
 from labkit.org.evaluation import evaluate
@@ -174,9 +175,7 @@ class SharedServicesConfig(Config):
     seed: int = 0
 
     def validate(self) -> None:
-        if not isinstance(self.landing_zone, (LandingZoneConfig, LandingZone)):
-            raise TypeError(f"landing_zone must be a LandingZoneConfig or a LandingZone, got "
-                            f"{type(self.landing_zone).__name__}")
+        check_landing_zone(self.landing_zone)
         for name in ("central_flow_logs", "shared_vpc", "shared_dns", "security_tooling",
                      "guardrails"):
             if not isinstance(getattr(self, name), bool):
