@@ -64,7 +64,7 @@ def quiz_markdown(questions: Sequence[Question]) -> str:
     """
     parts = []
     for q in questions:
-        explained = "\n".join(f"- **{o.key}**{' (correct)' if o.correct else ''}: "
+        explained = "\n".join(f"- **{o.key}** {'(correct)' if o.correct else ''}: "
                               f"{_cell(o.explanation)}" for o in q.options)
         domain = f" Exam domain: {q.domain_name}." if q.domain else ""
         parts.append(
