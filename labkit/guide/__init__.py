@@ -2,13 +2,17 @@
 lab's key takeaways (notebook 13).
 
 Selection table (``catalog.py``; data in ``data/patterns.json``)
-    load_catalog, PatternCatalog, Pattern, Requirement, Serves, TradeOff, Contradiction
+    load_catalog, PatternCatalog, Pattern, Requirement, Serves, TradeOff, Contradiction,
+    SelectionRow
 Recommender (``recommend.py``)
     recommend, Recommendation, RequirementsError, EmptyRequirementsError,
     ContradictoryRequirementsError
 Scenario questions (``quiz.py``; data in ``data/quiz/<notebook>.json``)
     load_quiz, validate_quiz, grade, score, practice_set, score_by_domain, Question, Option,
     Feedback, QuizScore, QuizError, DOMAINS
+Timed practice sets at the exam's pace (``exam.py``; the widget is ``labkit.ui.guide.PracticeExam``)
+    exam_format, seconds_per_question, available_sizes, pace_report, PaceReport,
+    practice_markdown
 Key takeaways, measured by small runs of the other families (``takeaways.py``)
     TAKEAWAYS, Takeaway, Measurement, measure_all
 Limits the questions turn on, from the data files (``limits.py``)
@@ -24,9 +28,18 @@ from labkit.guide.catalog import (
     Pattern,
     PatternCatalog,
     Requirement,
+    SelectionRow,
     Serves,
     TradeOff,
     load_catalog,
+)
+from labkit.guide.exam import (
+    PaceReport,
+    available_sizes,
+    exam_format,
+    pace_report,
+    practice_markdown,
+    seconds_per_question,
 )
 from labkit.guide.limits import EXAM_LIMITS, exam_limits, load_limits
 from labkit.guide.plots import plot_coverage, plot_scores
@@ -57,14 +70,17 @@ from labkit.guide.takeaways import TAKEAWAYS, Measurement, Takeaway, measure_all
 
 __all__ = [
     # selection table
-    "Contradiction", "Pattern", "PatternCatalog", "Requirement", "Serves", "TradeOff",
-    "load_catalog",
+    "Contradiction", "Pattern", "PatternCatalog", "Requirement", "SelectionRow", "Serves",
+    "TradeOff", "load_catalog",
     # recommender
     "ContradictoryRequirementsError", "EmptyRequirementsError", "Recommendation",
     "RequirementsError", "recommend",
     # scenario questions
     "DOMAINS", "Feedback", "Option", "Question", "QuizError", "QuizScore", "grade", "load_quiz",
     "practice_set", "score", "score_by_domain", "validate_quiz",
+    # timed practice
+    "PaceReport", "available_sizes", "exam_format", "pace_report", "practice_markdown",
+    "seconds_per_question",
     # takeaways
     "TAKEAWAYS", "Measurement", "Takeaway", "measure_all",
     # limits

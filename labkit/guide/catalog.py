@@ -6,8 +6,8 @@ frozen records and checks it: every requirement a pattern names must exist, ever
 be one of the lab's.
 
 Contents
-    Requirement, Serves, TradeOff, Pattern, Contradiction, PatternCatalog, load_catalog,
-    default_catalog_path
+    Requirement, Serves, TradeOff, Pattern, Contradiction, SelectionRow, PatternCatalog,
+    load_catalog, default_catalog_path
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 
 from labkit.core.data import data_dir
 
-__all__ = ["Contradiction", "Pattern", "PatternCatalog", "Requirement", "Serves", "TradeOff",
-           "default_catalog_path", "load_catalog"]
+__all__ = ["Contradiction", "Pattern", "PatternCatalog", "Requirement", "SelectionRow", "Serves",
+           "TradeOff", "default_catalog_path", "load_catalog"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,17 @@ class Contradiction:
 
 
 @dataclass(frozen=True)
+class SelectionRow:
+    """One row of the chapter's selection table: a need, the pattern to choose, the catalog
+    patterns that implement it, and a note where the chapter is out of date."""
+
+    need: str
+    choose: str
+    patterns: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class PatternCatalog:
     """Requirements, patterns and contradictions, as read from the table."""
 
@@ -83,6 +94,25 @@ class PatternCatalog:
     patterns: tuple[Pattern, ...]
     contradictions: tuple[Contradiction, ...]
     examples: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    selection: tuple[SelectionRow, ...] = ()
+
+    def selection_frame(self):
+        """The chapter's selection table with each row's patterns, services and notebooks.
+
+        >>> table = load_catalog().selection_frame()
+        >>> "CQRS + Read Replicas" in set(table["choose"])
+        True
+        """
+        import pandas as pd
+
+        rows = []
+        for row in self.selection:
+            found = [self.pattern(pid) for pid in row.patterns]
+            rows.append({"need": row.need, "choose": row.choose,
+                         "patterns": "; ".join(p.name for p in found),
+                         "notebooks": ", ".join(dict.fromkeys(p.notebook for p in found)),
+                         "note": row.note})
+        return pd.DataFrame(rows)
 
     def requirement(self, requirement_id: str) -> Requirement:
         """The requirement with this id; ``KeyError`` naming the valid ids otherwise."""
@@ -159,7 +189,16 @@ def _catalog_from_dict(raw: dict[str, Any], notebooks: set[str] | None) -> Patte
             raise ValueError(f"example {e['system']!r} names unknown requirements "
                              f"{sorted(set(wanted) - known)}")
         examples.append((e["system"], wanted))
-    return PatternCatalog(requirements, tuple(patterns), tuple(contradictions), tuple(examples))
+    selection = []
+    for row in raw.get("selection_table", []):
+        unknown = set(row["patterns"]) - set(pids)
+        if unknown or not row["patterns"]:
+            raise ValueError(f"selection row {row['choose']!r} must name known patterns, got "
+                             f"{row['patterns']!r}")
+        selection.append(SelectionRow(row["need"], row["choose"], tuple(row["patterns"]),
+                                      row.get("note", "")))
+    return PatternCatalog(requirements, tuple(patterns), tuple(contradictions), tuple(examples),
+                          tuple(selection))
 
 
 def load_catalog(path: str | Path | None = None, *,

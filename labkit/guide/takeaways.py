@@ -1,4 +1,5 @@
-"""The lab's ten key takeaways, each with a small run that measures the number behind it.
+"""The lab's key takeaways, one per pattern notebook (01 to 12), each with a small run that
+measures the number behind it.
 
 Each :class:`Takeaway` names the notebook that teaches it and a ``measure`` function that calls
 that notebook's labkit models on a small seeded workload (well under a second each), so the
@@ -151,29 +152,48 @@ def _saga(seed: int) -> Measurement:
 
 
 def _guardrails(seed: int) -> Measurement:
-    from labkit.org import Organization
-    from labkit.org.controltower import build_landing_zone
-    from labkit.org.scenarios import request_table
+    from labkit.org.scenarios import GUARDRAIL_REQUESTS, GuardrailConfig, run_guardrails
 
-    zone = build_landing_zone(region_deny=True, strongly_recommended=True,
-                              governed_regions=("us-east-1", "eu-west-1"))
-    flat = Organization.from_dict({"org_id": "o-flatorg1", "root": {
-        "type": "root", "id": "r-flat", "name": "Root", "children": [
-            {"type": "account", "id": account_id, "name": name,
-             "management": name == "Management"}
-            for name, account_id in zone.accounts.items()]}}, {})
-    admin = "Administrator (Identity Center role)"
-    risky = [{"principal": admin, "account": "Prod", "action": "cloudtrail:StopLogging"},
-             {"principal": admin, "account": "Log Archive", "action": "s3:DeleteBucket"},
-             {"principal": "Root user", "account": "Prod", "action": "iam:CreateAccessKey"},
-             {"principal": admin, "account": "Dev", "action": "ec2:RunInstances",
-              "region": "ap-southeast-2"}]
-    table = request_table({"flat": flat, "landing zone": zone}, risky)
-    allowed = table[table.decision == "ALLOW"].groupby("strategy").size()
-    flat_n, zone_n = int(allowed.get("flat", 0)), int(allowed.get("landing zone", 0))
-    return Measurement(zone_n, "risky requests allowed",
-                       f"{len(risky)} risky requests: {flat_n} allowed in a flat organization, "
-                       f"{zone_n} in the landing zone (explicit SCP denies)")
+    risky = GUARDRAIL_REQUESTS[:4]   # trail, log bucket, root access key, ungoverned Region
+    summary = run_guardrails(GuardrailConfig(requests=risky)).summary()
+    return Measurement(summary["allowed_landing_zone"], "risky requests allowed",
+                       f"{summary['n_requests']} risky requests: {summary['allowed_flat']} "
+                       f"allowed in a flat organization, {summary['allowed_landing_zone']} in "
+                       f"the landing zone (explicit SCP denies)")
+
+
+def _poison_record(seed: int) -> Measurement:
+    from labkit.serverless.streams import EventSourceMapping, run_stream_processing
+
+    common = dict(horizon_s=120.0, poison_at_s=30.0, seed=seed)
+    stuck = run_stream_processing(**common).summary()
+    handled = run_stream_processing(EventSourceMapping(
+        bisect_on_error=True, maximum_retries=2, on_failure_destination=True), **common).summary()
+    return Measurement(stuck["final_iterator_age_s"], "s iterator age",
+                       f"one poison record 30 s into a Kinesis stream: the iterator age grows to "
+                       f"{stuck['final_iterator_age_s']:.0f} s with the default retries, "
+                       f"{handled['final_iterator_age_s']:.0f} s with bisect-on-error, 2 retries "
+                       f"and an on-failure destination ({handled['to_destination']} record set "
+                       f"aside)")
+
+
+def _partitioning(seed: int) -> Measurement:
+    import tempfile
+
+    from labkit.lake import Lake
+
+    with tempfile.TemporaryDirectory() as root:
+        lake = Lake(root)
+        lake.build(rows=500, seed=seed)
+        full = lake.query("SELECT * FROM stage.orders WHERE region = 'eu' AND order_ts >= "
+                          "TIMESTAMP '2024-03-01 00:00:00' AND order_ts < "
+                          "TIMESTAMP '2024-04-01 00:00:00'").bytes_scanned
+        pruned = lake.query("SELECT * FROM orders WHERE year = 2024 AND month = 3 AND "
+                            "region = 'eu'").bytes_scanned
+    return Measurement(100 * (1 - pruned / full), "% fewer bytes scanned",
+                       f"one month of one region's orders: {full:,} bytes scanned in unpartitioned "
+                       f"Parquet, {pruned:,} in Parquet partitioned by year, month and region "
+                       f"(Athena bills by bytes scanned)")
 
 
 def _bulkhead(seed: int) -> Measurement:
@@ -209,15 +229,21 @@ TAKEAWAYS: tuple[Takeaway, ...] = (
     Takeaway(6, "06-serverless-web.ipynb",
              "Cold starts are a low-traffic problem; provisioned concurrency removes them for a "
              "fixed monthly price.", _cold_starts),
-    Takeaway(7, "09-multi-account.ipynb",
+    Takeaway(7, "07-serverless-data-processing.ipynb",
+             "One poison record stalls its shard until it expires; bisect-on-error, bounded "
+             "retries and an on-failure destination set it aside.", _poison_record),
+    Takeaway(8, "08-data-lake.ipynb",
+             "Partitioned, columnar files let a query read (and pay for) only the data it "
+             "needs.", _partitioning),
+    Takeaway(9, "09-multi-account.ipynb",
              "Guardrail SCPs in a landing zone stop risky actions that IAM alone would allow.",
              _guardrails),
-    Takeaway(8, "10-circuit-breaker.ipynb",
+    Takeaway(10, "10-circuit-breaker.ipynb",
              "A circuit breaker stops callers hammering a failing dependency and fails them "
              "fast.", _circuit_breaker),
-    Takeaway(9, "11-bulkhead.ipynb",
+    Takeaway(11, "11-bulkhead.ipynb",
              "A bulkhead keeps one tenant's overload from starving the others.", _bulkhead),
-    Takeaway(10, "12-caching.ipynb",
+    Takeaway(12, "12-caching.ipynb",
              "Write-behind buys fast writes with the risk of losing acknowledged ones; a durable "
              "log closes the gap.", _write_behind),
 )

@@ -1,7 +1,7 @@
 """Central logging: simulated CloudTrail events from every account, delivered to the Log
 Archive account as Parquet and queried with DuckDB (standing in for Athena / CloudTrail Lake).
 
-:func:`simulate_cloudtrail` draws a seeded stream of API calls by the principals of every
+:func:`run_cloudtrail` draws a seeded stream of API calls by the principals of every
 account and runs each through :func:`labkit.org.evaluate`, so calls the guardrails block are
 logged with ``error_code = 'AccessDenied'`` exactly as CloudTrail records them.
 :func:`deliver_to_log_archive` writes one Parquet file per account and day under
@@ -11,6 +11,7 @@ logged with ``error_code = 'AccessDenied'`` exactly as CloudTrail records them.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +19,22 @@ from pathlib import Path
 import numpy as np
 
 from labkit.core.rng import make_rng
-from labkit.core.validation import check_int
-from labkit.org.controltower import LandingZone
+from labkit.core.runner import Config, Result
+from labkit.core.validation import check_int, check_probability
+from labkit.org.controltower import (
+    LandingZone,
+    LandingZoneConfig,
+    check_landing_zone,
+    check_regions,
+    landing_zone_of,
+)
 from labkit.org.evaluation import evaluate
 from labkit.org.policy import parse_policy
 from labkit.org.regions import requested_region
 
-__all__ = ["QUERIES", "CentralLog", "deliver_to_log_archive", "simulate_cloudtrail"]
+__all__ = ["QUERIES", "CentralLog", "CloudTrailConfig", "CloudTrailResult",
+           "deliver_to_log_archive", "draw_calls", "log_events", "run_cloudtrail",
+           "simulate_cloudtrail"]
 
 _ADMIN = {"Version": "2012-10-17",
           "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -83,79 +93,178 @@ QUERIES: dict[str, str] = {
 }
 
 
-def simulate_cloudtrail(landing_zone: LandingZone, *, n_events: int = 2000, days: int = 7,
-                        start: str = "2026-11-02", regions: Sequence[str] | None = None,
-                        root_user_share: float = 0.01, seed: int | np.random.Generator = 0):
-    """A seeded CloudTrail event stream for every account of ``landing_zone``.
+@dataclass(frozen=True)
+class CloudTrailConfig(Config):
+    """A week (by default) of API calls by every account's principals, as CloudTrail logs them.
 
-    Returns a DataFrame, one row per event: ``event_time``, ``event_id``, ``event_source``,
-    ``event_name``, ``aws_region``, ``recipient_account_id``, ``account_name``,
-    ``user_identity_type`` (``AssumedRole``, ``IAMUser``, ``Root``), ``user_identity_arn``,
-    ``resource``, ``source_ip_address``, ``error_code`` (None or ``AccessDenied``) and
-    ``reason`` (the evaluator's reason code).
+    ``landing_zone`` is a :class:`~labkit.org.controltower.LandingZoneConfig` (or a built
+    landing zone); ``n_events`` calls (1 to 200,000) over ``days`` days from ``start`` (UTC
+    date); ``regions`` the Regions callers work in (``None``: the governed Regions plus
+    ap-southeast-2); ``root_user_share`` the probability a call is made as the root user.
     """
-    import pandas as pd
 
-    rng = make_rng(seed)
-    n = check_int("n_events", n_events, minimum=1, maximum=200_000)
-    d = check_int("days", days, minimum=1, maximum=366)
-    if not 0.0 <= root_user_share <= 1.0:
-        raise ValueError(f"root_user_share must be a probability in [0, 1], got "
-                         f"{root_user_share!r}")
-    regs = tuple(regions) if regions is not None else (*landing_zone.governed_regions,
-                                                       "ap-southeast-2")
-    org = landing_zone.organization
+    landing_zone: LandingZoneConfig | LandingZone = LandingZoneConfig(
+        region_deny=True, strongly_recommended=True)
+    n_events: int = 2000
+    days: int = 7
+    start: str = "2026-11-02"
+    regions: tuple[str, ...] | None = None
+    root_user_share: float = 0.01
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_landing_zone(self.landing_zone)
+        check_int("n_events", self.n_events, minimum=1, maximum=200_000)
+        check_int("days", self.days, minimum=1, maximum=366)
+        check_probability("root_user_share", self.root_user_share)
+        check_regions(self.regions)
+        check_int("seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class CloudTrailResult(Result):
+    """The event stream: ``records`` has one row per CloudTrail event (see
+    :func:`run_cloudtrail`)."""
+
+    config: CloudTrailConfig
+    records: object
+
+    def summary(self) -> dict[str, float | int]:
+        """Events, denied events (count and share), root-user calls and denied trail stops."""
+        r = self.records
+        denied = r["error_code"].notna()
+        stops = r["event_name"].isin(["StopLogging", "DeleteTrail"])
+        return {"events": len(r), "denied": int(denied.sum()),
+                "denied_share": float(denied.mean()),
+                "root_calls": int((r["user_identity_type"] == "Root").sum()),
+                "trail_stops_attempted": int(stops.sum()),
+                "trail_stops_denied": int((stops & denied).sum())}
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """The random choices behind the events, one array per column."""
+
+    account: np.ndarray
+    call: np.ndarray
+    region: np.ndarray
+    is_root: np.ndarray
+    who: np.ndarray
+    offset_s: np.ndarray
+    ip: np.ndarray
+    event_id: np.ndarray
+
+
+def draw_calls(landing_zone: LandingZone, n: int, days: int, regions: Sequence[str],
+               root_user_share: float, rng: np.random.Generator) -> _Draws:
+    """The sampling step: which account, call, Region and principal each event has, and when.
+
+    Management, Audit and Log Archive make half as many calls as the other accounts; Regions
+    are used with weights 1, 1/2, 1/3, ...
+    """
     names = list(landing_zone.accounts)
-    ids = [landing_zone.accounts[k] for k in names]
     weights = np.array([0.5 if k in ("Management", "Audit", "Log Archive") else 1.0
                         for k in names])
-    acct_idx = rng.choice(len(ids), size=n, p=weights / weights.sum())
     call_w = np.array([c.weight for c in _CALLS])
-    call_idx = rng.choice(len(_CALLS), size=n, p=call_w / call_w.sum())
-    region_idx = rng.choice(len(regs), size=n, p=_region_weights(len(regs)))
-    is_root = rng.random(n) < root_user_share
-    who = rng.integers(0, 3, size=n)
-    offsets = np.sort(rng.uniform(0, d * 86400.0, size=n))
-    ips = rng.integers(1, 255, size=(n, 2))
+    return _Draws(
+        account=rng.choice(len(names), size=n, p=weights / weights.sum()),
+        call=rng.choice(len(_CALLS), size=n, p=call_w / call_w.sum()),
+        region=rng.choice(len(regions), size=n, p=_region_weights(len(regions))),
+        is_root=rng.random(n) < root_user_share,
+        who=rng.integers(0, 3, size=n),
+        offset_s=np.sort(rng.uniform(0, days * 86400.0, size=n)),
+        ip=rng.integers(1, 255, size=(n, 2)),
+        event_id=rng.integers(0, 2**31, size=n))
+
+
+def _principal(kind: int, is_root: bool, account: str) -> tuple[dict, str]:
+    if is_root:
+        return ({"arn": f"arn:aws:iam::{account}:root", "type": "root", "account": account},
+                "Root")
+    if kind == 0:
+        return ({"arn": f"arn:aws:iam::{account}:user/ci", "type": "user",
+                 "account": account}, "IAMUser")
+    role = ("aws-reserved/sso.amazonaws.com/AWSReservedSSO_AWSAdministratorAccess_"
+            "0f1e2d3c4b5a6978" if kind == 1 else "app-deploy")
+    return ({"arn": f"arn:aws:iam::{account}:role/{role}", "type": "role", "account": account},
+            "AssumedRole")
+
+
+def log_events(landing_zone: LandingZone, draws: _Draws, regions: Sequence[str], start: str):
+    """The logging step: evaluate every drawn call against the landing zone and write the
+    CloudTrail row (``error_code = 'AccessDenied'`` when the guardrails refuse it)."""
+    import pandas as pd
+
+    org = landing_zone.organization
+    names = list(landing_zone.accounts)
     t0 = pd.Timestamp(start, tz="UTC")
     admin = [parse_policy(_ADMIN, name="AWSAdministratorAccess")]
     rows = []
-    for i in range(n):
-        account, name = ids[acct_idx[i]], names[acct_idx[i]]
-        call = _CALLS[call_idx[i]]
-        region = requested_region(call.action, regs[region_idx[i]])
-        if is_root[i]:
-            principal = {"arn": f"arn:aws:iam::{account}:root", "type": "root",
-                         "account": account}
-            kind = "Root"
-        elif who[i] == 0:
-            principal = {"arn": f"arn:aws:iam::{account}:user/ci", "type": "user",
-                         "account": account}
-            kind = "IAMUser"
-        else:
-            role = ("aws-reserved/sso.amazonaws.com/AWSReservedSSO_AWSAdministratorAccess_"
-                    "0f1e2d3c4b5a6978" if who[i] == 1 else "app-deploy")
-            principal = {"arn": f"arn:aws:iam::{account}:role/{role}", "type": "role",
-                         "account": account}
-            kind = "AssumedRole"
+    for i in range(len(draws.account)):
+        name = names[draws.account[i]]
+        account = landing_zone.accounts[name]
+        call = _CALLS[draws.call[i]]
+        region = requested_region(call.action, regions[draws.region[i]])
+        principal, kind = _principal(int(draws.who[i]), bool(draws.is_root[i]), account)
         resource = call.resource.format(account=account, region=region)
         decision = evaluate(org, principal, call.action, identity_policies=admin,
                             resource=resource, region=region)
         service, event = call.action.split(":", 1)
         rows.append({
-            "event_time": t0 + pd.Timedelta(seconds=float(offsets[i])),
-            "event_id": f"{i:08d}-{int(rng.integers(0, 2**31)):08x}",
+            "event_time": t0 + pd.Timedelta(seconds=float(draws.offset_s[i])),
+            "event_id": f"{i:08d}-{int(draws.event_id[i]):08x}",
             "event_source": _SOURCES[service], "event_name": event, "aws_region": region,
             "recipient_account_id": account, "account_name": name,
             "user_identity_type": kind, "user_identity_arn": principal["arn"],
             "resource": resource,
-            "source_ip_address": f"198.51.{ips[i, 0]}.{ips[i, 1]}",
+            "source_ip_address": f"198.51.{draws.ip[i, 0]}.{draws.ip[i, 1]}",
             "error_code": None if decision.allowed else "AccessDenied",
             "reason": decision.reason,
         })
     frame = pd.DataFrame(rows)
     frame["event_time"] = frame["event_time"].dt.floor("s")
     return frame
+
+
+def run_cloudtrail(config: CloudTrailConfig) -> CloudTrailResult:
+    """A seeded CloudTrail event stream for every account of the landing zone.
+
+    ``records`` has one row per event: ``event_time``, ``event_id``, ``event_source``,
+    ``event_name``, ``aws_region``, ``recipient_account_id``, ``account_name``,
+    ``user_identity_type`` (``AssumedRole``, ``IAMUser``, ``Root``), ``user_identity_arn``,
+    ``resource``, ``source_ip_address``, ``error_code`` (None or ``AccessDenied``) and
+    ``reason`` (the evaluator's reason code).
+
+    >>> result = run_cloudtrail(CloudTrailConfig(n_events=300, seed=4))
+    >>> s = result.summary()
+    >>> s["events"], s["trail_stops_denied"] <= s["trail_stops_attempted"]
+    (300, True)
+    """
+    if not isinstance(config, CloudTrailConfig):
+        raise TypeError(f"config must be a CloudTrailConfig, got {type(config).__name__}")
+    zone = landing_zone_of(config.landing_zone)
+    regions = config.regions if config.regions is not None else (*zone.governed_regions,
+                                                                  "ap-southeast-2")
+    draws = draw_calls(zone, config.n_events, config.days, regions, config.root_user_share,
+                       make_rng(config.seed))
+    return CloudTrailResult(config, log_events(zone, draws, regions, config.start))
+
+
+def simulate_cloudtrail(landing_zone: LandingZone, *, n_events: int = 2000, days: int = 7,
+                        start: str = "2026-11-02", regions: Sequence[str] | None = None,
+                        root_user_share: float = 0.01, seed: int = 0):
+    """Deprecated since labkit 0.2: use ``run_cloudtrail(CloudTrailConfig(...)).records``.
+
+    Same events as :func:`run_cloudtrail` for the same arguments (warns
+    ``DeprecationWarning``).
+    """
+    warnings.warn("simulate_cloudtrail is deprecated since labkit 0.2 and will be removed in the "
+                  "next release; use labkit.org.central_log.run_cloudtrail(CloudTrailConfig("
+                  "...)).records instead", DeprecationWarning, stacklevel=2)
+    config = CloudTrailConfig(landing_zone=landing_zone, n_events=n_events, days=days,
+                              start=start, regions=None if regions is None else tuple(regions),
+                              root_user_share=root_user_share, seed=seed)
+    return run_cloudtrail(config).records
 
 
 def _region_weights(k: int) -> np.ndarray:

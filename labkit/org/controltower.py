@@ -23,13 +23,15 @@ abridged to the main global services.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from labkit.core.rng import make_rng
-from labkit.core.validation import check_int, check_probability
+from labkit.core.runner import Config, Result
+from labkit.core.validation import check_choice, check_int, check_probability
 from labkit.org.tree import Organization
 
 __all__ = [
@@ -37,13 +39,20 @@ __all__ = [
     "DETECTIVE_CONTROLS",
     "GLOBAL_SERVICE_ACTIONS",
     "PREVENTIVE_CONTROLS",
+    "ComplianceConfig",
     "ComplianceReport",
+    "ComplianceResult",
     "Control",
     "LandingZone",
+    "LandingZoneConfig",
     "Resource",
     "build_landing_zone",
+    "check_landing_zone",
+    "check_regions",
+    "draw_inventory",
     "evaluate_detective_controls",
     "region_deny_statement",
+    "run_compliance",
     "simulate_inventory",
 ]
 
@@ -279,6 +288,73 @@ def build_landing_zone(*, governed_regions: Sequence[str] = ("us-east-1", "eu-we
 
 
 @dataclass(frozen=True)
+class LandingZoneConfig(Config):
+    """How to build a landing zone (the arguments of :func:`build_landing_zone`, frozen).
+
+    >>> LandingZoneConfig(region_deny=True).build().organization.find("Workloads").scps[-1]
+    'aws-guardrails-region-deny'
+    >>> LandingZoneConfig(governed_regions=())
+    Traceback (most recent call last):
+    ...
+    ValueError: governed_regions must name 1 to 20 Regions, got ()
+    """
+
+    governed_regions: tuple[str, ...] = ("us-east-1", "eu-west-1")
+    region_deny: bool = False
+    strongly_recommended: bool = False
+    unenrolled: tuple[str, ...] = ("Legacy",)
+    org_id: str = "o-landingzone1"
+    quotas: str = "documented"
+
+    def validate(self) -> None:
+        if not isinstance(self.governed_regions, tuple) or not 1 <= len(self.governed_regions) \
+                <= 20 or not all(isinstance(r, str) and r for r in self.governed_regions):
+            raise ValueError(f"governed_regions must name 1 to 20 Regions, got "
+                             f"{self.governed_regions!r}")
+        for name in ("region_deny", "strongly_recommended"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        unknown = set(self.unenrolled) - set(_DEFAULT_ACCOUNTS) | (
+            {"Management"} & set(self.unenrolled))
+        if not isinstance(self.unenrolled, tuple) or unknown:
+            raise ValueError(f"unenrolled must be a tuple of member account names from "
+                             f"{sorted(set(_DEFAULT_ACCOUNTS) - {'Management'})}, got "
+                             f"{self.unenrolled!r}")
+        check_choice("quotas", self.quotas, ("documented", "2026"))
+
+    def build(self) -> LandingZone:
+        """The landing zone this configuration describes."""
+        return build_landing_zone(governed_regions=self.governed_regions,
+                                  region_deny=self.region_deny,
+                                  strongly_recommended=self.strongly_recommended,
+                                  unenrolled=self.unenrolled, org_id=self.org_id,
+                                  quotas=self.quotas)
+
+
+def check_landing_zone(value: object, name: str = "landing_zone") -> None:
+    """``TypeError`` unless ``value`` is a :class:`LandingZoneConfig` or a :class:`LandingZone`."""
+    if not isinstance(value, (LandingZoneConfig, LandingZone)):
+        raise TypeError(f"{name} must be a LandingZoneConfig or a LandingZone, got "
+                        f"{type(value).__name__}")
+
+
+def check_regions(regions: object, name: str = "regions") -> None:
+    """``ValueError`` unless ``regions`` is ``None`` or a tuple of 1 to 30 Region names."""
+    if regions is not None and (not isinstance(regions, tuple) or not 1 <= len(regions) <= 30
+                                or not all(isinstance(r, str) and r for r in regions)):
+        raise ValueError(f"{name} must be None or a tuple of 1 to 30 Regions, got {regions!r}")
+
+
+def landing_zone_of(value: LandingZoneConfig | LandingZone, name: str = "landing_zone"
+                    ) -> LandingZone:
+    """A built landing zone from a configuration (built) or a landing zone (as is)."""
+    if isinstance(value, LandingZone):
+        return value
+    check_landing_zone(value, name)
+    return value.build()
+
+
+@dataclass(frozen=True)
 class Resource:
     """One configuration item: account, Region, type, id and its properties."""
 
@@ -297,37 +373,60 @@ _TEMPLATES: tuple[tuple[str, str, dict[str, bool]], ...] = (
 )
 
 
-def simulate_inventory(landing_zone: LandingZone, *, regions: Sequence[str] | None = None,
-                       resources_per_region: int = 6, drift_probability: float = 0.1,
-                       seed: int | np.random.Generator = 0) -> list[Resource]:
-    """A seeded resource inventory for every member account; each property drifts from its
-    compliant value with ``drift_probability`` (an engineer opened SSH to the world, ...).
-
-    One ``AWS::::Account`` item per account carries ``root_mfa``.
+def draw_inventory(landing_zone: LandingZone, regions: Sequence[str], resources_per_region: int,
+                   drift_probability: float, rng: np.random.Generator) -> list[Resource]:
+    """The inventory step: every member account's resources, each property drifting from its
+    compliant value with ``drift_probability``; one ``AWS::::Account`` item per account carries
+    ``root_mfa``.
 
     >>> lz = build_landing_zone()
-    >>> inv = simulate_inventory(lz, resources_per_region=2, seed=1)
+    >>> inv = draw_inventory(lz, ("us-east-1", "eu-west-1", "ap-southeast-2"), 2, 0.1,
+    ...                      make_rng(1))
     >>> len(inv) == 7 * (1 + 2 * 3)    # 7 member accounts, 2 per type, 3 Regions
     True
     """
-    rng = make_rng(seed)
-    n = check_int("resources_per_region", resources_per_region, minimum=0, maximum=1000)
-    p = check_probability("drift_probability", drift_probability)
-    regs = tuple(regions) if regions is not None else (*landing_zone.governed_regions,
-                                                       "ap-southeast-2")
     out: list[Resource] = []
     members = [(name, aid) for name, aid in landing_zone.accounts.items() if name != "Management"]
     for name, aid in members:
         slug = name.lower().replace(" ", "-")
         out.append(Resource(aid, "global", "AWS::::Account", aid,
-                            {"root_mfa": bool(rng.random() >= p)}))
-        for region in regs:
-            for k in range(n):
+                            {"root_mfa": bool(rng.random() >= drift_probability)}))
+        for region in regions:
+            for k in range(resources_per_region):
                 rtype, prefix, good = _TEMPLATES[k % len(_TEMPLATES)]
-                props = {key: (not val) if rng.random() < p else val
+                props = {key: (not val) if rng.random() < drift_probability else val
                          for key, val in good.items()}
                 out.append(Resource(aid, region, rtype, f"{slug}-{prefix}-{region}-{k}", props))
     return out
+
+
+def _inventory_regions(landing_zone: LandingZone, regions: Sequence[str] | None
+                       ) -> tuple[str, ...]:
+    return tuple(regions) if regions is not None else (*landing_zone.governed_regions,
+                                                       "ap-southeast-2")
+
+
+def simulate_inventory(landing_zone: LandingZone, *, regions: Sequence[str] | None = None,
+                       resources_per_region: int = 6, drift_probability: float = 0.1,
+                       seed: int | np.random.Generator = 0) -> list[Resource]:
+    """Deprecated since labkit 0.2: use :func:`run_compliance` (``.inventory``).
+
+    The inventory alone, as a list (warns ``DeprecationWarning``).
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     inv = simulate_inventory(build_landing_zone(), resources_per_region=2, seed=1)
+    >>> len(inv)
+    49
+    """
+    warnings.warn("simulate_inventory is deprecated since labkit 0.2 and will be removed in the "
+                  "next release; use labkit.org.controltower.run_compliance(ComplianceConfig("
+                  "...)).inventory instead", DeprecationWarning, stacklevel=2)
+    n = check_int("resources_per_region", resources_per_region, minimum=0, maximum=1000)
+    p = check_probability("drift_probability", drift_probability)
+    return draw_inventory(landing_zone, _inventory_regions(landing_zone, regions), n, p,
+                          make_rng(seed))
 
 
 @dataclass(frozen=True)
@@ -386,3 +485,67 @@ def evaluate_detective_controls(landing_zone: LandingZone, inventory: Iterable[R
                          res.resource_type, res.resource_id,
                          "COMPLIANT" if ok else "NON_COMPLIANT"))
     return ComplianceReport(tuple(rows), unenrolled, ungoverned)
+
+
+@dataclass(frozen=True)
+class ComplianceConfig(Config):
+    """A seeded resource inventory checked by the detective controls.
+
+    ``landing_zone`` is a :class:`LandingZoneConfig` (or a built :class:`LandingZone`);
+    ``regions`` the Regions resources are created in (``None``: the governed Regions plus
+    ap-southeast-2, which nobody governs); each resource property drifts from its compliant
+    value with ``drift_probability``.
+    """
+
+    landing_zone: LandingZoneConfig | LandingZone = LandingZoneConfig()
+    regions: tuple[str, ...] | None = None
+    resources_per_region: int = 6
+    drift_probability: float = 0.1
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_landing_zone(self.landing_zone)
+        check_regions(self.regions)
+        check_int("resources_per_region", self.resources_per_region, minimum=0, maximum=1000)
+        check_probability("drift_probability", self.drift_probability)
+        check_int("seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class ComplianceResult(Result):
+    """A compliance run: ``records`` has one row per (detective control, resource in scope)
+    with ``compliance``; ``inventory`` the resources drawn; ``report`` the raw report."""
+
+    config: ComplianceConfig
+    inventory: tuple[Resource, ...]
+    report: ComplianceReport
+    records: object
+
+    def summary(self) -> dict[str, float | int]:
+        """Resources, evaluations, non-compliant ones (count and share) and what was skipped."""
+        evaluations = len(self.records)
+        bad = self.report.non_compliant
+        return {"resources": len(self.inventory), "evaluations": evaluations,
+                "non_compliant": bad,
+                "non_compliant_share": bad / evaluations if evaluations else 0.0,
+                "skipped_unenrolled": self.report.skipped_unenrolled,
+                "skipped_ungoverned": self.report.skipped_ungoverned}
+
+
+def run_compliance(config: ComplianceConfig) -> ComplianceResult:
+    """Draw the inventory and run every detective control over it.
+
+    >>> result = run_compliance(ComplianceConfig(resources_per_region=4, seed=2))
+    >>> s = result.summary()
+    >>> s["resources"], s["skipped_unenrolled"] > 0, s["skipped_ungoverned"] > 0
+    (91, True, True)
+    """
+    if not isinstance(config, ComplianceConfig):
+        raise TypeError(f"config must be a ComplianceConfig, got {type(config).__name__}")
+    zone = landing_zone_of(config.landing_zone)
+    inventory = draw_inventory(zone, _inventory_regions(zone, config.regions),
+                               config.resources_per_region, config.drift_probability,
+                               make_rng(config.seed))
+    report = evaluate_detective_controls(zone, inventory)
+    return ComplianceResult(config, tuple(inventory), report, report.to_frame())
+

@@ -303,6 +303,45 @@ def evaluate(org: Organization, principal: Mapping, action: str, *,
     if not isinstance(org, Organization):
         raise TypeError(f"org must be an Organization, got {type(org).__name__}")
     arn, kind, account = _check_principal(principal)
+    _check_request(action, resource, region, resource_account)
+    policies = _Policies(_as_policies(identity_policies, "identity"),
+                         _as_policies(permissions_boundary, "boundary"),
+                         _as_policies(session_policies, "session"),
+                         permissions_boundary is not None, session_policies is not None)
+    ctx = request_context(org, principal, region, context)
+    request = Request(action=action, resource=resource, context=normalize_context(ctx))
+    applies, why = scps_apply(org, principal)
+    levels = _scp_levels(org, account, request) if applies else []
+    lines = [f"Request: {arn} calls {action} on {resource} in {region}.",
+             f"Exemption check: {why}."]
+    if applies:
+        lines += _explain_levels(org, levels)
+    slr = kind == "service-linked-role" or ":role/aws-service-role/" in arn
+    rcp_hit = None
+    if resource_account is not None:
+        rcp_hit, line = _rcp_step(org, resource_account, slr, request, arn, account)
+        lines.append(line)
+    verdict = _decide(org, levels, rcp_hit, policies, request, kind, applies)
+    decision, reason, node, policy, statement, because = verdict
+    lines.append(f"Decision: {decision} ({reason}): {because}")
+    return Decision(decision, reason, node, policy, statement, applies, tuple(levels),
+                    "\n".join(lines))
+
+
+@dataclass(frozen=True)
+class _Policies:
+    """The caller's identity, boundary and session policies (and whether the last two were
+    given: an absent boundary or session policy does not restrict)."""
+
+    identity: list[Policy]
+    boundary: list[Policy]
+    session: list[Policy]
+    has_boundary: bool
+    has_session: bool
+
+
+def _check_request(action: object, resource: object, region: object,
+                   resource_account: object) -> None:
     if not isinstance(action, str) or not _ACTION_RE.fullmatch(action):
         raise ValueError(f"action must look like 'service:ActionName' without wildcards, "
                          f"got {action!r}")
@@ -310,105 +349,104 @@ def evaluate(org: Organization, principal: Mapping, action: str, *,
         parse_arn(resource, name="resource")
     if not isinstance(region, str) or not _REGION_RE.fullmatch(region):
         raise ValueError(f"region must be a Region code like 'us-east-1', got {region!r}")
-    identity = _as_policies(identity_policies, "identity")
-    boundary = _as_policies(permissions_boundary, "boundary")
-    session = _as_policies(session_policies, "session")
-    ctx = request_context(org, principal, region, context)
-    request = Request(action=action, resource=resource, context=normalize_context(ctx))
-
     if resource_account is not None and (not isinstance(resource_account, str)
                                          or not re.fullmatch(r"\d{12}", resource_account)):
         raise ValueError(f"resource_account must be a 12-digit account id, "
                          f"got {resource_account!r}")
-    applies, why = scps_apply(org, principal)
-    levels: list[ScpLevel] = []
-    if applies:
-        for node in org.path_to(account):
-            pols = [org.policies[n] for n in node.scps]
-            deny = _first(pols, "Deny", request)
-            allow = _first(pols, "Allow", request)
-            note = "" if deny else _why_no_deny(org, node.scps, request)
-            levels.append(ScpLevel(node.id, node.name, node.type, tuple(node.scps), deny,
-                                   allow, note))
 
-    lines = [f"Request: {arn} calls {action} on {resource} in {region}.",
-             f"Exemption check: {why}."]
-    if applies:
-        lines.append("SCPs on the path (root first):")
-        for lv in levels:
-            if lv.deny:
-                state = f"Deny {lv.deny[0]}/{lv.deny[1]} matches"
-            else:
-                state = "no Deny matches" + (f" ({lv.note})" if lv.note else "")
-            allow = f"Allow from {lv.allow[0]}/{lv.allow[1]}" if lv.allow else "no Allow matches"
-            lines.append(f"  - {org.node(lv.node).label} [{', '.join(lv.scps)}]: {state}; "
-                         f"{allow}.")
 
-    rcp_hit: tuple[str, str, str] | None = None
-    slr = kind == "service-linked-role" or ":role/aws-service-role/" in arn
-    if resource_account is not None:
-        if not org.has_account(resource_account):
-            lines.append(f"RCPs: resource account {resource_account} is not in the "
-                         f"organization: RCPs do not apply.")
-        elif org.node(resource_account).management:
-            lines.append("RCPs: the resource is in the management account: RCPs do not apply.")
-        elif slr:
-            lines.append("RCPs: service-linked role: RCPs do not apply.")
+def _scp_levels(org: Organization, account: str, request: Request) -> list[ScpLevel]:
+    """Step 1: the first matching Deny and Allow of the SCPs on each node, root first."""
+    levels = []
+    for node in org.path_to(account):
+        pols = [org.policies[n] for n in node.scps]
+        deny = _first(pols, "Deny", request)
+        allow = _first(pols, "Allow", request)
+        note = "" if deny else _why_no_deny(org, node.scps, request)
+        levels.append(ScpLevel(node.id, node.name, node.type, tuple(node.scps), deny, allow,
+                               note))
+    return levels
+
+
+def _explain_levels(org: Organization, levels: Sequence[ScpLevel]) -> list[str]:
+    lines = ["SCPs on the path (root first):"]
+    for lv in levels:
+        if lv.deny:
+            state = f"Deny {lv.deny[0]}/{lv.deny[1]} matches"
         else:
-            for node in org.path_to(resource_account):
-                hit = _first_rcp([org.policies[n] for n in node.rcps], request, arn, account)
-                if hit and rcp_hit is None:
-                    rcp_hit = (node.id, *hit)
-            lines.append("RCPs on the resource account's path: " + (
-                f"Deny {rcp_hit[1]}/{rcp_hit[2]} at {org.node(rcp_hit[0]).label} matches."
-                if rcp_hit else "no Deny matches."))
+            state = "no Deny matches" + (f" ({lv.note})" if lv.note else "")
+        allow = f"Allow from {lv.allow[0]}/{lv.allow[1]}" if lv.allow else "no Allow matches"
+        lines.append(f"  - {org.node(lv.node).label} [{', '.join(lv.scps)}]: {state}; "
+                     f"{allow}.")
+    return lines
 
-    def done(decision: str, reason: str, node: str | None, policy: str | None,
-             statement: str | None, because: str) -> Decision:
-        lines.append(f"Decision: {decision} ({reason}): {because}")
-        return Decision(decision, reason, node, policy, statement, applies, tuple(levels),
-                        "\n".join(lines))
 
+def _rcp_step(org: Organization, resource_account: str, slr: bool, request: Request, arn: str,
+              account: str) -> tuple[tuple[str, str, str] | None, str]:
+    """Step 2: the first RCP Deny on the resource account's path, and the explanation line."""
+    if not org.has_account(resource_account):
+        return None, (f"RCPs: resource account {resource_account} is not in the "
+                      f"organization: RCPs do not apply.")
+    if org.node(resource_account).management:
+        return None, "RCPs: the resource is in the management account: RCPs do not apply."
+    if slr:
+        return None, "RCPs: service-linked role: RCPs do not apply."
+    rcp_hit = None
+    for node in org.path_to(resource_account):
+        hit = _first_rcp([org.policies[n] for n in node.rcps], request, arn, account)
+        if hit and rcp_hit is None:
+            rcp_hit = (node.id, *hit)
+    return rcp_hit, "RCPs on the resource account's path: " + (
+        f"Deny {rcp_hit[1]}/{rcp_hit[2]} at {org.node(rcp_hit[0]).label} matches."
+        if rcp_hit else "no Deny matches.")
+
+
+def _decide(org: Organization, levels: Sequence[ScpLevel], rcp_hit: tuple[str, str, str] | None,
+            policies: _Policies, request: Request, kind: str, applies: bool
+            ) -> tuple[str, str, str | None, str | None, str | None, str]:
+    """Step 3: the verdict in the documented order, as (decision, reason, node, policy,
+    statement, because)."""
     # 1. explicit denies
     for lv in levels:
         if lv.deny:
-            return done("DENY", "EXPLICIT_DENY_SCP", lv.node, *lv.deny,
-                        f"an SCP on {org.node(lv.node).label} explicitly denies; nothing below "
-                        f"can re-allow it.")
+            return ("DENY", "EXPLICIT_DENY_SCP", lv.node, *lv.deny,
+                    f"an SCP on {org.node(lv.node).label} explicitly denies; nothing below "
+                    f"can re-allow it.")
     if rcp_hit is not None:
-        return done("DENY", "EXPLICIT_DENY_RCP", rcp_hit[0], rcp_hit[1], rcp_hit[2],
-                    f"an RCP on {org.node(rcp_hit[0]).label} (the resource's side) explicitly "
-                    f"denies, whoever the caller.")
-    for pols, reason, what in ((identity, "EXPLICIT_DENY_IAM", "an identity policy"),
-                               (boundary, "EXPLICIT_DENY_BOUNDARY", "the permissions boundary"),
-                               (session, "EXPLICIT_DENY_SESSION", "a session policy")):
+        return ("DENY", "EXPLICIT_DENY_RCP", rcp_hit[0], rcp_hit[1], rcp_hit[2],
+                f"an RCP on {org.node(rcp_hit[0]).label} (the resource's side) explicitly "
+                f"denies, whoever the caller.")
+    for pols, reason, what in ((policies.identity, "EXPLICIT_DENY_IAM", "an identity policy"),
+                               (policies.boundary, "EXPLICIT_DENY_BOUNDARY",
+                                "the permissions boundary"),
+                               (policies.session, "EXPLICIT_DENY_SESSION", "a session policy")):
         hit = _first(pols, "Deny", request)
         if hit:
-            return done("DENY", reason, None, *hit,
-                        f"{what} ({hit[0]}/{hit[1]}) explicitly denies; an explicit Deny beats "
-                        f"every Allow.")
+            return ("DENY", reason, None, *hit,
+                    f"{what} ({hit[0]}/{hit[1]}) explicitly denies; an explicit Deny beats "
+                    f"every Allow.")
     # 2. SCP allow needed at every level
     for lv in levels:
         if not lv.allow:
-            return done("DENY", "IMPLICIT_DENY_SCP", lv.node, None, None,
-                        f"no SCP attached directly to {org.node(lv.node).label} allows it; an "
-                        f"Allow is needed at every level and one higher up does not compensate.")
+            return ("DENY", "IMPLICIT_DENY_SCP", lv.node, None, None,
+                    f"no SCP attached directly to {org.node(lv.node).label} allows it; an "
+                    f"Allow is needed at every level and one higher up does not compensate.")
     # 3. identity allow
     if kind == "root":
         id_allow: tuple[str, str] | None = ("(root user)", "implicit full access")
     else:
-        id_allow = _first(identity, "Allow", request)
+        id_allow = _first(policies.identity, "Allow", request)
         if id_allow is None:
-            return done("DENY", "IMPLICIT_DENY_IAM", None, None, None,
-                        "no identity policy allows it (implicit deny).")
+            return ("DENY", "IMPLICIT_DENY_IAM", None, None, None,
+                    "no identity policy allows it (implicit deny).")
     # 4-5. boundary and session
-    if permissions_boundary is not None and _first(boundary, "Allow", request) is None:
-        return done("DENY", "IMPLICIT_DENY_BOUNDARY", None, None, None,
-                    "the permissions boundary does not allow it.")
-    if session_policies is not None and _first(session, "Allow", request) is None:
-        return done("DENY", "IMPLICIT_DENY_SESSION", None, None, None,
-                    "the session policies do not allow it.")
+    if policies.has_boundary and _first(policies.boundary, "Allow", request) is None:
+        return ("DENY", "IMPLICIT_DENY_BOUNDARY", None, None, None,
+                "the permissions boundary does not allow it.")
+    if policies.has_session and _first(policies.session, "Allow", request) is None:
+        return ("DENY", "IMPLICIT_DENY_SESSION", None, None, None,
+                "the session policies do not allow it.")
     scp_part = "every SCP level allows it and " if applies else ""
-    return done("ALLOW", "ALLOWED", None, *id_allow,
-                f"{scp_part}{id_allow[0]}/{id_allow[1]} allows it; no Deny matches.")
+    return ("ALLOW", "ALLOWED", None, *id_allow,
+            f"{scp_part}{id_allow[0]}/{id_allow[1]} allows it; no Deny matches.")
 

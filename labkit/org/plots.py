@@ -5,12 +5,13 @@ CIDR plan. Each function returns a matplotlib Figure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from labkit.org.evaluation import Decision
 from labkit.org.tree import Organization, OrgNode
-from labkit.viz.style import PALETTE, new_figure
+from labkit.viz.style import new_figure
 
 __all__ = ["OUTCOME_COLOURS", "plot_access_decision", "plot_cidr_plan", "plot_compliance",
            "plot_decision_matrix", "plot_organization"]
@@ -23,6 +24,13 @@ _REASON_COLOURS = {"ALLOWED": "#009E73", "EXPLICIT_DENY_SCP": "#D55E00",
                    "IMPLICIT_DENY_IAM": "#F0E442", "EXPLICIT_DENY_BOUNDARY": "#CC79A7",
                    "EXPLICIT_DENY_SESSION": "#CC79A7", "IMPLICIT_DENY_BOUNDARY": "#F0E442",
                    "IMPLICIT_DENY_SESSION": "#F0E442"}
+
+
+def _colour_cycle() -> Iterator[str]:
+    """The style's colour cycle (``axes.prop_cycle`` set by ``use_style``), repeated."""
+    import matplotlib as mpl
+
+    return itertools.cycle(mpl.rcParams["axes.prop_cycle"].by_key()["color"])
 
 
 def _layout(org: Organization) -> dict[str, tuple[float, float]]:
@@ -176,9 +184,9 @@ def plot_compliance(frame, *, title: str = "Detective controls: non-compliant re
              .reindex(accounts, fill_value=0))
     fig, ax = new_figure(title, "account", "non-compliant resources (count)")
     bottom = None
-    for i, control in enumerate(table.columns):
+    for control, colour in zip(table.columns, _colour_cycle(), strict=False):
         vals = table[control].to_numpy()
-        ax.bar(table.index, vals, bottom=bottom, label=control, color=PALETTE[i % len(PALETTE)])
+        ax.bar(table.index, vals, bottom=bottom, label=control, color=colour)
         bottom = vals if bottom is None else bottom + vals
     from matplotlib.ticker import MaxNLocator
 
@@ -196,12 +204,13 @@ def plot_cidr_plan(plan: Mapping[str, Any], supernet: str, *,
     net = ipaddress.ip_network(supernet)
     fig, ax = new_figure(title, f"offset inside {net} (number of /24 blocks)", "VPC")
     groups = list(dict.fromkeys((segments or {}).get(k, "shared services") for k in plan))
+    colours = dict(zip(groups, _colour_cycle(), strict=False))
     for i, (name, block) in enumerate(plan.items()):
         block = ipaddress.ip_network(block)
         start = (int(block.network_address) - int(net.network_address)) / 256
         seg = (segments or {}).get(name, "shared services")
         ax.barh(i, block.num_addresses / 256, left=start,
-                color=PALETTE[groups.index(seg) % len(PALETTE)],
+                color=colours[seg],
                 label=seg if seg not in ax.get_legend_handles_labels()[1] else None)
         span = block.num_addresses / 256
         if span >= 0.08 * net.num_addresses / 256:

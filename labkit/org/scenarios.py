@@ -12,8 +12,15 @@ the explorer, the allow-list variant of a deny-list organization, and decision m
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from labkit.org.controltower import LandingZone
+from labkit.core.runner import Config, Result
+from labkit.org.controltower import (
+    LandingZone,
+    LandingZoneConfig,
+    check_landing_zone,
+    landing_zone_of,
+)
 from labkit.org.evaluation import Decision, evaluate
 from labkit.org.identity_center import (
     AWS_ADMINISTRATOR_ACCESS,
@@ -26,8 +33,10 @@ from labkit.org.policy import parse_policy
 from labkit.org.regions import requested_region
 from labkit.org.tree import Organization
 
-__all__ = ["ACTIONS", "PRINCIPAL_KINDS", "REGIONS", "RESOURCE_KINDS", "access_request",
-           "allow_list_variant", "decision_matrix", "principal_for", "request_table"]
+__all__ = ["ACTIONS", "GUARDRAIL_REQUESTS", "PRINCIPAL_KINDS", "REGIONS", "RESOURCE_KINDS",
+           "GuardrailConfig", "GuardrailResult", "access_request", "allow_list_variant",
+           "decision_matrix", "flat_organization", "principal_for", "request_table",
+           "run_guardrails"]
 
 #: Principal menu: label -> how to build it in an account.
 PRINCIPAL_KINDS: tuple[str, ...] = (
@@ -193,3 +202,92 @@ def decision_matrix(orgs: Mapping[str, Organization | LandingZone], principal: s
     frame = request_table(orgs, [{"principal": principal, "account": account, "action": a,
                                   "region": region} for a in actions])
     return frame[["strategy", "action", "decision", "reason", "node", "policy"]]
+
+
+_ADMIN_KIND = "Administrator (Identity Center role)"
+#: The requests the notebook replays without and with the landing zone: four risky ones
+#: (stop the Control Tower trail, delete the log bucket, root access keys, an ungoverned
+#: Region), two ordinary ones and one in the management account.
+GUARDRAIL_REQUESTS: tuple[tuple[tuple[str, str], ...], ...] = tuple(
+    tuple(sorted(r.items())) for r in (
+        {"principal": _ADMIN_KIND, "account": "Prod", "action": "cloudtrail:StopLogging"},
+        {"principal": _ADMIN_KIND, "account": "Log Archive", "action": "s3:DeleteBucket"},
+        {"principal": "Root user", "account": "Prod", "action": "iam:CreateAccessKey"},
+        {"principal": _ADMIN_KIND, "account": "Dev", "action": "ec2:RunInstances",
+         "region": "ap-southeast-2"},
+        {"principal": _ADMIN_KIND, "account": "Prod", "action": "ec2:RunInstances"},
+        {"principal": _ADMIN_KIND, "account": "Prod", "action": "iam:CreateRole",
+         "region": "ap-southeast-2"},
+        {"principal": _ADMIN_KIND, "account": "Management", "action": "cloudtrail:StopLogging"},
+    ))
+
+
+def flat_organization(landing_zone: LandingZone, *, org_id: str = "o-flatorg1") -> Organization:
+    """The baseline: the landing zone's accounts all at the root, ``FullAWSAccess`` only.
+
+    >>> from labkit.org.controltower import build_landing_zone
+    >>> flat = flat_organization(build_landing_zone())
+    >>> [n.type for n in flat.root.children][:2], flat.root.scps
+    (['account', 'account'], ['FullAWSAccess'])
+    """
+    tree = {"org_id": org_id, "root": {"type": "root", "id": "r-flat", "name": "Root",
+            "children": [{"type": "account", "id": account_id, "name": name,
+                          "management": name == "Management"}
+                         for name, account_id in landing_zone.accounts.items()]}}
+    return Organization.from_dict(tree, {})
+
+
+@dataclass(frozen=True)
+class GuardrailConfig(Config):
+    """The same requests against the flat baseline organization and the landing zone.
+
+    ``requests`` holds each request as a tuple of ``(key, value)`` pairs (keys as in
+    :func:`request_table`); the default is :data:`GUARDRAIL_REQUESTS`. Policy evaluation is
+    deterministic: there is no seed, and replications would all give the same table.
+    """
+
+    landing_zone: LandingZoneConfig | LandingZone = LandingZoneConfig(
+        region_deny=True, strongly_recommended=True)
+    requests: tuple[tuple[tuple[str, str], ...], ...] = GUARDRAIL_REQUESTS
+
+    def validate(self) -> None:
+        check_landing_zone(self.landing_zone)
+        if not isinstance(self.requests, tuple) or not 1 <= len(self.requests) <= 1000:
+            raise ValueError(f"requests must be a tuple of 1 to 1000 requests, got "
+                             f"{self.requests!r}")
+        for i, req in enumerate(self.requests):
+            keys = {k for k, _ in req} if isinstance(req, tuple) else set()
+            if not {"principal", "account", "action"} <= keys:
+                raise ValueError(f"requests[{i}] must be a tuple of (key, value) pairs with "
+                                 f"principal, account and action, got {req!r}")
+
+
+@dataclass(frozen=True)
+class GuardrailResult(Result):
+    """``records``: one row per (organization, request) as :func:`request_table` gives."""
+
+    config: GuardrailConfig
+    records: object
+
+    def summary(self) -> dict[str, int]:
+        """Requests, and how many each organization allowed."""
+        r = self.records
+        allowed = r[r["decision"] == "ALLOW"].groupby("strategy").size()
+        return {"n_requests": len(self.config.requests),
+                "allowed_flat": int(allowed.get("flat organization", 0)),
+                "allowed_landing_zone": int(allowed.get("landing zone", 0))}
+
+
+def run_guardrails(config: GuardrailConfig) -> GuardrailResult:
+    """Replay the requests without (flat organization) and with the landing zone.
+
+    >>> run_guardrails(GuardrailConfig()).summary()
+    {'n_requests': 7, 'allowed_flat': 7, 'allowed_landing_zone': 3}
+    """
+    if not isinstance(config, GuardrailConfig):
+        raise TypeError(f"config must be a GuardrailConfig, got {type(config).__name__}")
+    zone = landing_zone_of(config.landing_zone)
+    frame = request_table({"flat organization": flat_organization(zone), "landing zone": zone},
+                          [dict(r) for r in config.requests])
+    return GuardrailResult(config, frame)
+

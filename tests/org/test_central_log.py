@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.org.central_log import CentralLog, deliver_to_log_archive, simulate_cloudtrail
+from labkit.org.central_log import (
+    CentralLog,
+    CloudTrailConfig,
+    deliver_to_log_archive,
+    run_cloudtrail,
+)
 from labkit.org.controltower import build_landing_zone
 
 
 @pytest.fixture(scope="module")
 def events():
     lz = build_landing_zone(strongly_recommended=True)
-    return lz, simulate_cloudtrail(lz, n_events=600, seed=4, root_user_share=0.05)
+    return lz, run_cloudtrail(CloudTrailConfig(landing_zone=lz, n_events=600, seed=4,
+                                             root_user_share=0.05)).records
 
 
 def test_events_are_seeded_and_evaluated(events):
     lz, ev = events
-    again = simulate_cloudtrail(lz, n_events=600, seed=4, root_user_share=0.05)
+    again = run_cloudtrail(CloudTrailConfig(landing_zone=lz, n_events=600, seed=4,
+                                             root_user_share=0.05)).records
     assert ev.equals(again)
     assert ev["event_time"].is_monotonic_increasing
     denied = ev[ev["error_code"] == "AccessDenied"]
@@ -53,4 +60,4 @@ def test_missing_log_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="no CloudTrail Parquet files"):
         CentralLog(tmp_path)
     with pytest.raises(ValueError, match="n_events"):
-        simulate_cloudtrail(build_landing_zone(), n_events=0)
+        CloudTrailConfig(landing_zone=build_landing_zone(), n_events=0)

@@ -8,14 +8,20 @@ import pytest
 from labkit.org import evaluate
 from labkit.org.controltower import (
     DETECTIVE_CONTROLS,
+    ComplianceConfig,
     Resource,
     build_landing_zone,
     evaluate_detective_controls,
-    simulate_inventory,
+    run_compliance,
 )
 from labkit.org.regions import requested_region
 
 from .conftest import ADMIN, role, root_user, user
+
+
+def _inventory(lz, **changes):
+    """The inventory of a compliance run on ``lz``."""
+    return list(run_compliance(ComplianceConfig(landing_zone=lz, **changes)).inventory)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +119,7 @@ def test_requested_region_of_global_services():
 
 
 def test_detective_controls_scope_and_findings(lz):
-    inv = simulate_inventory(lz, resources_per_region=8, drift_probability=0.2, seed=3)
+    inv = _inventory(lz, resources_per_region=8, drift_probability=0.2, seed=3)
     report = evaluate_detective_controls(lz, inv)
     frame = report.to_frame()
     assert set(frame["compliance"]) == {"COMPLIANT", "NON_COMPLIANT"}
@@ -131,16 +137,16 @@ def test_detective_controls_scope_and_findings(lz):
 
 
 def test_inventory_is_seeded_and_drift_zero_means_clean(lz):
-    a = simulate_inventory(lz, seed=5)
-    assert a == simulate_inventory(lz, seed=5)
-    assert a != simulate_inventory(lz, seed=6)
-    clean = evaluate_detective_controls(lz, simulate_inventory(lz, drift_probability=0.0))
+    a = _inventory(lz, seed=5)
+    assert a == _inventory(lz, seed=5)
+    assert a != _inventory(lz, seed=6)
+    clean = evaluate_detective_controls(lz, _inventory(lz, drift_probability=0.0))
     assert clean.non_compliant == 0
 
 
 def test_bad_arguments(lz):
     with pytest.raises(ValueError, match="drift_probability"):
-        simulate_inventory(lz, drift_probability=1.5)
+        ComplianceConfig(landing_zone=lz, drift_probability=1.5)
     with pytest.raises(ValueError, match="unknown detective control"):
         evaluate_detective_controls(lz, [], controls=["NOPE"])
     with pytest.raises(ValueError, match="unknown name"):

@@ -22,11 +22,16 @@ from labkit.org import (  # noqa: E402
     plot_decision_matrix,
     plot_organization,
     request_table,
-    simulate_inventory,
 )
+from labkit.org.controltower import ComplianceConfig, run_compliance  # noqa: E402
 from labkit.org.scenarios import ACTIONS, PRINCIPAL_KINDS, REGIONS, RESOURCE_KINDS  # noqa: E402
 
 ADMIN = "Administrator (Identity Center role)"
+
+
+def _inventory(lz, **changes):
+    """The inventory of a compliance run on ``lz``."""
+    return list(run_compliance(ComplianceConfig(landing_zone=lz, **changes)).inventory)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +101,7 @@ def test_figures_have_titles_and_labels(lz):
     d = access_request(lz, ADMIN, "Prod", "ec2:RunInstances", region="ap-southeast-2")
     figs = [plot_organization(lz.organization), plot_access_decision(lz.organization, d),
             plot_decision_matrix(decision_matrix({"lz": lz}, ADMIN, "Prod", ACTIONS))]
-    inv = simulate_inventory(lz, drift_probability=0.3, seed=1)
+    inv = _inventory(lz, drift_probability=0.3, seed=1)
     figs.append(plot_compliance(evaluate_detective_controls(lz, inv).to_frame()))
     plan = allocate_cidrs("10.0.0.0/14", {"a": 16, "b": 20})
     figs.append(plot_cidr_plan(plan, "10.0.0.0/14"))

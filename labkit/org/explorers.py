@@ -1,0 +1,46 @@
+"""Explorer callbacks of the multi-account family: what one request does in the landing zone.
+
+- :func:`access_decision_explorer_figure` draws the organization tree with the request's path
+  coloured by SCP outcome, for one set of control values (principal kind, account, action,
+  resource, the caller's Region).
+
+The landing zone is the notebook's (``LandingZoneConfig(region_deny=True,
+strongly_recommended=True)``) unless another is passed; it is built once and reused, so a
+control change costs one policy evaluation and one drawing.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from labkit.org.controltower import LandingZone, LandingZoneConfig
+from labkit.org.plots import plot_access_decision
+from labkit.org.scenarios import access_request
+
+__all__ = ["EXPLORER_LANDING_ZONE", "access_decision_explorer_figure"]
+
+#: The landing zone the explorer shows by default (the one notebook 09 builds).
+EXPLORER_LANDING_ZONE = LandingZoneConfig(region_deny=True, strongly_recommended=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _built(config: LandingZoneConfig) -> LandingZone:
+    return config.build()
+
+
+def access_decision_explorer_figure(principal: str = "Administrator (Identity Center role)",
+                                    account: str = "Prod", action: str = "ec2:RunInstances",
+                                    resource: str = "matching resource for the action",
+                                    region: str = "ap-southeast-2", *,
+                                    landing_zone: LandingZone | LandingZoneConfig | None = None
+                                    ) -> Any:
+    """The explorer's figure: the decision for one request, drawn on the tree.
+
+    >>> access_decision_explorer_figure().axes[0].get_title()
+    'DENY (EXPLICIT_DENY_SCP)'
+    """
+    zone = landing_zone if isinstance(landing_zone, LandingZone) else _built(
+        landing_zone or EXPLORER_LANDING_ZONE)
+    decision = access_request(zone, principal, account, action, resource, region)
+    return plot_access_decision(zone.organization, decision)
