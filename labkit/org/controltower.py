@@ -33,6 +33,7 @@ from labkit.core.rng import make_rng
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_choice, check_int, check_probability
 from labkit.org.tree import Organization
+from labkit.org.validation import QUOTA_PROFILES
 
 __all__ = [
     "CONTROL_TOWER_EXECUTION_ROLE",
@@ -320,7 +321,7 @@ class LandingZoneConfig(Config):
             raise ValueError(f"unenrolled must be a tuple of member account names from "
                              f"{sorted(set(_DEFAULT_ACCOUNTS) - {'Management'})}, got "
                              f"{self.unenrolled!r}")
-        check_choice("quotas", self.quotas, ("documented", "2026"))
+        check_choice("quotas", self.quotas, tuple(QUOTA_PROFILES))
 
     def build(self) -> LandingZone:
         """The landing zone this configuration describes."""

@@ -5,9 +5,11 @@
   2025) or ``"legacy"`` (the older rules: in an ``Allow`` only ``Action`` with
   ``"Resource": "*"``; ``Condition`` and ``NotAction`` only in a ``Deny``; no ``NotResource``;
   Action wildcards only alone or at the end). ``Principal``/``NotPrincipal`` are refused in both.
-- Quotas, as a parameter: :data:`QUOTA_PROFILES` ``"documented"`` (5,120 characters per SCP,
-  5 SCPs attached per node, OUs 5 levels deep) or ``"2026"`` (the reported doubling to 10,240
-  characters and 10 per node), or your own :class:`QuotaProfile`.
+- Quotas, as a parameter: :data:`QUOTA_PROFILES` ``"documented"`` (the current quotas from the
+  facts table: 10,240 characters per SCP and 10 SCPs attached per node since AWS doubled both on
+  15 May 2026; OUs 5 levels deep), ``"2026"`` (the same, by the date of the change) or
+  ``"before-2026-05"`` (5,120 characters and 5 per node, what older material states), or your
+  own :class:`QuotaProfile`.
 - RCPs: custom RCPs may only ``Deny``.
 
 Every problem names the policy and the statement (``Sid`` or ``Statement[i]``).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from labkit.core.facts import fact_value
 from labkit.core.validation import check_choice
 from labkit.org.errors import PolicyError
 from labkit.org.policy import Policy, parse_policy
@@ -37,10 +40,16 @@ class QuotaProfile:
     max_rcp_chars: int = 5120
 
 
-#: Documented quotas and the doubling third parties reported for 15 May 2026.
+_SCP_CHARS = int(fact_value("org_scp_max_characters"))
+_SCPS_PER_NODE = int(fact_value("org_scps_per_node_max"))
+
+#: The documented quotas (from the facts table), the same under the name of the 15 May 2026
+#: change, and the quotas before it.
 QUOTA_PROFILES: dict[str, QuotaProfile] = {
-    "documented": QuotaProfile("documented", max_scp_chars=5120, max_scps_per_node=5),
-    "2026": QuotaProfile("2026", max_scp_chars=10240, max_scps_per_node=10),
+    "documented": QuotaProfile("documented", max_scp_chars=_SCP_CHARS,
+                               max_scps_per_node=_SCPS_PER_NODE),
+    "2026": QuotaProfile("2026", max_scp_chars=_SCP_CHARS, max_scps_per_node=_SCPS_PER_NODE),
+    "before-2026-05": QuotaProfile("before-2026-05", max_scp_chars=5120, max_scps_per_node=5),
 }
 
 

@@ -42,7 +42,7 @@ def allow(action, resource="*", condition=None) -> dict:
 
 
 def make_org(root_scps=None, workloads_scps=None, prod_scps=None, policies=None,
-             security_scps=None) -> Organization:
+             security_scps=None, quotas="documented") -> Organization:
     def node(kind, node_id, name, scps, children=(), **extra):
         d = {"type": kind, "id": node_id, "name": name, "children": list(children), **extra}
         if scps is not None:
@@ -57,7 +57,7 @@ def make_org(root_scps=None, workloads_scps=None, prod_scps=None, policies=None,
             node("account", PROD, "Prod", prod_scps),
             node("account", DEV, "Dev", None, delegated_admin=True)]),
     ])}
-    return Organization.from_dict(tree, policies or {})
+    return Organization.from_dict(tree, policies or {}, quotas=quotas)
 
 
 @pytest.fixture

@@ -42,14 +42,14 @@ def test_layout(lz):
     assert set(lz.controls_frame()["behavior"]) == {"preventive", "detective"}
 
 
-def test_too_many_guardrails_hit_the_quota_only_under_documented_profile():
+def test_too_many_guardrails_hit_the_quota_only_under_the_quota_before_may_2026():
     from labkit.org import OrganizationError
-    lz = build_landing_zone(region_deny=True, strongly_recommended=True)
+    lz = build_landing_zone(region_deny=True, strongly_recommended=True, quotas="before-2026-05")
     with pytest.raises(OrganizationError, match="quota is 5"):
         lz.organization.add_policy("custom", {"Statement": {"Effect": "Deny",
                                                             "Action": "ec2:*", "Resource": "*"}})
         lz.organization.attach_policy("ou-security", "custom")
-    lz2 = build_landing_zone(region_deny=True, strongly_recommended=True, quotas="2026")
+    lz2 = build_landing_zone(region_deny=True, strongly_recommended=True)  # documented: 10
     lz2.organization.add_policy("custom", {"Statement": {"Effect": "Deny", "Action": "ec2:*",
                                                          "Resource": "*"}})
     lz2.organization.attach_policy("ou-security", "custom")

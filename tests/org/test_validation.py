@@ -117,11 +117,15 @@ def test_size_quota_counts_every_character_and_is_a_parameter():
     big = stmt(Effect="Deny", Action=[f"ec2:Action{i:04d}" for i in range(300)], Resource="*")
     text = json.dumps(big, indent=2)
     assert 5120 < len(text) <= 10240
-    problems = policy_problems(text)
+    problems = policy_problems(text, quotas="before-2026-05")
     assert problems == [f"size {len(text):,} characters exceeds the SCP quota of 5,120 "
-                        f"(quota profile 'documented')"]
-    assert policy_problems(text, quotas="2026") == []
-    assert policy_problems(json.dumps(big, separators=(",", ":"))) != []  # still too big
+                        f"(quota profile 'before-2026-05')"]
+    assert policy_problems(text) == [] == policy_problems(text, quotas="2026")  # 10,240 now
+    minified = json.dumps(big, separators=(",", ":"))
+    assert policy_problems(minified, quotas="before-2026-05") != []  # still too big
+    huge = json.dumps(stmt(Effect="Deny", Action=[f"ec2:Action{i:04d}" for i in range(600)],
+                           Resource="*"), indent=2)
+    assert len(huge) > 10240 and "SCP quota of 10,240" in policy_problems(huge)[0]
     custom = QuotaProfile("tiny", max_scp_chars=50, max_scps_per_node=1)
     assert policy_problems(allow("*"), quotas=custom)
 
@@ -160,15 +164,16 @@ def test_attachment_quota_per_node_depends_on_profile():
     pols = {f"D{i}": deny(f"svc{i}:*") for i in range(9)}
     six = ["FullAWSAccess"] + [f"D{i}" for i in range(5)]
     with pytest.raises(OrganizationError, match="6 SCPs attached directly, the quota is 5"):
-        make_org(workloads_scps=six, policies=pols)
-    tree = make_org(workloads_scps=six[:5], policies=pols).to_dict()
-    tree["root"]["children"][2]["scps"] = six
-    org = Organization.from_dict(tree, pols, quotas="2026")
-    assert len(org.node("ou-wl").scps) == 6
+        make_org(workloads_scps=six, policies=pols, quotas="before-2026-05")
+    assert len(make_org(workloads_scps=six, policies=pols).node("ou-wl").scps) == 6
+    eleven = ["FullAWSAccess"] + [f"D{i}" for i in range(9)] + ["D0"]
+    with pytest.raises(OrganizationError, match="quota is 10"):
+        make_org(workloads_scps=list(dict.fromkeys(eleven)) + ["X"],
+                 policies={**pols, "X": deny("x:*")})
 
 
 def test_attach_and_detach_rules():
-    org = make_org(policies={"DenyS3": deny("s3:*")})
+    org = make_org(policies={"DenyS3": deny("s3:*")}, quotas="before-2026-05")
     with pytest.raises(OrganizationError, match="cannot detach 'FullAWSAccess'"):
         org.detach_policy(PROD, "FullAWSAccess")
     org.attach_policy(PROD, "DenyS3")
