@@ -44,13 +44,14 @@ class Takeaway:
 
 
 def _circuit_breaker(seed: int) -> Measurement:
-    from labkit.resilience import CircuitBreaker, run_outage_scenario
+    from labkit.resilience import CircuitBreaker, OutageConfig, simulate_outage
 
-    common = dict(arrival_rate=20, horizon_s=120, incident=(30.0, 90.0), seed=seed)
-    plain = run_outage_scenario(None, **common).summary()
-    guarded = run_outage_scenario(
-        lambda: CircuitBreaker(window_size=50, minimum_calls=20, wait_in_open_s=10,
-                               half_open_calls=5), **common).summary()
+    config = OutageConfig(arrival_rate=20, horizon_s=120, incident_start_s=30.0,
+                          incident_end_s=90.0, seed=seed)
+    plain = simulate_outage(config).summary()
+    guarded = simulate_outage(config.replace(
+        breaker=lambda: CircuitBreaker(window_size=50, minimum_calls=20, wait_in_open_s=10,
+                                       half_open_calls=5))).summary()
     cut = 1.0 - guarded["calls_during_incident"] / plain["calls_during_incident"]
     return Measurement(100 * cut, "% fewer calls",
                        f"calls into a 60 s outage: {plain['calls_during_incident']:,} without a "
@@ -98,12 +99,13 @@ def _queue(seed: int) -> Measurement:
 
 
 def _write_behind(seed: int) -> Measurement:
-    from labkit.caching.strategies import simulate_strategy
+    from labkit.caching.strategies import StrategyConfig, simulate_strategy
 
-    params = dict(n_requests=2_000, n_keys=500, write_fraction=0.2, rate=500.0, capacity=100,
-                  flush_interval_s=1.0, crash_at_s=2.5, seed=seed)
-    plain = simulate_strategy("write_behind", **params)
-    logged = simulate_strategy("write_behind", durable_log=True, **params)
+    config = StrategyConfig("write_behind", n_requests=2_000, n_keys=500, write_fraction=0.2,
+                            arrival_rate=500.0, capacity=100, flush_interval_s=1.0,
+                            crash_at_s=2.5, seed=seed)
+    plain = simulate_strategy(config)
+    logged = simulate_strategy(config.replace(durable_log=True))
     return Measurement(plain.writes_lost, "writes lost",
                        f"a cache node dies 2.5 s into a write-behind run: {plain.writes_lost} "
                        f"acknowledged writes lost, {logged.writes_lost} with a durable log")
@@ -197,13 +199,14 @@ def _partitioning(seed: int) -> Measurement:
 
 
 def _bulkhead(seed: int) -> Measurement:
-    from labkit.resilience import pool_summary, run_noisy_neighbour
+    from labkit.resilience import NoisyNeighbourConfig, pool_summary, simulate_noisy_neighbour
 
-    scenario = dict(rate_a=40.0, rate_b=80.0, overload_b=5.0, permits=20, max_wait_s=0.05,
-                    horizon_s=10.0, overload_window=(2.0, 8.0), seed=seed)
-    shared = pool_summary(run_noisy_neighbour("shared", **scenario)).set_index("tenant")
-    split = pool_summary(run_noisy_neighbour("partitioned", permits_a=10, **scenario)
-                         ).set_index("tenant")
+    config = NoisyNeighbourConfig("shared", arrival_rate_a=40.0, arrival_rate_b=80.0,
+                                  overload_b=5.0, permits=20, max_wait_s=0.05, horizon_s=10.0,
+                                  overload_window=(2.0, 8.0), seed=seed)
+    shared = pool_summary(simulate_noisy_neighbour(config).records).set_index("tenant")
+    split = pool_summary(simulate_noisy_neighbour(
+        config.replace(design="partitioned", permits_a=10)).records).set_index("tenant")
     a_shared, a_split = shared.loc["A", "success_rate"], split.loc["A", "success_rate"]
     return Measurement(100 * a_split, "% of A served",
                        f"tenant B floods a shared pool: tenant A served {a_shared:.1%} with one "
