@@ -28,9 +28,11 @@ Stream processing (Kinesis -> Lambda event source mapping)
     EventSourceMapping, StreamConfig, simulate_stream, StreamRun, iterator_age_series
 Batch processing (S3 events -> transform -> DuckDB)
     Bucket, s3_event, make_raw_orders, transform_orders_handler, query_processed,
-    run_batch_demo, BatchRun
+    BatchConfig, run_batch, BatchRun
 Orchestrated ETL (States Language)
-    etl_definition, run_etl, EtlFaults, EtlRun, warehouse_table
+    etl_definition, EtlConfig, run_etl_job, EtlFaults, EtlRun, warehouse_table,
+    warehouse_duplicates; its steps read_raw, validate_raw, glue_transform (Glue ApplyMapping +
+    Filter), verify_staged, load_warehouse (Redshift COPY into a staging table, then merge)
 
 Deprecated former names (they warn and name the replacement): simulate_cdn, run_lambda_burst,
 run_stream_processing, run_batch_demo, run_etl.
@@ -40,16 +42,18 @@ The SimFaaS validation data are in :mod:`labkit.serverless.experiments` and the 
 """
 
 from labkit.serverless.auth import ApiResponse, AuthorizedApi, InvalidToken, TokenVerifier, UserPool
+from labkit.serverless.availability import AzOutageConfig, AzOutageResult, run_az_outage
 from labkit.serverless.batch import (
+    BatchConfig,
     BatchRun,
     Bucket,
     make_raw_orders,
     query_processed,
+    run_batch,
     run_batch_demo,
     s3_event,
     transform_orders_handler,
 )
-from labkit.serverless.availability import AzOutageConfig, AzOutageResult, run_az_outage
 from labkit.serverless.cdn import (
     CdnConfig,
     CdnResult,
@@ -77,7 +81,6 @@ from labkit.serverless.dynamodb import (
     read_units,
     write_units,
 )
-from labkit.serverless.etl import EtlFaults, EtlRun, etl_definition, run_etl, warehouse_table
 from labkit.serverless.edge import (
     AccessDecision,
     WafConfig,
@@ -85,6 +88,18 @@ from labkit.serverless.edge import (
     oac_bucket_policy,
     run_waf,
     s3_get_allowed,
+)
+from labkit.serverless.etl import (
+    EtlConfig,
+    EtlFaults,
+    EtlRun,
+    etl_definition,
+    glue_transform,
+    load_warehouse,
+    run_etl,
+    run_etl_job,
+    warehouse_duplicates,
+    warehouse_table,
 )
 from labkit.serverless.functions import (
     FunctionsConfig,
@@ -146,7 +161,8 @@ __all__ = [
     "run_stream_processing",
     # Batch processing
     "Bucket", "s3_event", "make_raw_orders", "transform_orders_handler", "query_processed",
-    "run_batch_demo", "BatchRun",
+    "BatchConfig", "run_batch", "BatchRun", "run_batch_demo",
     # Orchestrated ETL
-    "etl_definition", "run_etl", "EtlFaults", "EtlRun", "warehouse_table",
+    "etl_definition", "EtlConfig", "run_etl_job", "EtlFaults", "EtlRun", "warehouse_table",
+    "warehouse_duplicates", "glue_transform", "load_warehouse", "run_etl",
 ]

@@ -118,10 +118,10 @@ class LambdaBill:
         return asdict(self)
 
 
-def lambda_monthly_cost(rate_per_s: float, *, duration_s: float, memory_mb: float,
+def lambda_monthly_cost(arrival_rate: float, *, duration_s: float, memory_mb: float,
                         architecture: str = "x86", free_tier: bool = False,
                         provisioned: int = 0, prices: PriceTable | None = None) -> LambdaBill:
-    """Monthly bill of one function at a steady ``rate_per_s`` (730-hour month).
+    """Monthly bill of one function at a steady ``arrival_rate`` (requests/s, 730-hour month).
 
     Examples
     --------
@@ -137,7 +137,7 @@ def lambda_monthly_cost(rate_per_s: float, *, duration_s: float, memory_mb: floa
     prices = prices if prices is not None else load_serverless_prices()
     check_choice("architecture", architecture, ("x86", "arm64"))
     p = check_int("provisioned", provisioned, minimum=0)
-    w = Workload(rate_per_s, duration_s, memory_mb)
+    w = Workload(arrival_rate, duration_s, memory_mb)
     if p == 0:
         total = monthly_cost(LambdaOption(architecture, free_tier), w, prices)
         requests = w.requests_per_month * prices.price("lambda", "request")
