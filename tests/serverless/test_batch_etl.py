@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from labkit.serverless import (
+    BatchConfig,
     Bucket,
+    EtlConfig,
     EtlFaults,
     etl_definition,
+    load_warehouse,
     make_raw_orders,
     query_processed,
-    BatchConfig,
-    EtlConfig,
-    load_warehouse,
     run_batch,
     run_etl,
     run_etl_job,

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from labkit.serverless import (
+    CdnConfig,
     cdn_hit_ratio,
     demand_spike,
     on_demand_table,
     origin_load,
     provisioned_table,
     read_units,
-    CdnConfig,
     run_cdn,
     simulate_cdn,
     write_units,
@@ -94,9 +94,11 @@ def test_an_invalidation_empties_the_edge_and_the_origin_sees_a_burst():
     base = CdnConfig(arrival_rate=500.0, ttl_s=300.0, n_objects=2_000, horizon_s=240.0, seed=2)
     plain = run_cdn(base)
     flushed = run_cdn(base.replace(invalidation_times_s=(120.0,)))
-    after = lambda r: r.records[(r.records.arrival_s >= 120) & (r.records.arrival_s < 130)]
+    def after(r):
+        return r.records[(r.records.arrival_s >= 120) & (r.records.arrival_s < 130)]
     assert after(flushed).hit.mean() < after(plain).hit.mean() - 0.2
-    before = lambda r: r.records[r.records.arrival_s < 120]
+    def before(r):
+        return r.records[r.records.arrival_s < 120]
     assert before(flushed).hit.equals(before(plain).hit)     # same requests, same fate before
     series = flushed.origin_rps_series(10.0)
     assert series.origin_rps[series.time_s == 120.0].item() > \

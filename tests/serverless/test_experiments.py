@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from labkit.serverless.experiments import (
-    agreement,
     SimfaasComparisonConfig,
-    run_simfaas_comparison,
+    agreement,
     load_simfaas_experiments,
+    run_simfaas_comparison,
 )
 
 

@@ -12,10 +12,10 @@ from labkit.serverless import (
     ACCOUNT_BURST,
     ACCOUNT_RATE_RPS,
     ApiGatewayThrottle,
+    LambdaBurstConfig,
     LambdaScaling,
     TokenBucket,
     UsagePlan,
-    LambdaBurstConfig,
     run_lambda_burst,
     simulate_lambda_burst,
 )
