@@ -23,7 +23,7 @@ Authentication (Cognito-style JWTs)
     UserPool, TokenVerifier, InvalidToken, AuthorizedApi, ApiResponse
 Pricing
     load_serverless_prices, lambda_monthly_cost, LambdaBill, provisioned_share,
-    lambda_cost_curve, break_even_with_containers
+    lambda_cost_curve, break_even_with_containers, api_gateway_monthly_cost
 Stream processing (Kinesis -> Lambda event source mapping)
     EventSourceMapping, StreamConfig, simulate_stream, StreamRun, iterator_age_series
 Batch processing (S3 events -> transform -> DuckDB)
@@ -117,6 +117,7 @@ from labkit.serverless.gateway import (
 )
 from labkit.serverless.pricing import (
     LambdaBill,
+    api_gateway_monthly_cost,
     break_even_with_containers,
     lambda_cost_curve,
     lambda_monthly_cost,
@@ -155,7 +156,7 @@ __all__ = [
     "UserPool", "TokenVerifier", "InvalidToken", "AuthorizedApi", "ApiResponse",
     # Pricing
     "load_serverless_prices", "lambda_monthly_cost", "LambdaBill", "provisioned_share",
-    "lambda_cost_curve", "break_even_with_containers",
+    "lambda_cost_curve", "break_even_with_containers", "api_gateway_monthly_cost",
     # Stream processing
     "EventSourceMapping", "StreamConfig", "simulate_stream", "StreamRun", "iterator_age_series",
     "run_stream_processing",

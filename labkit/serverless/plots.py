@@ -90,9 +90,11 @@ def plot_cold_starts(curve: pd.DataFrame, experiments: pd.DataFrame | None = Non
 def plot_simfaas_agreement(comparison: pd.DataFrame) -> Any:
     """Measured (AWS Lambda, SimFaaS data) against model: P(cold) and mean instance count.
 
-    >>> from labkit.serverless.experiments import compare_with_experiments, load_simfaas_experiments
-    >>> c = compare_with_experiments(min_requests=200, min_horizon_s=500,
-    ...                              experiments=load_simfaas_experiments().tail(2))
+    >>> from labkit.serverless.experiments import (SimfaasComparisonConfig,
+    ...     load_simfaas_experiments, run_simfaas_comparison)
+    >>> c = run_simfaas_comparison(SimfaasComparisonConfig(
+    ...     min_requests=200, min_horizon_s=500, experiments=load_simfaas_experiments().tail(2))
+    ...     ).records
     >>> len(plot_simfaas_agreement(c).axes)
     2
     """
