@@ -29,6 +29,7 @@ import pandas as pd
 from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int, check_nonnegative, check_positive
+from labkit.serverless.bounds import check_expected_work
 
 __all__ = ["AzOutageConfig", "AzOutageResult", "run_az_outage"]
 
@@ -62,9 +63,7 @@ class AzOutageConfig(Config):
                              f"{length!r}")
         check_nonnegative("detection_mean_s", self.detection_mean_s)
         check_int("seed", self.seed, minimum=0)
-        if self.arrival_rate * horizon > MAX_OUTAGE_REQUESTS:
-            raise ValueError(f"arrival_rate x horizon_s must be <= {MAX_OUTAGE_REQUESTS:,} "
-                             f"requests, got {self.arrival_rate * horizon:,.0f}")
+        check_expected_work(self.arrival_rate, horizon, MAX_OUTAGE_REQUESTS)
 
 
 @dataclass(frozen=True)

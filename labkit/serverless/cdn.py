@@ -28,6 +28,7 @@ import pandas as pd
 from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int, check_nonnegative, check_positive, check_probability
+from labkit.serverless.bounds import check_expected_work
 from labkit.serverless.legacy import renamed
 
 __all__ = ["CdnConfig", "CdnResult", "cdn_hit_ratio", "origin_load", "run_cdn", "simulate_cdn",
@@ -106,9 +107,7 @@ class CdnConfig(Config):
         check_nonnegative("zipf_s", self.zipf_s)
         horizon = check_positive("horizon_s", self.horizon_s)
         check_int("seed", self.seed, minimum=0)
-        if self.arrival_rate * horizon > MAX_CDN_REQUESTS:
-            raise ValueError(f"arrival_rate x horizon_s must be <= {MAX_CDN_REQUESTS:,} "
-                             f"requests, got {self.arrival_rate * horizon:,.0f}")
+        check_expected_work(self.arrival_rate, horizon, MAX_CDN_REQUESTS)
         times = self.invalidation_times_s
         if not isinstance(times, tuple) or list(times) != sorted(times) or any(
                 not 0 <= t < horizon for t in times):

@@ -47,6 +47,7 @@ from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_choice, check_int, check_nonnegative, check_positive
 from labkit.core.workloads import Exponential, piecewise_poisson_arrivals
+from labkit.serverless.bounds import check_expected_work
 from labkit.serverless.gateway import ApiGatewayThrottle, TokenBucket
 from labkit.serverless.legacy import renamed
 
@@ -249,9 +250,7 @@ class LambdaBurstConfig(Config):
                             f"pairs, got {self.segments!r}")
         horizon = check_positive("horizon_s", self.horizon_s)
         peak = max(float(rate) for _, rate in self.segments)
-        if peak * horizon > MAX_BURST_REQUESTS:
-            raise ValueError(f"the peak arrival_rate x horizon_s must be <= "
-                             f"{MAX_BURST_REQUESTS:,} requests, got {peak * horizon:,.0f}")
+        check_expected_work(peak, horizon, MAX_BURST_REQUESTS, rate_name="the peak arrival_rate")
         check_positive("duration_s", self.duration_s)
         check_nonnegative("cold_start_s", self.cold_start_s)
         check_int("account_limit", self.account_limit, minimum=1)

@@ -33,6 +33,7 @@ import pandas as pd
 from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int, check_nonnegative, check_positive
+from labkit.serverless.bounds import check_expected_work
 
 __all__ = ["AccessDecision", "WafConfig", "WafResult", "oac_bucket_policy", "run_waf",
            "s3_get_allowed"]
@@ -148,10 +149,8 @@ class WafConfig(Config):
             raise ValueError(f"window_s must be one of {WAF_WINDOWS_S}, got {self.window_s!r}")
         check_positive("check_interval_s", self.check_interval_s)
         check_int("seed", self.seed, minimum=0)
-        total = (self.arrival_rate + self.attackers * self.attack_rate) * horizon
-        if total > MAX_WAF_REQUESTS:
-            raise ValueError(f"(arrival_rate + attackers x attack_rate) x horizon_s must be <= "
-                             f"{MAX_WAF_REQUESTS:,} requests, got {total:,.0f}")
+        check_expected_work(self.arrival_rate + self.attackers * self.attack_rate, horizon,
+                            MAX_WAF_REQUESTS, rate_name="(arrival_rate + attackers x attack_rate)")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int, check_positive
 from labkit.core.workloads import Exponential
+from labkit.serverless.bounds import check_expected_work
 
 __all__ = ["FunctionStats", "FunctionsConfig", "run_functions", "simulate_functions"]
 
@@ -73,9 +74,8 @@ class FunctionsConfig(Config):
         check_int("provisioned", self.provisioned, minimum=0, maximum=cap)
         horizon = check_positive("horizon_s", self.horizon_s)
         check_int("seed", self.seed, minimum=0)
-        if self.arrival_rate * horizon > MAX_EXPECTED_REQUESTS:
-            raise ValueError(f"arrival_rate x horizon_s must be <= {MAX_EXPECTED_REQUESTS:,} "
-                             f"expected requests, got {self.arrival_rate * horizon:,.0f}")
+        check_expected_work(self.arrival_rate, horizon, MAX_EXPECTED_REQUESTS,
+                            what="expected requests")
 
 
 @dataclass(frozen=True)

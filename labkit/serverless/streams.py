@@ -38,6 +38,7 @@ import pandas as pd
 from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int, check_nonnegative, check_positive
+from labkit.serverless.bounds import check_expected_work
 from labkit.serverless.legacy import renamed
 
 __all__ = ["EventSourceMapping", "StreamConfig", "StreamRun", "iterator_age_series",
@@ -126,9 +127,7 @@ class StreamConfig(Config):
         check_int("shards", self.shards, minimum=1, maximum=500)
         rate = check_positive("arrival_rate", self.arrival_rate)
         horizon = check_positive("horizon_s", self.horizon_s)
-        if rate * horizon > MAX_STREAM_RECORDS:
-            raise ValueError(f"arrival_rate x horizon_s must be <= {MAX_STREAM_RECORDS:,} "
-                             f"records, got {rate * horizon:,.0f}")
+        check_expected_work(rate, horizon, MAX_STREAM_RECORDS, what="records")
         check_int("n_keys", self.n_keys, minimum=1, maximum=1_000_000)
         check_nonnegative("per_record_s", self.per_record_s)
         check_nonnegative("invoke_overhead_s", self.invoke_overhead_s)
