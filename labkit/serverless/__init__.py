@@ -18,7 +18,8 @@ CDN in front, and the edge
 High availability built in
     AzOutageConfig, run_az_outage, AzOutageResult
 DynamoDB capacity
-    write_units, read_units, provisioned_table, on_demand_table, demand_spike
+    write_units, read_units, provisioned_table, on_demand_table, demand_spike, DynamoDbConfig,
+    run_dynamodb_table, DynamoDbResult
 Authentication (Cognito-style JWTs)
     UserPool, TokenVerifier, InvalidToken, AuthorizedApi, ApiResponse
 Pricing
@@ -75,10 +76,13 @@ from labkit.serverless.concurrency import (
     simulate_lambda_burst,
 )
 from labkit.serverless.dynamodb import (
+    DynamoDbConfig,
+    DynamoDbResult,
     demand_spike,
     on_demand_table,
     provisioned_table,
     read_units,
+    run_dynamodb_table,
     write_units,
 )
 from labkit.serverless.edge import (
@@ -152,6 +156,7 @@ __all__ = [
     "AzOutageConfig", "AzOutageResult", "run_az_outage",
     # DynamoDB
     "write_units", "read_units", "provisioned_table", "on_demand_table", "demand_spike",
+    "DynamoDbConfig", "DynamoDbResult", "run_dynamodb_table",
     # Authentication
     "UserPool", "TokenVerifier", "InvalidToken", "AuthorizedApi", "ApiResponse",
     # Pricing

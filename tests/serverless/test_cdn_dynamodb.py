@@ -110,3 +110,24 @@ def test_an_invalidation_empties_the_edge_and_the_origin_sees_a_burst():
         old = simulate_cdn(100.0, 5.0, 50, horizon_s=10, seed=1)
     assert old.equals(run_cdn(CdnConfig(arrival_rate=100.0, ttl_s=5.0, n_objects=50,
                                         horizon_s=10, seed=1)).records)
+
+
+def test_dynamodb_runner_gives_the_same_frames_and_a_summary():
+    from labkit.core.runner import compare
+    from labkit.serverless import DynamoDbConfig, run_dynamodb_table
+
+    demand = tuple(demand_spike(2000, 6000, start_s=60, length_s=60, total_s=180))
+    base = DynamoDbConfig(demand=demand, mode="provisioned", capacity=3000.0)
+    result = run_dynamodb_table(base)
+    assert result.records.equals(provisioned_table(demand, 3000.0))
+    s = result.summary()
+    assert s["served_units"] + s["throttled_units"] == pytest.approx(s["demand_units"])
+    table = compare(run_dynamodb_table, base, {
+        "provisioned": {}, "on-demand, new": {"mode": "on_demand"},
+        "on-demand, peak 3,000": {"mode": "on_demand", "previous_peak": 3000.0}})
+    assert table.loc["on-demand, peak 3,000", "throttled_units"] == 0
+    assert table.loc["on-demand, new", "throttled_units"] > 0
+    with pytest.raises(TypeError, match="demand"):
+        DynamoDbConfig(demand=[1.0])
+    with pytest.raises(ValueError, match="demand"):
+        DynamoDbConfig(demand=(-1.0,))
