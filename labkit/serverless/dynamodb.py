@@ -35,7 +35,8 @@ import pandas as pd
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_choice, check_limit, check_nonnegative, check_positive
 
-__all__ = ["DynamoDbConfig", "DynamoDbResult", "demand_spike", "run_dynamodb_table", "on_demand_table", "provisioned_table", "read_units", "write_units"]
+__all__ = ["DynamoDbConfig", "DynamoDbResult", "demand_spike", "on_demand_table",
+           "provisioned_table", "read_units", "run_dynamodb_table", "write_units"]
 
 BURST_WINDOW_S = 300.0
 NEW_TABLE_WRITE_UNITS = 4_000.0
