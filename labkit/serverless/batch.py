@@ -16,7 +16,8 @@ Athena would.
 Classes
     Bucket
 Functions
-    s3_event, make_raw_orders, transform_orders_handler, query_processed, run_batch_demo
+    s3_event, make_raw_orders, transform_orders_handler, query_processed, run_batch
+    (configuration BatchConfig)
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labkit.core.rng import spawn_rngs
+from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int
+from labkit.serverless.legacy import renamed
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["Bucket", "make_raw_orders", "query_processed", "run_batch_demo", "s3_event",
-           "transform_orders_handler"]
+__all__ = ["BatchConfig", "BatchRun", "Bucket", "make_raw_orders", "query_processed",
+           "run_batch", "run_batch_demo", "s3_event", "transform_orders_handler"]
 
 RAW_COLUMNS = ("order_id", "customer_id", "amount_usd", "country", "ordered_at")
 _COUNTRIES = ("US", "DE", "FR", "JP", "BR", "IN")
@@ -193,7 +196,7 @@ def query_processed(bucket: Bucket, sql: str) -> pd.DataFrame:
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     run = run_batch_demo(Path(d), n_files=2, rows_per_file=50)
+    ...     run = run_batch(BatchConfig(root=Path(d), n_files=2, rows_per_file=50))
     ...     int(query_processed(run.bucket, "SELECT count(*) AS n FROM orders").n[0]) > 90
     True
     """
@@ -212,31 +215,77 @@ def query_processed(bucket: Bucket, sql: str) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class BatchRun:
-    """What :func:`run_batch_demo` did: the bucket and one row per handler invocation."""
+class BatchConfig(Config):
+    """A bucket in the existing directory ``root``, the transform wired to ``raw/*.csv``, and
+    ``n_files`` raw files of ``rows_per_file`` orders, cycling over ``days``."""
+
+    root: Path = Path(".")
+    n_files: int = 6
+    rows_per_file: int = 500
+    days: tuple[str, ...] = ("2024-01-01", "2024-01-02", "2024-01-03")
+    seed: int = 0
+
+    def validate(self) -> None:
+        if not isinstance(self.root, (str, Path)) or not Path(self.root).is_dir():
+            raise ValueError(f"root must be an existing directory, got {self.root!r}")
+        check_int("n_files", self.n_files, minimum=1, maximum=1_000)
+        check_int("rows_per_file", self.rows_per_file, minimum=1, maximum=1_000_000)
+        if not isinstance(self.days, tuple) or not self.days:
+            raise ValueError(f"days must be a non-empty tuple of YYYY-MM-DD days, got "
+                             f"{self.days!r}")
+        check_int("seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class BatchRun(Result):
+    """What :func:`run_batch` did: the bucket and one row per handler invocation (``key``,
+    ``rows_in``, ``rows_out``, ``rows_rejected``, ``output_key``)."""
 
     bucket: Bucket
     invocations: pd.DataFrame
 
+    @property
+    def records(self) -> pd.DataFrame:  # type: ignore[override]
+        return self.invocations
 
-def run_batch_demo(root: Path, *, n_files: int = 6, rows_per_file: int = 500,
-                   days: tuple[str, ...] = ("2024-01-01", "2024-01-02", "2024-01-03"),
-                   seed: int = 0) -> BatchRun:
-    """Create a bucket in ``root``, wire the transform to ``raw/*.csv`` and upload raw files.
+    def summary(self) -> dict[str, Any]:
+        """Files, events delivered, rows in, out and rejected."""
+        inv = self.invocations
+        return {"files": len(inv), "events_sent": self.bucket.events_sent,
+                "rows_in": int(inv.rows_in.sum()), "rows_out": int(inv.rows_out.sum()),
+                "rows_rejected": int(inv.rows_rejected.sum())}
 
-    Returns the bucket and the handler results (``key``, ``rows_in``, ``rows_out``,
-    ``rows_rejected``, ``output_key``).
+
+def run_batch(config: BatchConfig) -> BatchRun:
+    """Create the bucket, wire the transform to ``raw/*.csv`` and upload the raw files.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     s = run_batch(BatchConfig(root=Path(d), n_files=2, rows_per_file=50)).summary()
+    >>> s["rows_in"] == s["rows_out"] + s["rows_rejected"] == 100, s["events_sent"]
+    (True, 2)
     """
     import pandas as pd
 
-    files = check_int("n_files", n_files, minimum=1)
-    rows = check_int("rows_per_file", rows_per_file, minimum=1)
-    bucket = Bucket(Path(root))
+    if not isinstance(config, BatchConfig):
+        raise TypeError(f"config must be a BatchConfig, got {type(config).__name__}")
+    bucket = Bucket(Path(config.root))
     bucket.notify(transform_orders_handler(bucket), prefix="raw/", suffix=".csv")
     results = []
-    for k in range(files):
-        day = days[k % len(days)]
-        body = make_raw_orders(rows, day=day, seed=seed * 1000 + k)
+    for k in range(config.n_files):
+        day = config.days[k % len(config.days)]
+        body = make_raw_orders(config.rows_per_file, day=day, seed=config.seed * 1000 + k)
         results.extend(bucket.put_object(f"raw/orders-{day}-{k:03d}.csv", body,
                                          event_time=f"{day}T23:59:00.000Z"))
     return BatchRun(bucket, pd.DataFrame(results))
+
+
+def _run_batch_demo(root: Path, *, n_files: int = 6, rows_per_file: int = 500,
+                    days: tuple[str, ...] = ("2024-01-01", "2024-01-02", "2024-01-03"),
+                    seed: int = 0) -> BatchRun:
+    """The former signature: ``run_batch(BatchConfig(...))``."""
+    return run_batch(BatchConfig(root=Path(root), n_files=n_files, rows_per_file=rows_per_file,
+                                 days=tuple(days), seed=seed))
+
+
+run_batch_demo = renamed(_run_batch_demo, "run_batch_demo", run_batch)

@@ -24,7 +24,11 @@ Environments, once created, stay warm for the run (bursts last seconds, keep-ali
 Classes
     LambdaScaling, InvokeDecision
 Functions
-    run_lambda_burst (a seeded burst through an optional API Gateway throttle)
+    simulate_lambda_burst (configuration LambdaBurstConfig): a seeded burst through an optional
+    API Gateway stage throttle. Behind API Gateway a Lambda throttle reaches the client as
+    **500** (the invocation was rejected), not 429; API Gateway's own throttle is 429
+    (Lambda Developer Guide, services-apigateway.html; API Gateway Developer Guide,
+    api-gateway-request-throttling.html).
 Constants
     ACCOUNT_CONCURRENCY, SCALING_ENVIRONMENTS_PER_10S, UNRESERVED_MINIMUM
 """
@@ -34,23 +38,29 @@ from __future__ import annotations
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from labkit.core.rng import spawn_rngs
+from labkit.core.runner import Config, Result
 from labkit.core.validation import check_choice, check_int, check_nonnegative, check_positive
 from labkit.core.workloads import Exponential, piecewise_poisson_arrivals
+from labkit.serverless.bounds import check_expected_work
 from labkit.serverless.gateway import ApiGatewayThrottle, TokenBucket
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+from labkit.serverless.legacy import renamed
 
 __all__ = [
     "ACCOUNT_CONCURRENCY",
     "InvokeDecision",
+    "LambdaBurstConfig",
+    "LambdaBurstResult",
     "LambdaScaling",
     "SCALING_ENVIRONMENTS_PER_10S",
     "UNRESERVED_MINIMUM",
     "run_lambda_burst",
+    "simulate_lambda_burst",
 ]
 
 ACCOUNT_CONCURRENCY = 1000
@@ -60,6 +70,10 @@ UNRESERVED_MINIMUM = 100
 RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
 SCALING_LIMIT = "ScalingRateExceeded"
+
+#: What a client of API Gateway receives when Lambda rejects the invocation (a throttle).
+GATEWAY_STATUS_FOR_LAMBDA_THROTTLE = 500
+MAX_BURST_REQUESTS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -197,68 +211,103 @@ class LambdaScaling:
         self._books.finish(name)
 
 
-def run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: float,
-                     duration_s: float = 0.5, cold_start_s: float = 0.5,
-                     account_limit: int = ACCOUNT_CONCURRENCY, reserved: int | None = None,
-                     provisioned: int = 0, gateway: ApiGatewayThrottle | None = None,
-                     client_retries: int = 0, backoff_base_s: float = 0.1,
-                     backoff_cap_s: float = 10.0, seed: int = 0) -> pd.DataFrame:
-    """Send a (piecewise Poisson) burst to one function; one row per request.
+@dataclass(frozen=True)
+class LambdaBurstConfig(Config):
+    """A (piecewise Poisson) burst to one function, optionally behind an API Gateway stage.
 
-    Parameters
-    ----------
-    segments : list of (start_s, rate)
-        Arrival rate per period (see :func:`labkit.core.workloads.piecewise_poisson_arrivals`).
-    horizon_s : float
-        Arrivals in ``[0, horizon_s)``.
-    duration_s : float
-        Mean (exponential) duration of a warm invocation.
-    cold_start_s : float
-        Extra initialisation time added to a cold start.
-    account_limit, reserved, provisioned :
-        Lambda concurrency settings (see :class:`LambdaScaling`).
-    gateway : ApiGatewayThrottle, optional
-        API Gateway throttle in front; refused requests never reach Lambda.
-    client_retries : int
-        How many times a client retries a 429, each time after a "full jitter" exponential
-        backoff: a uniform wait in ``[0, min(backoff_cap_s, backoff_base_s x 2^attempt)]``.
+    ``segments`` is a tuple of ``(start_s, arrival_rate)`` pairs (see
+    :func:`labkit.core.workloads.piecewise_poisson_arrivals`); ``duration_s`` the mean
+    (exponential) warm duration, ``cold_start_s`` the extra time of a cold start;
+    ``account_limit``, ``reserved``, ``provisioned`` the Lambda concurrency settings
+    (:class:`LambdaScaling`); ``stage_rate_rps`` and ``stage_burst`` the API Gateway stage
+    throttle (``None``: Lambda is invoked directly, without API Gateway). A refused request is
+    retried up to ``client_retries`` times after a full-jitter backoff, uniform in
+    ``[0, min(backoff_cap_s, backoff_base_s x 2^attempt)]``.
 
-    Returns
-    -------
-    DataFrame with ``arrival_s``, ``status`` (200/429, the final answer), ``layer`` ("",
-    "api_gateway", "lambda"), ``reason``, ``start``, ``attempts``, ``latency_s`` (first try to
-    response, backoff included; NaN when finally refused), ``in_flight`` (function concurrency
-    just after the final decision).
-
-    Examples
-    --------
-    >>> df = run_lambda_burst([(0, 50.0), (2, 4000.0), (3, 50.0)], horizon_s=5,
-    ...                       reserved=200, seed=1)
-    >>> int((df.status == 429).sum()) > 0, int(df.in_flight.max())
-    (True, 200)
+    >>> LambdaBurstConfig(segments=((0, 10.0),), stage_rate_rps=100.0).stage_burst
+    Traceback (most recent call last):
+    ...
+    ValueError: stage_rate_rps and stage_burst must be given together
     """
-    import numpy as np
-    import pandas as pd
 
-    horizon = check_positive("horizon_s", horizon_s)
-    dur = check_positive("duration_s", duration_s)
-    cold = check_nonnegative("cold_start_s", cold_start_s)
-    retries = check_int("client_retries", client_retries, minimum=0)
-    base = check_positive("backoff_base_s", backoff_base_s)
-    cap = check_positive("backoff_cap_s", backoff_cap_s)
-    arrival_rng, service_rng, jitter_rng = spawn_rngs(seed, 3)
-    arrivals = piecewise_poisson_arrivals(segments, horizon, arrival_rng)
+    segments: tuple[tuple[float, float], ...] = ((0.0, 100.0),)
+    horizon_s: float = 10.0
+    duration_s: float = 0.5
+    cold_start_s: float = 0.5
+    account_limit: int = ACCOUNT_CONCURRENCY
+    reserved: int | None = None
+    provisioned: int = 0
+    stage_rate_rps: float | None = None
+    stage_burst: int | None = None
+    client_retries: int = 0
+    backoff_base_s: float = 0.1
+    backoff_cap_s: float = 10.0
+    seed: int = 0
+
+    def validate(self) -> None:
+        if not isinstance(self.segments, tuple) or not self.segments:
+            raise TypeError(f"segments must be a non-empty tuple of (start_s, arrival_rate) "
+                            f"pairs, got {self.segments!r}")
+        horizon = check_positive("horizon_s", self.horizon_s)
+        peak = max(float(rate) for _, rate in self.segments)
+        check_expected_work(peak, horizon, MAX_BURST_REQUESTS, rate_name="the peak arrival_rate")
+        check_positive("duration_s", self.duration_s)
+        check_nonnegative("cold_start_s", self.cold_start_s)
+        check_int("account_limit", self.account_limit, minimum=1)
+        if self.reserved is not None:
+            check_int("reserved", self.reserved, minimum=0, maximum=self.account_limit)
+        check_int("provisioned", self.provisioned, minimum=0, maximum=self.account_limit)
+        if (self.stage_rate_rps is None) != (self.stage_burst is None):
+            raise ValueError("stage_rate_rps and stage_burst must be given together")
+        check_int("client_retries", self.client_retries, minimum=0, maximum=20)
+        check_positive("backoff_base_s", self.backoff_base_s)
+        check_positive("backoff_cap_s", self.backoff_cap_s)
+        check_int("seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class LambdaBurstResult(Result):
+    """``records``: one row per request with ``arrival_s``, ``status`` (the final HTTP status
+    the client sees: 200; 429 from API Gateway's throttle, or from Lambda when invoked
+    directly; 500 when Lambda throttles behind API Gateway), ``layer`` ("", "api_gateway",
+    "lambda"), ``reason``, ``start``, ``attempts``, ``latency_s`` (first try to response,
+    backoff included; NaN when finally refused), ``in_flight`` (function concurrency just after
+    the final decision)."""
+
+    config: LambdaBurstConfig
+    records: pd.DataFrame
+
+    def summary(self) -> dict[str, Any]:
+        """Requests, served, refused by each layer, cold starts, most in flight, p99 latency."""
+        r = self.records
+        served = r[r.status == 200]
+        return {
+            "n_requests": len(r),
+            "served": len(served),
+            "refused_by_api_gateway": int((r.layer == "api_gateway").sum()),
+            "refused_by_lambda": int((r.layer == "lambda").sum()),
+            "cold_starts": int((r.start == "cold").sum()),
+            "peak_in_flight": int(r.in_flight.max()) if len(r) else 0,
+            "p99_latency_s": float(served.latency_s.quantile(0.99)) if len(served) else
+            float("nan"),
+        }
+
+
+def _burst_outcomes(config: LambdaBurstConfig, arrivals: np.ndarray, services: np.ndarray,
+                    jitter_rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Replay the tries (first tries and retries, in time order) through API Gateway and
+    Lambda; the arrays of the records frame."""
     n = len(arrivals)
-    services = Exponential(1.0 / dur).sample(service_rng, n)
-    acct = LambdaScaling(account_limit)
-    acct.add_function("fn", reserved=reserved, provisioned=provisioned)
-    status = np.full(n, 200, dtype=np.int64)
-    layer = np.full(n, "", dtype=object)
-    reason = np.full(n, "", dtype=object)
-    start = np.full(n, "", dtype=object)
-    latency = np.full(n, np.nan)
-    in_flight = np.zeros(n, dtype=np.int64)
-    attempts = np.ones(n, dtype=np.int64)
+    gateway = (ApiGatewayThrottle(stage_rate_rps=config.stage_rate_rps,
+                                  stage_burst=config.stage_burst)
+               if config.stage_rate_rps is not None else None)
+    lambda_refusal = GATEWAY_STATUS_FOR_LAMBDA_THROTTLE if gateway is not None else 429
+    acct = LambdaScaling(config.account_limit)
+    acct.add_function("fn", reserved=config.reserved, provisioned=config.provisioned)
+    out = {"status": np.full(n, 200, dtype=np.int64), "layer": np.full(n, "", dtype=object),
+           "reason": np.full(n, "", dtype=object), "start": np.full(n, "", dtype=object),
+           "latency_s": np.full(n, np.nan), "in_flight": np.zeros(n, dtype=np.int64),
+           "attempts": np.ones(n, dtype=np.int64)}
     ends: list[tuple[float, str]] = []
     tries: list[tuple[float, int, int]] = [(float(arrivals[i]), i, 1) for i in range(n)]
     heapq.heapify(tries)
@@ -267,30 +316,84 @@ def run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: floa
         while ends and ends[0][0] <= t:
             end, kind = heapq.heappop(ends)
             acct.finish("fn", end, kind)
+        refused = None
         if gateway is not None:
             g = gateway.check(t)
-            refused = None if g.allowed else (g.status, "api_gateway", g.layer)
-        else:
-            refused = None
+            if not g.allowed:
+                refused = (g.status, "api_gateway", g.layer)
         d = None
         if refused is None:
             d = acct.try_start("fn", t)
             if not d.allowed:
-                refused = (d.status, "lambda", d.reason)
-        attempts[i] = attempt
+                refused = (lambda_refusal, "lambda", d.reason)
+        out["attempts"][i] = attempt
         if refused is not None:
-            if attempt <= retries:
-                wait = float(jitter_rng.uniform(0.0, min(cap, base * 2.0 ** attempt)))
-                heapq.heappush(tries, (t + wait, i, attempt + 1))
+            if attempt <= config.client_retries:
+                cap = min(config.backoff_cap_s, config.backoff_base_s * 2.0 ** attempt)
+                heapq.heappush(tries, (t + float(jitter_rng.uniform(0.0, cap)), i,
+                                       attempt + 1))
                 continue
-            status[i], layer[i], reason[i] = refused
+            out["status"][i], out["layer"][i], out["reason"][i] = refused
         else:
             assert d is not None
-            service = float(services[i]) + (cold if d.start == "cold" else 0.0)
-            latency[i] = (t - float(arrivals[i])) + service
-            start[i] = d.start
+            service = float(services[i]) + (config.cold_start_s if d.start == "cold" else 0.0)
+            out["latency_s"][i] = (t - float(arrivals[i])) + service
+            out["start"][i] = d.start
             heapq.heappush(ends, (t + service, d.start))
-        in_flight[i] = acct.in_flight("fn")
-    return pd.DataFrame({"arrival_s": arrivals, "status": status, "layer": layer,
-                         "reason": reason, "start": start, "attempts": attempts,
-                         "latency_s": latency, "in_flight": in_flight})
+        out["in_flight"][i] = acct.in_flight("fn")
+    return out
+
+
+def simulate_lambda_burst(config: LambdaBurstConfig) -> LambdaBurstResult:
+    """Send the burst of ``config`` to one function; one row per request.
+
+    Examples
+    --------
+    >>> r = simulate_lambda_burst(LambdaBurstConfig(
+    ...     segments=((0, 50.0), (2, 4000.0), (3, 50.0)), horizon_s=5, reserved=200, seed=1))
+    >>> r.summary()["refused_by_lambda"] > 0, r.summary()["peak_in_flight"]
+    (True, 200)
+    >>> sorted(set(r.records.status))          # invoked directly: Lambda's own 429
+    [200, 429]
+    >>> behind = simulate_lambda_burst(r.config.replace(stage_rate_rps=10_000.0,
+    ...                                                 stage_burst=5_000))
+    >>> sorted(set(behind.records.status))     # behind API Gateway the client sees 500
+    [200, 500]
+    """
+    if not isinstance(config, LambdaBurstConfig):
+        raise TypeError(f"config must be a LambdaBurstConfig, got {type(config).__name__}")
+    arrival_rng, service_rng, jitter_rng = spawn_rngs(config.seed, 3)
+    arrivals = piecewise_poisson_arrivals(list(config.segments), config.horizon_s, arrival_rng)
+    services = Exponential(1.0 / config.duration_s).sample(service_rng, len(arrivals))
+    out = _burst_outcomes(config, arrivals, services, jitter_rng)
+    records = pd.DataFrame({"arrival_s": arrivals, "status": out["status"],
+                            "layer": out["layer"], "reason": out["reason"],
+                            "start": out["start"], "attempts": out["attempts"],
+                            "latency_s": out["latency_s"], "in_flight": out["in_flight"]})
+    return LambdaBurstResult(config, records)
+
+
+def _run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: float,
+                      duration_s: float = 0.5, cold_start_s: float = 0.5,
+                      account_limit: int = ACCOUNT_CONCURRENCY, reserved: int | None = None,
+                      provisioned: int = 0, gateway: ApiGatewayThrottle | None = None,
+                      client_retries: int = 0, backoff_base_s: float = 0.1,
+                      backoff_cap_s: float = 10.0, seed: int = 0) -> pd.DataFrame:
+    """The former signature: ``simulate_lambda_burst(LambdaBurstConfig(...)).records`` (a
+    ``gateway`` contributes its stage rate and burst)."""
+    if gateway is not None and gateway.plans:
+        raise ValueError("gateway: usage plans are not part of a burst run; use "
+                         "ApiGatewayThrottle.check directly")
+    stage = (gateway.stage_rate_rps, gateway.stage_burst) if gateway is not None else (None,
+                                                                                        None)
+    if gateway is not None and stage[0] is None:
+        stage = (gateway.account_rate_rps, gateway.account_burst)
+    return simulate_lambda_burst(LambdaBurstConfig(
+        segments=tuple((float(a), float(b)) for a, b in segments), horizon_s=horizon_s,
+        duration_s=duration_s, cold_start_s=cold_start_s, account_limit=account_limit,
+        reserved=reserved, provisioned=provisioned, stage_rate_rps=stage[0],
+        stage_burst=stage[1], client_retries=client_retries, backoff_base_s=backoff_base_s,
+        backoff_cap_s=backoff_cap_s, seed=seed)).records
+
+
+run_lambda_burst = renamed(_run_lambda_burst, "run_lambda_burst", simulate_lambda_burst)

@@ -18,23 +18,25 @@ minutes" concrete: the previous peak is the highest traffic served at least ``pe
 (1,800 s) ago — so a table needs half an hour at a new level before it can double again.
 
 Functions
-    write_units, read_units, provisioned_table, on_demand_table, demand_spike
+    write_units, read_units, provisioned_table, on_demand_table, demand_spike; run_dynamodb_table
+    (configuration DynamoDbConfig) runs either mode under the runner convention
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from labkit.core.validation import check_choice, check_nonnegative, check_positive
+from labkit.core.runner import Config, Result
+from labkit.core.validation import check_choice, check_limit, check_nonnegative, check_positive
 
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
-__all__ = ["demand_spike", "on_demand_table", "provisioned_table", "read_units", "write_units"]
+__all__ = ["DynamoDbConfig", "DynamoDbResult", "demand_spike", "on_demand_table",
+           "provisioned_table", "read_units", "run_dynamodb_table", "write_units"]
 
 BURST_WINDOW_S = 300.0
 NEW_TABLE_WRITE_UNITS = 4_000.0
@@ -120,8 +122,6 @@ def provisioned_table(demand: Sequence[float] | np.ndarray, capacity: float, *,
     >>> int((df.throttled_units == 0).sum())
     900
     """
-    import pandas as pd
-
     d = _demand(demand)
     cap = check_positive("capacity", capacity)
     limit = cap * BURST_WINDOW_S
@@ -161,8 +161,6 @@ def on_demand_table(demand: Sequence[float] | np.ndarray, *,
     >>> df.throttled_units.tolist()
     [2000.0, 2000.0, 2000.0, 2000.0, 2000.0]
     """
-    import pandas as pd
-
     d = _demand(demand)
     base = check_positive("previous_peak", previous_peak)
     if base < NEW_TABLE_WRITE_UNITS / 2:
@@ -185,3 +183,71 @@ def on_demand_table(demand: Sequence[float] | np.ndarray, *,
     return pd.DataFrame({"second": np.arange(len(d)), "demand_units": d,
                          "capacity_units": limits, "served_units": served,
                          "throttled_units": d - served, "burst_pool_units": np.zeros(len(d))})
+
+
+MAX_DEMAND_SECONDS = 1_000_000
+
+
+@dataclass(frozen=True)
+class DynamoDbConfig(Config):
+    """One table serving a demand series (units per second, one value per second).
+
+    ``mode`` is ``"provisioned"`` (``capacity`` units per second, burst pool full at the start
+    when ``burst_full``) or ``"on_demand"`` (``previous_peak`` units per second before the run).
+
+    >>> DynamoDbConfig(demand=(1.0,), mode="reserved")
+    Traceback (most recent call last):
+    ...
+    ValueError: mode must be one of 'provisioned', 'on_demand'; got 'reserved'
+    """
+
+    demand: tuple[float, ...] = (100.0,)
+    mode: str = "provisioned"
+    capacity: float = 100.0
+    burst_full: bool = True
+    previous_peak: float = NEW_TABLE_WRITE_UNITS / 2
+
+    def validate(self) -> None:
+        check_choice("mode", self.mode, ("provisioned", "on_demand"))
+        if not isinstance(self.demand, tuple):
+            raise TypeError(f"demand must be a tuple of units per second, got "
+                            f"{type(self.demand).__name__}")
+        check_limit("demand", len(self.demand), MAX_DEMAND_SECONDS, minimum=1)
+        _demand(self.demand)
+        check_positive("capacity", self.capacity)
+        check_positive("previous_peak", self.previous_peak)
+
+
+@dataclass(frozen=True)
+class DynamoDbResult(Result):
+    """``records``: one row per second (``second``, ``demand_units``, ``capacity_units``,
+    ``served_units``, ``throttled_units``, ``burst_pool_units``)."""
+
+    config: DynamoDbConfig
+    records: pd.DataFrame
+
+    def summary(self) -> dict[str, Any]:
+        """Units demanded, served and throttled, and the throttled share."""
+        r = self.records
+        demand = float(r.demand_units.sum())
+        throttled = float(r.throttled_units.sum())
+        return {"demand_units": demand, "served_units": float(r.served_units.sum()),
+                "throttled_units": throttled,
+                "throttled_share": throttled / demand if demand else 0.0,
+                "throttled_seconds": int((r.throttled_units > 0).sum())}
+
+
+def run_dynamodb_table(config: DynamoDbConfig) -> DynamoDbResult:
+    """Serve ``config.demand`` on a table in ``config.mode``.
+
+    >>> r = run_dynamodb_table(DynamoDbConfig(demand=(6000.0,) * 5, mode="on_demand"))
+    >>> r.summary()["throttled_units"], r.summary()["throttled_share"]
+    (10000.0, 0.3333333333333333)
+    """
+    if not isinstance(config, DynamoDbConfig):
+        raise TypeError(f"config must be a DynamoDbConfig, got {type(config).__name__}")
+    if config.mode == "provisioned":
+        frame = provisioned_table(config.demand, config.capacity, burst_full=config.burst_full)
+    else:
+        frame = on_demand_table(config.demand, previous_peak=config.previous_peak)
+    return DynamoDbResult(config, frame)

@@ -11,22 +11,26 @@ cold response times over the 20 experiments and the 600 s threshold. The data ar
 they test the model's logic, not today's Lambda behaviour.
 
 Functions
-    load_simfaas_experiments, compare_with_experiments, agreement
+    load_simfaas_experiments, run_simfaas_comparison (configuration SimfaasComparisonConfig),
+    agreement
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
+
+import pandas as pd
 
 from labkit.core.data import data_dir
+from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int, check_positive
-from labkit.serverless.functions import simulate_functions
+from labkit.serverless.functions import FunctionsConfig, run_functions
+from labkit.serverless.legacy import renamed
 
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
-__all__ = ["agreement", "compare_with_experiments", "load_simfaas_experiments"]
+__all__ = ["SimfaasComparison", "SimfaasComparisonConfig", "agreement",
+           "compare_with_experiments", "load_simfaas_experiments", "run_simfaas_comparison"]
 
 
 def _path() -> Path:
@@ -44,8 +48,6 @@ def load_simfaas_experiments(path: str | Path | None = None) -> pd.DataFrame:
     >>> len(e), float(e.idle_timeout_s.iloc[0])
     (20, 600.0)
     """
-    import pandas as pd
-
     raw = pd.read_csv(path if path is not None else _path())
     frame = pd.DataFrame({
         "experiment": raw.iloc[:, 0],
@@ -63,31 +65,76 @@ def load_simfaas_experiments(path: str | Path | None = None) -> pd.DataFrame:
     return frame.sort_values("arrival_rate", ignore_index=True)
 
 
-def compare_with_experiments(*, min_requests: int = 8000, min_horizon_s: float = 20_000.0,
-                             seed: int = 0, experiments: pd.DataFrame | None = None
-                             ) -> pd.DataFrame:
-    """Run :func:`simulate_functions` at each experiment's rate: measured and model side by side.
+@dataclass(frozen=True)
+class SimfaasComparisonConfig(Config):
+    """The model run at each experiment's rate for ``max(min_requests / rate, min_horizon_s)``
+    seconds; ``experiments`` (default: all 20) is a frame like
+    :func:`load_simfaas_experiments`'s."""
 
-    Each run lasts ``max(min_requests / rate, min_horizon_s)`` seconds. Columns:
-    ``arrival_rate``, then ``<metric>_measured`` and ``<metric>_model`` for ``cold_start_prob``,
-    ``mean_instances``, ``utilization``, plus ``cold_start_prob_se`` and ``model_requests``.
+    min_requests: int = 8000
+    min_horizon_s: float = 20_000.0
+    experiments: pd.DataFrame | None = None
+    seed: int = 0
 
-    >>> c = compare_with_experiments(min_requests=300, min_horizon_s=1000,
-    ...     experiments=load_simfaas_experiments().tail(2))
-    >>> list(c.columns[:3])
+    def validate(self) -> None:
+        check_int("min_requests", self.min_requests, minimum=1, maximum=1_000_000)
+        check_positive("min_horizon_s", self.min_horizon_s)
+        if self.experiments is not None and not isinstance(self.experiments, pd.DataFrame):
+            raise TypeError(f"experiments must be a DataFrame, got "
+                            f"{type(self.experiments).__name__}")
+        check_int("seed", self.seed, minimum=0)
+
+    def __eq__(self, other: object) -> bool:   # a DataFrame field has no truth value
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+@dataclass(frozen=True, eq=False)
+class SimfaasComparison(Result):
+    """``records``: one row per experiment — ``arrival_rate``, then ``<metric>_measured`` and
+    ``<metric>_model`` for ``cold_start_prob``, ``mean_instances``, ``utilization``, plus
+    ``cold_start_prob_se`` and ``model_requests``."""
+
+    config: SimfaasComparisonConfig
+    records: pd.DataFrame
+
+    def summary(self) -> dict[str, Any]:
+        """Mean absolute percentage error per metric, and the share of experiments whose
+        measured P(cold) is within 2 standard errors of the model."""
+        c = self.records
+        out: dict[str, Any] = {f"{row.metric}_mape_percent": row.mape_percent
+                               for row in agreement(c).itertuples()}
+        out["cold_start_within_2se_share"] = float(
+            ((c.cold_start_prob_model - c.cold_start_prob_measured).abs()
+             <= 2 * c.cold_start_prob_se).mean())
+        return out
+
+
+def run_simfaas_comparison(config: SimfaasComparisonConfig) -> SimfaasComparison:
+    """Run :func:`run_functions` at each experiment's rate: measured and model side by side.
+
+    >>> c = run_simfaas_comparison(SimfaasComparisonConfig(
+    ...     min_requests=300, min_horizon_s=1000, experiments=load_simfaas_experiments().tail(2)))
+    >>> list(c.records.columns[:3])
     ['arrival_rate', 'cold_start_prob_measured', 'cold_start_prob_model']
+    >>> sorted(c.summary())[0]
+    'cold_start_prob_mape_percent'
     """
-    import pandas as pd
-
-    n = check_int("min_requests", min_requests, minimum=1)
-    floor = check_positive("min_horizon_s", min_horizon_s)
-    e = experiments if experiments is not None else load_simfaas_experiments()
-    warm = float(load_simfaas_experiments().warm_service_s.mean())
-    cold = float(load_simfaas_experiments().cold_service_s.mean())
+    if not isinstance(config, SimfaasComparisonConfig):
+        raise TypeError(f"config must be a SimfaasComparisonConfig, got "
+                        f"{type(config).__name__}")
+    everything = load_simfaas_experiments()
+    e = config.experiments if config.experiments is not None else everything
+    warm = float(everything.warm_service_s.mean())
+    cold = float(everything.cold_service_s.mean())
     rows = []
     for r in e.itertuples(index=False):
-        s = simulate_functions(float(r.arrival_rate), warm, cold, float(r.idle_timeout_s),
-                               horizon_s=max(n / r.arrival_rate, floor), seed=seed)
+        s = run_functions(FunctionsConfig(
+            arrival_rate=float(r.arrival_rate), warm_service_s=warm, cold_service_s=cold,
+            idle_timeout_s=float(r.idle_timeout_s),
+            horizon_s=max(config.min_requests / r.arrival_rate, config.min_horizon_s),
+            seed=config.seed))
         rows.append({"arrival_rate": float(r.arrival_rate),
                      "cold_start_prob_measured": float(r.cold_start_prob),
                      "cold_start_prob_model": s.cold_start_prob,
@@ -97,7 +144,20 @@ def compare_with_experiments(*, min_requests: int = 8000, min_horizon_s: float =
                      "utilization_model": s.utilization,
                      "cold_start_prob_se": float(r.cold_start_prob_se),
                      "model_requests": s.n_requests})
-    return pd.DataFrame(rows)
+    return SimfaasComparison(config, pd.DataFrame(rows))
+
+
+def _compare_with_experiments(*, min_requests: int = 8000, min_horizon_s: float = 20_000.0,
+                              seed: int = 0, experiments: pd.DataFrame | None = None
+                              ) -> pd.DataFrame:
+    """The former signature: ``run_simfaas_comparison(SimfaasComparisonConfig(...)).records``."""
+    return run_simfaas_comparison(SimfaasComparisonConfig(
+        min_requests=min_requests, min_horizon_s=min_horizon_s, experiments=experiments,
+        seed=seed)).records
+
+
+compare_with_experiments = renamed(_compare_with_experiments, "compare_with_experiments",
+                                   run_simfaas_comparison)
 
 
 def agreement(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -110,8 +170,6 @@ def agreement(comparison: pd.DataFrame) -> pd.DataFrame:
     >>> agreement(c).mape_percent.round(1).tolist()
     [10.0, 0.0, 20.0]
     """
-    import pandas as pd
-
     rows = []
     for metric in ("cold_start_prob", "mean_instances", "utilization"):
         measured = comparison[f"{metric}_measured"]

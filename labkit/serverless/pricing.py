@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
+    "api_gateway_monthly_cost",
     "LambdaBill",
     "break_even_with_containers",
     "lambda_cost_curve",
@@ -118,10 +119,10 @@ class LambdaBill:
         return asdict(self)
 
 
-def lambda_monthly_cost(rate_per_s: float, *, duration_s: float, memory_mb: float,
+def lambda_monthly_cost(arrival_rate: float, *, duration_s: float, memory_mb: float,
                         architecture: str = "x86", free_tier: bool = False,
                         provisioned: int = 0, prices: PriceTable | None = None) -> LambdaBill:
-    """Monthly bill of one function at a steady ``rate_per_s`` (730-hour month).
+    """Monthly bill of one function at a steady ``arrival_rate`` (requests/s, 730-hour month).
 
     Examples
     --------
@@ -137,7 +138,7 @@ def lambda_monthly_cost(rate_per_s: float, *, duration_s: float, memory_mb: floa
     prices = prices if prices is not None else load_serverless_prices()
     check_choice("architecture", architecture, ("x86", "arm64"))
     p = check_int("provisioned", provisioned, minimum=0)
-    w = Workload(rate_per_s, duration_s, memory_mb)
+    w = Workload(arrival_rate, duration_s, memory_mb)
     if p == 0:
         total = monthly_cost(LambdaOption(architecture, free_tier), w, prices)
         requests = w.requests_per_month * prices.price("lambda", "request")
@@ -211,3 +212,43 @@ def break_even_with_containers(*, duration_s: float, memory_mb: float, free_tier
                    FargateOption(vcpu=1.0, memory_gb=2.0, name="Fargate 1 vCPU / 2 GB"))
     return break_even_table(duration_s=duration_s, memory_mb=memory_mb, options=options,
                             lambda_option=LambdaOption(free_tier=free_tier), prices=prices)
+
+
+#: Monthly request tiers of API Gateway in us-east-1: (upper bound in requests, fact key).
+API_GATEWAY_TIERS = {
+    "http": ((300e6, "apigw_http_api_price_per_million"),
+             (float("inf"), "apigw_http_api_price_per_million_over_300m")),
+    "rest": ((333e6, "apigw_rest_api_price_per_million"),
+             (1e9, "apigw_rest_api_price_per_million_next_667m")),
+}
+
+
+def api_gateway_monthly_cost(requests_per_month: float, *, api_type: str = "http") -> float:
+    """API Gateway's request charge for a month (USD, us-east-1, no free tier, no data transfer
+    or caching), tier by tier, with the prices of the facts table.
+
+    REST API tiers above 1 billion requests a month are not in the table, so larger volumes are
+    refused rather than guessed.
+
+    >>> api_gateway_monthly_cost(10e6, api_type="http"), api_gateway_monthly_cost(10e6,
+    ...                                                                         api_type="rest")
+    (10.0, 35.0)
+    >>> round(api_gateway_monthly_cost(400e6), 2)   # 300 M at $1.00 + 100 M at $0.90
+    390.0
+    """
+    from labkit.core.facts import fact_value
+
+    api = check_choice("api_type", api_type, tuple(API_GATEWAY_TIERS))
+    n = float(requests_per_month)
+    if not n >= 0:
+        raise ValueError(f"requests_per_month must be >= 0, got {requests_per_month!r}")
+    tiers = API_GATEWAY_TIERS[api]
+    if n > tiers[-1][0]:
+        raise ValueError(f"requests_per_month must be <= {tiers[-1][0]:,.0f} for a {api} API "
+                         f"(higher tiers are not in the facts table), got {n:,.0f}")
+    cost, lower = 0.0, 0.0
+    for upper, key in tiers:
+        in_tier = max(0.0, min(n, upper) - lower)
+        cost += in_tier / 1e6 * float(fact_value(key))
+        lower = upper
+    return cost

@@ -168,3 +168,22 @@ def test_price_table_is_the_committed_one_plus_provisioned_rows():
     assert table.source.str.startswith("https://aws.amazon.com/").all()
     curve = lambda_cost_curve([1.0, 100.0], duration_s=0.1, memory_mb=512, provisioned=[0, 10])
     assert (curve.monthly_cost_usd > 0).all()
+
+
+def test_api_gateway_request_charge_by_tier():
+    from labkit.core.facts import fact_value
+    from labkit.serverless import api_gateway_monthly_cost
+
+    http, rest = (float(fact_value("apigw_http_api_price_per_million")),
+                  float(fact_value("apigw_rest_api_price_per_million")))
+    assert api_gateway_monthly_cost(1e6) == pytest.approx(http)
+    assert api_gateway_monthly_cost(1e6, api_type="rest") == pytest.approx(rest)
+    # the second HTTP tier starts at 300 million requests
+    over = float(fact_value("apigw_http_api_price_per_million_over_300m"))
+    assert api_gateway_monthly_cost(301e6) == pytest.approx(300 * http + over)
+    next_rest = float(fact_value("apigw_rest_api_price_per_million_next_667m"))
+    assert api_gateway_monthly_cost(334e6, api_type="rest") == pytest.approx(333 * rest + next_rest)
+    with pytest.raises(ValueError, match="requests_per_month"):
+        api_gateway_monthly_cost(2e9, api_type="rest")
+    with pytest.raises(ValueError, match="api_type"):
+        api_gateway_monthly_cost(1e6, api_type="websocket")

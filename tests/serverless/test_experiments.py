@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from labkit.serverless.experiments import (
+    SimfaasComparisonConfig,
     agreement,
-    compare_with_experiments,
     load_simfaas_experiments,
+    run_simfaas_comparison,
 )
 
 
@@ -25,7 +26,8 @@ def test_the_committed_data_are_the_published_table():
 
 @pytest.fixture(scope="module")
 def comparison():
-    return compare_with_experiments(min_requests=6000, min_horizon_s=10_000, seed=0)
+    return run_simfaas_comparison(SimfaasComparisonConfig(min_requests=6000,
+                                                          min_horizon_s=10_000)).records
 
 
 def test_instance_counts_agree_within_ten_percent(comparison):

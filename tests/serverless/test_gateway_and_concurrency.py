@@ -12,10 +12,12 @@ from labkit.serverless import (
     ACCOUNT_BURST,
     ACCOUNT_RATE_RPS,
     ApiGatewayThrottle,
+    LambdaBurstConfig,
     LambdaScaling,
     TokenBucket,
     UsagePlan,
     run_lambda_burst,
+    simulate_lambda_burst,
 )
 
 
@@ -146,9 +148,13 @@ def test_finish_without_start_and_unknown_function_are_errors():
         acct.try_start("g", 0.0)
 
 
+def burst(segments, **fields):
+    return simulate_lambda_burst(LambdaBurstConfig(segments=tuple(segments), **fields)).records
+
+
 def test_burst_throttles_at_the_reservation_and_conserves_requests():
-    df = run_lambda_burst([(0, 20.0), (2, 2000.0), (4, 20.0)], horizon_s=8, duration_s=0.5,
-                          reserved=300, seed=3)
+    df = burst([(0, 20.0), (2, 2000.0), (4, 20.0)], horizon_s=8, duration_s=0.5, reserved=300,
+               seed=3)
     assert df.in_flight.max() == 300
     thr = df[df.status == 429]
     assert len(thr) > 0 and set(thr.reason) == {"ReservedFunctionConcurrentInvocationLimitExceeded"}
@@ -157,9 +163,8 @@ def test_burst_throttles_at_the_reservation_and_conserves_requests():
 
 
 def test_gateway_in_front_refuses_before_lambda():
-    gw = ApiGatewayThrottle(stage_rate_rps=500, stage_burst=100)
-    df = run_lambda_burst([(0, 20.0), (1, 3000.0), (2, 20.0)], horizon_s=3, duration_s=0.2,
-                          gateway=gw, seed=2)
+    df = burst([(0, 20.0), (1, 3000.0), (2, 20.0)], horizon_s=3, duration_s=0.2,
+               stage_rate_rps=500.0, stage_burst=100, seed=2)
     refused = df[df.layer == "api_gateway"]
     assert len(refused) > 1000 and (refused.status == 429).all()
     assert refused.latency_s.isna().all()
@@ -169,8 +174,8 @@ def test_gateway_in_front_refuses_before_lambda():
 
 
 def test_burst_is_deterministic():
-    a = run_lambda_burst([(0, 100.0)], horizon_s=5, seed=4)
-    b = run_lambda_burst([(0, 100.0)], horizon_s=5, seed=4)
+    a = burst([(0, 100.0)], horizon_s=5, seed=4)
+    b = burst([(0, 100.0)], horizon_s=5, seed=4)
     assert a.equals(b)
     assert math.isclose(a.latency_s.mean(), b.latency_s.mean())
 
@@ -206,9 +211,9 @@ def test_concurrency_ledger_invariants(ops):
 
 def test_client_retries_with_jittered_backoff_turn_429s_into_late_successes():
     kwargs = dict(horizon_s=6, duration_s=0.25, reserved=200, seed=4)
-    burst = [(0, 50.0), (2, 2000.0), (3, 50.0)]
-    none = run_lambda_burst(burst, **kwargs)
-    some = run_lambda_burst(burst, client_retries=5, **kwargs)
+    segments = [(0, 50.0), (2, 2000.0), (3, 50.0)]
+    none = burst(segments, **kwargs)
+    some = burst(segments, client_retries=5, **kwargs)
     assert (none.attempts == 1).all()
     assert (some.status == 429).sum() < (none.status == 429).sum() / 3
     assert some.attempts.max() <= 6
@@ -216,4 +221,32 @@ def test_client_retries_with_jittered_backoff_turn_429s_into_late_successes():
     assert len(retried) > 0 and (retried.latency_s > 0.0).all()
     assert len(some) == len(none)              # the same requests, only fates differ
     with pytest.raises(ValueError, match="client_retries"):
-        run_lambda_burst(burst, client_retries=-1, **kwargs)
+        burst(segments, client_retries=-1, **kwargs)
+
+
+def test_a_lambda_throttle_behind_api_gateway_reaches_the_client_as_500():
+    # Lambda Developer Guide, services-apigateway.html: when Lambda rejects the invocation (for
+    # example a throttle) API Gateway answers 500; its own throttle answers 429.
+    config = LambdaBurstConfig(segments=((0, 50.0), (1, 3000.0), (2, 50.0)), horizon_s=3,
+                               duration_s=0.5, reserved=100, seed=5)
+    direct = simulate_lambda_burst(config).records
+    behind = simulate_lambda_burst(config.replace(stage_rate_rps=10_000.0,
+                                                  stage_burst=5_000)).records
+    assert set(direct.status[direct.layer == "lambda"]) == {429}
+    assert set(behind.status[behind.layer == "lambda"]) == {500}
+    tight = simulate_lambda_burst(config.replace(stage_rate_rps=200.0, stage_burst=50)).records
+    assert set(tight.status[tight.layer == "api_gateway"]) == {429}
+
+
+def test_burst_config_refuses_bad_fields_and_the_former_name_warns():
+    with pytest.raises(ValueError, match="stage_rate_rps and stage_burst"):
+        LambdaBurstConfig(stage_rate_rps=10.0)
+    with pytest.raises(ValueError, match="client_retries"):
+        LambdaBurstConfig(client_retries=-1)
+    with pytest.raises(TypeError, match="segments"):
+        LambdaBurstConfig(segments=[(0, 1.0)])
+    with pytest.warns(DeprecationWarning, match="simulate_lambda_burst"):
+        old = run_lambda_burst([(0, 100.0)], horizon_s=5, seed=4,
+                               gateway=ApiGatewayThrottle(stage_rate_rps=50, stage_burst=10))
+    new = burst([(0, 100.0)], horizon_s=5, seed=4, stage_rate_rps=50, stage_burst=10)
+    assert old.equals(new)

@@ -8,14 +8,17 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from labkit.serverless import run_lambda_burst, run_stream_processing  # noqa: E402
-from labkit.serverless.plots import (  # noqa: E402
+from labkit.serverless import (  # noqa: E402
+    LambdaBurstConfig,
+    StreamConfig,
+    simulate_lambda_burst,
+    simulate_stream,
+)
+from labkit.serverless.explorers import (  # noqa: E402
     cold_start_explorer_figure,
-    plot_backlog,
-    plot_burst,
-    plot_iterator_age,
     stream_explorer_figure,
 )
+from labkit.serverless.plots import plot_backlog, plot_burst, plot_iterator_age  # noqa: E402
 
 
 def _labelled(fig):
@@ -25,8 +28,9 @@ def _labelled(fig):
 
 
 def test_figures_have_titles_and_labels():
-    run = run_stream_processing(horizon_s=30, poison_at_s=5, seed=1)
-    burst = run_lambda_burst([(0, 50.0), (1, 800.0), (2, 50.0)], horizon_s=3, reserved=50)
+    run = simulate_stream(StreamConfig(horizon_s=30, poison_at_s=5, seed=1))
+    burst = simulate_lambda_burst(LambdaBurstConfig(segments=((0, 50.0), (1, 800.0), (2, 50.0)),
+                                                    horizon_s=3, reserved=50)).records
     for fig in (plot_iterator_age({"x": run}), plot_backlog({"x": run}), plot_burst(burst),
                 cold_start_explorer_figure(n_requests=200), stream_explorer_figure(horizon_s=5)):
         _labelled(fig)
