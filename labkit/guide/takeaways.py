@@ -71,13 +71,15 @@ def _retry_budget(seed: int) -> Measurement:
 
 
 def _cold_starts(seed: int) -> Measurement:
-    from labkit.serverless import simulate_functions
+    from labkit.serverless.functions import FunctionsConfig, run_functions
     from labkit.serverless.pricing import lambda_monthly_cost
 
-    rate, common = 0.005, dict(horizon_s=400_000, seed=seed)
-    runs = {p: simulate_functions(rate, 0.3, 1.5, 300.0, provisioned=p, **common) for p in (0, 1)}
-    bills = {p: lambda_monthly_cost(rate, duration_s=r.mean_response_s, memory_mb=1024,
-                                    provisioned=p).total_usd for p, r in runs.items()}
+    config = FunctionsConfig(arrival_rate=0.005, warm_service_s=0.3, cold_service_s=1.5,
+                             idle_timeout_s=300.0, horizon_s=400_000, seed=seed)
+    runs = {p: run_functions(config.replace(provisioned=p)) for p in (0, 1)}
+    bills = {p: lambda_monthly_cost(config.arrival_rate, duration_s=r.mean_response_s,
+                                    memory_mb=1024, provisioned=p).total_usd
+             for p, r in runs.items()}
     return Measurement(100 * runs[0].cold_start_prob, "% cold starts",
                        f"one request every 200 s, 5 min idle timeout: "
                        f"{runs[0].cold_start_prob:.1%} of requests start cold on demand "
@@ -165,12 +167,12 @@ def _guardrails(seed: int) -> Measurement:
 
 
 def _poison_record(seed: int) -> Measurement:
-    from labkit.serverless.streams import EventSourceMapping, run_stream_processing
+    from labkit.serverless.streams import EventSourceMapping, StreamConfig, simulate_stream
 
-    common = dict(horizon_s=120.0, poison_at_s=30.0, seed=seed)
-    stuck = run_stream_processing(**common).summary()
-    handled = run_stream_processing(EventSourceMapping(
-        bisect_on_error=True, maximum_retries=2, on_failure_destination=True), **common).summary()
+    config = StreamConfig(horizon_s=120.0, poison_at_s=30.0, seed=seed)
+    stuck = simulate_stream(config).summary()
+    handled = simulate_stream(config.replace(mapping=EventSourceMapping(
+        bisect_on_error=True, maximum_retries=2, on_failure_destination=True))).summary()
     return Measurement(stuck["final_iterator_age_s"], "s iterator age",
                        f"one poison record 30 s into a Kinesis stream: the iterator age grows to "
                        f"{stuck['final_iterator_age_s']:.0f} s with the default retries, "
