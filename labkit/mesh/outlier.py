@@ -24,30 +24,37 @@ https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/outlier
 - **panic**: when fewer than ``panic_threshold`` % of hosts are healthy, load balancing uses all
   hosts again (:meth:`routable_hosts`).
 
-:func:`run_outlier_detection` runs a seeded cluster with one bad host and returns the requests and
-the detector's events.
+:func:`run_outlier_detection` runs a seeded cluster with one bad host (:class:`OutlierConfig`) and
+returns an :class:`OutlierResult`: the requests and the detector's events.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
+from labkit.core.runner import Config, Result
 from labkit.core.validation import (
     check_choice,
     check_int,
+    check_limit,
     check_nonnegative,
     check_positive,
     check_probability,
     check_time,
 )
+from labkit.microservices.legacy import legacy_config
 
-__all__ = ["OutlierDetector", "run_outlier_detection"]
+__all__ = ["OutlierConfig", "OutlierDetector", "OutlierResult", "run_outlier_detection"]
+
+#: Most requests one run may draw (``arrival_rate x horizon_s``), to bound the work.
+MAX_EXPECTED_REQUESTS = 200_000
 
 CAP_RULES = ("current", "legacy")
 
@@ -243,32 +250,107 @@ class OutlierDetector:
         return pd.DataFrame(self.events, columns=["time_s", "host", "event"])
 
 
-def run_outlier_detection(*, hosts: int = 5, bad_host_error: float = 0.9,
-                          bad_from_s: float = 20.0, rate: float = 50.0, horizon_s: float = 120.0,
-                          healthy_error: float = 0.001, seed: int = 0,
-                          **detector: object) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A cluster of ``hosts`` behind random load balancing; host ``h0`` starts failing
-    with probability ``bad_host_error`` at ``bad_from_s``.
+@dataclass(frozen=True)
+class OutlierConfig(Config):
+    """A cluster of ``hosts`` behind random load balancing; host ``h0`` starts failing with
+    probability ``bad_host_error`` at ``bad_from_s``, the others fail with ``healthy_error``.
 
-    Extra keyword arguments go to :class:`OutlierDetector` (e.g. ``ejection_cap_rule``,
-    ``max_ejection_percent``). Returns ``(requests, events)``: one row per request (``time_s``,
-    ``host``, ``status``, ``ok``, ``h0_ejected``) and the detector's events.
+    Requests arrive at ``arrival_rate`` per second for ``horizon_s``. The detector settings
+    named here are the ones the notebook turns; ``detector_options`` passes any other
+    :class:`OutlierDetector` keyword (``interval_s``, ``panic_threshold``...).
+    """
 
-    >>> req, ev = run_outlier_detection(horizon_s=60, max_ejection_percent=20, seed=1)
-    >>> "ejected_consecutive_5xx" in set(ev.event)
+    hosts: int = 5
+    bad_host_error: float = 0.9
+    bad_from_s: float = 20.0
+    arrival_rate: float = 50.0
+    horizon_s: float = 120.0
+    healthy_error: float = 0.001
+    consecutive_5xx: int = 5
+    max_ejection_percent: float = 10.0
+    ejection_cap_rule: str = "current"
+    always_eject_one_host: bool = False
+    detector_options: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_limit("hosts", self.hosts, 1_000, minimum=1)
+        check_probability("bad_host_error", self.bad_host_error)
+        check_probability("healthy_error", self.healthy_error)
+        rate = check_positive("arrival_rate", self.arrival_rate)
+        horizon = check_positive("horizon_s", self.horizon_s)
+        if rate * horizon > MAX_EXPECTED_REQUESTS:
+            raise ValueError(f"arrival_rate x horizon_s must be at most "
+                             f"{MAX_EXPECTED_REQUESTS:,} requests, got {rate * horizon:,.0f}")
+        check_nonnegative("bad_from_s", self.bad_from_s)
+        check_int("seed", self.seed, minimum=0)
+        self.detector(np.random.default_rng(0))  # the detector's own checks
+
+    def detector(self, rng: np.random.Generator) -> OutlierDetector:
+        """A fresh detector with these settings over hosts ``h0``, ``h1``..."""
+        return OutlierDetector([f"h{i}" for i in range(self.hosts)], rng=rng,
+                               consecutive_5xx=self.consecutive_5xx,
+                               max_ejection_percent=self.max_ejection_percent,
+                               ejection_cap_rule=self.ejection_cap_rule,
+                               always_eject_one_host=self.always_eject_one_host,
+                               **dict(self.detector_options))
+
+
+@dataclass(frozen=True)
+class OutlierResult(Result):
+    """Result of :func:`run_outlier_detection`: ``records`` (also ``requests``), one row per
+    request (``time_s``, ``host``, ``status``, ``ok``, ``h0_ejected``), and ``events``, the
+    detector's events (``time_s``, ``host``, ``event``)."""
+
+    config: OutlierConfig
+    requests: pd.DataFrame
+    events: pd.DataFrame
+
+    @property
+    def records(self) -> pd.DataFrame:
+        return self.requests
+
+    def summary(self) -> dict[str, float | int]:
+        """Success rate before and after the fault, ejections, ejection overflows and the share
+        of the time after the fault (by requests) during which ``h0`` was ejected."""
+        r, bad_from = self.requests, self.config.bad_from_s
+        before, after = r[r.time_s < bad_from], r[r.time_s >= bad_from]
+        nan = float("nan")
+        return {"n_requests": int(len(r)),
+                "success_rate_before": float(before.ok.mean()) if len(before) else nan,
+                "success_rate_after": float(after.ok.mean()) if len(after) else nan,
+                "ejections": int(self.events.event.str.startswith("ejected_").sum()),
+                "overflows": int((self.events.event == "ejection_overflow").sum()),
+                "h0_ejected_share": float(after.h0_ejected.mean()) if len(after) else nan}
+
+
+def run_outlier_detection(config: OutlierConfig | None = None, /,
+                          **legacy: Any) -> OutlierResult | tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the cluster of ``config``: every request is routed among the routable hosts.
+
+    The former keyword form (``rate`` is now ``arrival_rate``; other keywords went to the
+    detector) still works for one release: it warns ``DeprecationWarning`` and returns
+    ``(requests, events)``.
+
+    >>> result = run_outlier_detection(OutlierConfig(horizon_s=60, max_ejection_percent=20,
+    ...                                              seed=1))
+    >>> "ejected_consecutive_5xx" in set(result.events.event)
     True
     """
-    n_hosts = check_int("hosts", hosts, minimum=1)
-    p_bad = check_probability("bad_host_error", bad_host_error)
-    p_ok = check_probability("healthy_error", healthy_error)
-    lam = check_positive("rate", rate)
-    horizon = check_positive("horizon_s", horizon_s)
-    start_bad = check_nonnegative("bad_from_s", bad_from_s)
-    arr_rng, pick_rng, fail_rng, det_rng = spawn_rngs(seed, 4)
-    names = [f"h{i}" for i in range(n_hosts)]
-    det = OutlierDetector(names, rng=det_rng, **detector)  # type: ignore[arg-type]
-    n = int(arr_rng.poisson(lam * horizon))
-    times = np.sort(arr_rng.uniform(0.0, horizon, n))
+    if not isinstance(config, OutlierConfig):
+        if config is not None:
+            raise TypeError(f"config must be an OutlierConfig, got {type(config).__name__}")
+        fields = set(OutlierConfig.__dataclass_fields__) | {"rate"}
+        known = {k: v for k, v in legacy.items() if k in fields}
+        known["detector_options"] = {k: v for k, v in legacy.items() if k not in fields}
+        result = run_outlier_detection(legacy_config(OutlierConfig, "run_outlier_detection",
+                                                     known, renames={"rate": "arrival_rate"}))
+        return result.requests, result.events
+    c = config
+    arr_rng, pick_rng, fail_rng, det_rng = spawn_rngs(c.seed, 4)
+    det = c.detector(det_rng)
+    n = int(arr_rng.poisson(c.arrival_rate * c.horizon_s))
+    times = np.sort(arr_rng.uniform(0.0, c.horizon_s, n))
     picks = pick_rng.random(n)
     fails = fail_rng.random(n)
     host_col, status_col, ejected_col = [], [], []
@@ -276,7 +358,7 @@ def run_outlier_detection(*, hosts: int = 5, bad_host_error: float = 0.9,
         det.advance(float(t))
         choices = det.routable_hosts()
         host = choices[int(u * len(choices))]
-        p = p_bad if host == "h0" and t >= start_bad else p_ok
+        p = c.bad_host_error if host == "h0" and t >= c.bad_from_s else c.healthy_error
         status = 503 if f < p else 200
         det.on_response(float(t), host, status)
         host_col.append(host)
@@ -284,4 +366,4 @@ def run_outlier_detection(*, hosts: int = 5, bad_host_error: float = 0.9,
         ejected_col.append(det.hosts["h0"].ejected)
     requests = pd.DataFrame({"time_s": times, "host": host_col, "status": status_col,
                              "ok": np.array(status_col) < 500, "h0_ejected": ejected_col})
-    return requests, det.events_frame()
+    return OutlierResult(config=c, requests=requests, events=det.events_frame())

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.mesh.outlier import OutlierDetector, run_outlier_detection
+from labkit.mesh.outlier import OutlierConfig, OutlierDetector, run_outlier_detection
 
 HOSTS = [f"h{i}" for i in range(10)]
 
@@ -126,13 +126,28 @@ def test_enforcing_zero_detects_without_ejecting_and_checks():
 
 
 def test_run_outlier_detection_success_rate_recovers():
-    req, ev = run_outlier_detection(hosts=5, max_ejection_percent=20, seed=2)
+    capped = run_outlier_detection(OutlierConfig(hosts=5, max_ejection_percent=20, seed=2))
+    req, ev = capped.records, capped.events
     during = req[req.time_s >= 20]
     assert "ejected_consecutive_5xx" in set(ev.event)
     assert during[during.h0_ejected].ok.mean() > 0.99
-    none_req, none_ev = run_outlier_detection(hosts=5, seed=2)   # default 10 %: no ejection
-    assert set(none_ev.event) == {"ejection_overflow"}
-    assert none_req[none_req.time_s >= 20].ok.mean() < 0.9
+    none = run_outlier_detection(OutlierConfig(hosts=5, seed=2))   # default 10 %: no ejection
+    assert set(none.events.event) == {"ejection_overflow"}
+    assert none.summary()["success_rate_after"] < 0.9 < capped.summary()["success_rate_after"]
+    assert none.summary()["ejections"] == 0 < capped.summary()["ejections"]
+
+
+def test_outlier_config_checks_and_the_keyword_form():
+    with pytest.raises(ValueError, match="max_ejection_percent"):
+        OutlierConfig(max_ejection_percent=120)
+    with pytest.raises(ValueError, match="arrival_rate"):
+        OutlierConfig(arrival_rate=0)
+    with pytest.raises(TypeError, match="interval"):
+        OutlierConfig(detector_options={"interval": 5})
+    config = OutlierConfig(horizon_s=40, seed=3, detector_options={"interval_s": 5.0})
+    with pytest.warns(DeprecationWarning, match="OutlierConfig"):
+        req, ev = run_outlier_detection(horizon_s=40, seed=3, interval_s=5.0, rate=50.0)
+    assert req.equals(run_outlier_detection(config).records)
 
 
 @settings(max_examples=100, deadline=None)

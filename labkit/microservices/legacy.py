@@ -1,0 +1,41 @@
+"""The former keyword-argument calls of the runners, kept for one release.
+
+Until labkit 0.2 the scenario runners took keyword arguments (``rate_per_s=...``) and returned
+frames or tuples. They now take a configuration (:mod:`labkit.core.runner`). A call in the old
+form still works for one release: it warns ``DeprecationWarning`` naming the configuration to
+use, maps the old argument names to the new ones and returns what it used to return.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from labkit.core.runner import Config
+
+__all__ = ["legacy_config"]
+
+C = TypeVar("C", bound=Config)
+
+
+def legacy_config(cls: type[C], caller: str, kwargs: Mapping[str, Any], *,
+                  renames: Mapping[str, str] | None = None) -> C:
+    """Warn that ``caller(**kwargs)`` is deprecated and build the ``cls`` it stands for.
+
+    >>> import dataclasses, warnings
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Demo(Config):
+    ...     arrival_rate: float = 1.0
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     legacy_config(Demo, "run_demo", {"rate": 3.0}, renames={"rate": "arrival_rate"})
+    Demo(arrival_rate=3.0)
+    >>> caught[0].category.__name__
+    'DeprecationWarning'
+    """
+    warnings.warn(f"{caller}(**kwargs) is deprecated since labkit 0.2 and will be removed in "
+                  f"the next release; call {caller}({cls.__name__}(...)) instead",
+                  DeprecationWarning, stacklevel=3)
+    renames = dict(renames or {})
+    return cls(**{renames.get(key, key): value for key, value in kwargs.items()})
