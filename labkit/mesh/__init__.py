@@ -6,7 +6,7 @@ Every model runs as configuration -> run -> result with ``.records`` and ``.summ
 Routing (pure logic and a seeded rollout)
     WeightedRouter, CanaryController, CanaryStep, CanaryConfig, run_canary, CanaryResult
 Outlier detection (pure, clock-injected; Envoy semantics)
-    OutlierDetector, OutlierConfig, run_outlier_detection, OutlierResult
+    OutlierDetection, OutlierDetector, OutlierConfig, run_outlier_detection, OutlierResult
 Retry storms (SimPy)
     StormConfig, run_retry_storm, StormResult, RETRY_POLICIES
 Tracing
@@ -24,6 +24,7 @@ from labkit.mesh.mtls import (
 )
 from labkit.mesh.outlier import (
     OutlierConfig,
+    OutlierDetection,
     OutlierDetector,
     OutlierResult,
     run_outlier_detection,
@@ -44,7 +45,8 @@ __all__ = [
     "CanaryConfig", "CanaryController", "CanaryResult", "CanaryStep", "WeightedRouter",
     "run_canary",
     # outlier detection
-    "OutlierConfig", "OutlierDetector", "OutlierResult", "run_outlier_detection",
+    "OutlierConfig", "OutlierDetection", "OutlierDetector", "OutlierResult",
+    "run_outlier_detection",
     # retry storms
     "RETRY_POLICIES", "StormConfig", "StormResult", "run_retry_storm",
     # tracing

@@ -51,7 +51,8 @@ from labkit.core.validation import (
 )
 from labkit.microservices.legacy import legacy_config
 
-__all__ = ["OutlierConfig", "OutlierDetector", "OutlierResult", "run_outlier_detection"]
+__all__ = ["OutlierConfig", "OutlierDetection", "OutlierDetector", "OutlierResult",
+           "run_outlier_detection"]
 
 #: Most requests one run may draw (``arrival_rate x horizon_s``), to bound the work.
 MAX_EXPECTED_REQUESTS = 200_000
@@ -70,8 +71,59 @@ class _Host:
     successes: int = 0
 
 
+@dataclass(frozen=True)
+class OutlierDetection(Config):
+    """The settings of Envoy's ``OutlierDetection`` (defaults as in Envoy's proto), checked on
+    construction; ``ejection_cap_rule`` picks the current or the legacy ejection cap.
+
+    >>> OutlierDetection(max_ejection_percent=20).max_ejection_percent
+    20.0
+    >>> OutlierDetection(max_ejection_percent=120)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_ejection_percent must be in [0, 100], got 120
+    """
+
+    consecutive_5xx: int = 5
+    interval_s: float = 10.0
+    base_ejection_time_s: float = 30.0
+    max_ejection_percent: float = 10.0
+    enforcing_consecutive_5xx: float = 100.0
+    max_ejection_time_s: float = 300.0
+    ejection_cap_rule: str = "current"
+    always_eject_one_host: bool = False
+    success_rate_minimum_hosts: int = 5
+    success_rate_request_volume: int = 100
+    success_rate_stdev_factor: int = 1900
+    enforcing_success_rate: float = 100.0
+    panic_threshold: float = 50.0
+
+    def validate(self) -> None:
+        check_int("consecutive_5xx", self.consecutive_5xx, minimum=1)
+        check_positive("interval_s", self.interval_s)
+        check_positive("base_ejection_time_s", self.base_ejection_time_s)
+        check_positive("max_ejection_time_s", self.max_ejection_time_s)
+        for name in ("max_ejection_percent", "enforcing_consecutive_5xx",
+                     "enforcing_success_rate", "panic_threshold"):
+            x = check_nonnegative(name, getattr(self, name))
+            if x > 100:
+                raise ValueError(f"{name} must be in [0, 100], got {getattr(self, name)!r}")
+            object.__setattr__(self, name, x)
+        check_choice("ejection_cap_rule", self.ejection_cap_rule, CAP_RULES)
+        if not isinstance(self.always_eject_one_host, bool):
+            raise TypeError(f"always_eject_one_host must be True or False, got "
+                            f"{self.always_eject_one_host!r}")
+        check_int("success_rate_minimum_hosts", self.success_rate_minimum_hosts, minimum=1)
+        check_int("success_rate_request_volume", self.success_rate_request_volume, minimum=1)
+        check_int("success_rate_stdev_factor", self.success_rate_stdev_factor, minimum=0)
+
+
 class OutlierDetector:
-    """Envoy outlier detection over a fixed set of hosts (defaults as in Envoy's proto).
+    """Envoy outlier detection over a fixed set of hosts.
+
+    ``settings`` is an :class:`OutlierDetection` (or give its fields as keywords); ``rng`` is
+    needed when an enforcing percentage is strictly between 0 and 100; sweeps run every
+    ``interval_s`` from ``start_s``.
 
     Examples
     --------
@@ -79,7 +131,7 @@ class OutlierDetector:
 
     >>> hosts = ["h0", "h1", "h2", "h3", "h4"]
     >>> current = OutlierDetector(hosts)
-    >>> legacy = OutlierDetector(hosts, ejection_cap_rule="legacy")
+    >>> legacy = OutlierDetector(hosts, OutlierDetection(ejection_cap_rule="legacy"))
     >>> for t in range(5):
     ...     _ = current.on_response(float(t), "h0", 503)
     ...     _ = legacy.on_response(float(t), "h0", 503)
@@ -91,38 +143,26 @@ class OutlierDetector:
     []
     """
 
-    def __init__(self, hosts: Sequence[str], *, consecutive_5xx: int = 5,
-                 interval_s: float = 10.0, base_ejection_time_s: float = 30.0,
-                 max_ejection_percent: float = 10.0, enforcing_consecutive_5xx: float = 100.0,
-                 max_ejection_time_s: float = 300.0, ejection_cap_rule: str = "current",
-                 always_eject_one_host: bool = False, success_rate_minimum_hosts: int = 5,
-                 success_rate_request_volume: int = 100, success_rate_stdev_factor: int = 1900,
-                 enforcing_success_rate: float = 100.0, panic_threshold: float = 50.0,
-                 start_s: float = 0.0, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, hosts: Sequence[str], settings: OutlierDetection | None = None, *,
+                 rng: np.random.Generator | None = None, start_s: float = 0.0,
+                 **fields: Any) -> None:
         names = [str(h) for h in hosts]
         if not names or len(set(names)) != len(names):
             raise ValueError(f"hosts must be a non-empty list of distinct names, got {names}")
+        if settings is None:
+            settings = OutlierDetection(**fields)
+        elif fields:
+            raise TypeError("pass either an OutlierDetection or its fields as keywords, not both")
+        if not isinstance(settings, OutlierDetection):
+            raise TypeError(f"settings must be an OutlierDetection, got "
+                            f"{type(settings).__name__}")
+        self.settings = settings
         self.hosts = {h: _Host() for h in names}
-        self.consecutive_5xx = check_int("consecutive_5xx", consecutive_5xx, minimum=1)
-        self.interval_s = check_positive("interval_s", interval_s)
-        self.base_ejection_time_s = check_positive("base_ejection_time_s", base_ejection_time_s)
-        self.max_ejection_percent = self._percent("max_ejection_percent", max_ejection_percent)
-        self.enforcing_consecutive_5xx = self._percent("enforcing_consecutive_5xx",
-                                                       enforcing_consecutive_5xx)
+        for name, value in settings.as_dict().items():   # read as self.<setting> below
+            setattr(self, name, value)
         # Envoy: max_ejection_time, or base_ejection_time if that is larger
-        self.max_ejection_time_s = max(check_positive("max_ejection_time_s", max_ejection_time_s),
-                                       self.base_ejection_time_s)
-        self.ejection_cap_rule = check_choice("ejection_cap_rule", ejection_cap_rule, CAP_RULES)
-        self.always_eject_one_host = bool(always_eject_one_host)
-        self.success_rate_minimum_hosts = check_int("success_rate_minimum_hosts",
-                                                    success_rate_minimum_hosts, minimum=1)
-        self.success_rate_request_volume = check_int("success_rate_request_volume",
-                                                     success_rate_request_volume, minimum=1)
-        self.success_rate_stdev_factor = check_int("success_rate_stdev_factor",
-                                                   success_rate_stdev_factor, minimum=0)
-        self.enforcing_success_rate = self._percent("enforcing_success_rate",
-                                                    enforcing_success_rate)
-        self.panic_threshold = self._percent("panic_threshold", panic_threshold)
+        self.max_ejection_time_s = max(settings.max_ejection_time_s,
+                                       settings.base_ejection_time_s)
         self.rng = rng
         if self.rng is None and (0 < self.enforcing_consecutive_5xx < 100
                                  or 0 < self.enforcing_success_rate < 100):
@@ -131,13 +171,6 @@ class OutlierDetector:
         self._last: float | None = None
         self.overflow = 0
         self.events: list[tuple[float, str, str]] = []
-
-    @staticmethod
-    def _percent(name: str, value: float) -> float:
-        x = check_nonnegative(name, value)
-        if x > 100:
-            raise ValueError(f"{name} must be in [0, 100], got {value!r}")
-        return x
 
     # --- queries ---------------------------------------------------------------------------
     def ejected_hosts(self) -> list[str]:
@@ -284,16 +317,19 @@ class OutlierConfig(Config):
                              f"{MAX_EXPECTED_REQUESTS:,} requests, got {rate * horizon:,.0f}")
         check_nonnegative("bad_from_s", self.bad_from_s)
         check_int("seed", self.seed, minimum=0)
-        self.detector(np.random.default_rng(0))  # the detector's own checks
+        self.detection()  # the detector's own checks
+
+    def detection(self) -> OutlierDetection:
+        """The detector's settings: the fields named here plus ``detector_options``."""
+        return OutlierDetection(consecutive_5xx=self.consecutive_5xx,
+                                max_ejection_percent=self.max_ejection_percent,
+                                ejection_cap_rule=self.ejection_cap_rule,
+                                always_eject_one_host=self.always_eject_one_host,
+                                **dict(self.detector_options))
 
     def detector(self, rng: np.random.Generator) -> OutlierDetector:
         """A fresh detector with these settings over hosts ``h0``, ``h1``..."""
-        return OutlierDetector([f"h{i}" for i in range(self.hosts)], rng=rng,
-                               consecutive_5xx=self.consecutive_5xx,
-                               max_ejection_percent=self.max_ejection_percent,
-                               ejection_cap_rule=self.ejection_cap_rule,
-                               always_eject_one_host=self.always_eject_one_host,
-                               **dict(self.detector_options))
+        return OutlierDetector([f"h{i}" for i in range(self.hosts)], self.detection(), rng=rng)
 
 
 @dataclass(frozen=True)

@@ -163,3 +163,20 @@ def test_current_rule_never_exceeds_max_ejection_percent(n, pct, script):
         t += dt
         det.on_response(t, names[host % n], 503 if bad else 200)
         assert 100.0 * len(det.ejected_hosts()) / n <= pct
+
+
+def test_detector_settings_are_one_checked_object():
+    from labkit.mesh.outlier import OutlierDetection
+
+    settings = OutlierDetection(max_ejection_percent=20, consecutive_5xx=3)
+    a = OutlierDetector(HOSTS, settings)
+    b = OutlierDetector(HOSTS, max_ejection_percent=20, consecutive_5xx=3)
+    assert a.settings == b.settings and a.max_ejection_percent == 20.0
+    with pytest.raises(TypeError, match="not both"):
+        OutlierDetector(HOSTS, settings, consecutive_5xx=4)
+    with pytest.raises(TypeError, match="OutlierDetection"):
+        OutlierDetector(HOSTS, {"consecutive_5xx": 4})
+    with pytest.raises(TypeError, match="always_eject_one_host"):
+        OutlierDetection(always_eject_one_host="yes")
+    with pytest.raises(ValueError, match="panic_threshold"):
+        OutlierDetection(panic_threshold=-1)
