@@ -312,9 +312,8 @@ class OutlierConfig(Config):
         check_probability("healthy_error", self.healthy_error)
         rate = check_positive("arrival_rate", self.arrival_rate)
         horizon = check_positive("horizon_s", self.horizon_s)
-        if rate * horizon > MAX_EXPECTED_REQUESTS:
-            raise ValueError(f"arrival_rate x horizon_s must be at most "
-                             f"{MAX_EXPECTED_REQUESTS:,} requests, got {rate * horizon:,.0f}")
+        check_limit("arrival_rate x horizon_s (expected requests)", math.ceil(rate * horizon),
+                    MAX_EXPECTED_REQUESTS)
         check_nonnegative("bad_from_s", self.bad_from_s)
         check_int("seed", self.seed, minimum=0)
         self.detection()  # the detector's own checks

@@ -19,6 +19,7 @@ The measured **amplification** is backend calls per user request (``a ** layers`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,7 @@ from labkit.core.validation import (
     check_positive,
     check_probability,
 )
-from labkit.microservices.legacy import legacy_config
+from labkit.microservices.legacy import config_or_legacy
 from labkit.resilience.retry import BACKOFF_STRATEGIES, Backoff, RetryBudget, RetryThrottle
 
 __all__ = ["RETRY_POLICIES", "StormConfig", "StormResult", "run_retry_storm"]
@@ -88,9 +89,8 @@ class StormConfig(Config):
         check_probability("backend_error", self.backend_error)
         rate = check_positive("arrival_rate", self.arrival_rate)
         horizon = check_positive("horizon_s", self.horizon_s)
-        if rate * horizon > MAX_EXPECTED_REQUESTS:
-            raise ValueError(f"arrival_rate x horizon_s must be at most "
-                             f"{MAX_EXPECTED_REQUESTS:,} requests, got {rate * horizon:,.0f}")
+        check_limit("arrival_rate x horizon_s (expected requests)", math.ceil(rate * horizon),
+                    MAX_EXPECTED_REQUESTS)
         check_int("backend_servers", self.backend_servers, minimum=1)
         check_positive("backend_time_s", self.backend_time_s)
         check_nonnegative("hop_s", self.hop_s)
@@ -250,11 +250,6 @@ def run_retry_storm(config: StormConfig | None = None, /, **legacy) -> StormResu
     >>> r3.amplification < 27
     True
     """
-    if config is None or legacy:
-        if config is not None:
-            raise TypeError("pass either a StormConfig or keyword arguments, not both")
-        config = legacy_config(StormConfig, "run_retry_storm", legacy,
-                               renames={"rate": "arrival_rate"})
-    if not isinstance(config, StormConfig):
-        raise TypeError(f"config must be a StormConfig, got {type(config).__name__}")
+    config = config_or_legacy(StormConfig, "run_retry_storm", config, legacy,
+                              renames={"rate": "arrival_rate"})
     return _Storm(config).run()

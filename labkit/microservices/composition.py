@@ -31,7 +31,7 @@ from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import check_int, check_limit, check_nonnegative
 from labkit.core.workloads import Constant, Exponential, LogNormal
-from labkit.microservices.legacy import legacy_config
+from labkit.microservices.legacy import config_or_legacy
 from labkit.microservices.services import ORDER_SERVICE, PRODUCT_SERVICE, ServiceSpec
 
 __all__ = ["QUERY_DESIGNS", "QueryConfig", "QueryDesigns", "run_query_designs"]
@@ -148,12 +148,7 @@ def run_query_designs(config: QueryConfig | None = None, /, **legacy) -> QueryDe
     >>> bool(s["local_join_mean_latency_s"] < s["api_composition_mean_latency_s"])
     True
     """
-    if config is None or legacy:
-        if config is not None:
-            raise TypeError("pass either a QueryConfig or keyword arguments, not both")
-        config = legacy_config(QueryConfig, "run_query_designs", legacy)
-    if not isinstance(config, QueryConfig):
-        raise TypeError(f"config must be a QueryConfig, got {type(config).__name__}")
+    config = config_or_legacy(QueryConfig, "run_query_designs", config, legacy)
     n, k, u, hop = (config.n_queries, config.products_per_query, config.updates_per_product_s,
                     config.hop_s)
     rng_order, rng_product, rng_join, rng_lag, rng_upd = spawn_rngs(config.seed, 5)

@@ -12,6 +12,7 @@ rows).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -23,9 +24,9 @@ from labkit.core.metrics import LittleCheck
 from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.service import feed_arrivals
-from labkit.core.validation import check_int, check_nonnegative, check_positive
+from labkit.core.validation import check_int, check_limit, check_nonnegative, check_positive
 from labkit.core.workloads import FaultSchedule, poisson_arrivals
-from labkit.microservices.legacy import legacy_config
+from labkit.microservices.legacy import config_or_legacy
 from labkit.microservices.routing import ApiGateway
 from labkit.microservices.services import (
     ORDER_SERVICE,
@@ -74,9 +75,8 @@ class GatewayConfig(Config):
     def validate(self) -> None:
         rate = check_positive("arrival_rate", self.arrival_rate)
         horizon = check_positive("horizon_s", self.horizon_s)
-        if rate * horizon > MAX_EXPECTED_REQUESTS:
-            raise ValueError(f"arrival_rate x horizon_s must be at most "
-                             f"{MAX_EXPECTED_REQUESTS:,} requests, got {rate * horizon:,.0f}")
+        check_limit("arrival_rate x horizon_s (expected requests)", math.ceil(rate * horizon),
+                    MAX_EXPECTED_REQUESTS)
         check_int("seed", self.seed, minimum=0)
         check_nonnegative("gateway_latency_s", self.gateway_latency_s)
         check_positive("sample_every_s", self.sample_every_s)
@@ -230,13 +230,8 @@ def run_gateway(config: GatewayConfig | None = None, /, **legacy) -> GatewayResu
     >>> bool(run.records.ok.all())
     True
     """
-    if config is None or legacy:
-        if config is not None:
-            raise TypeError("pass either a GatewayConfig or keyword arguments, not both")
-        config = legacy_config(GatewayConfig, "run_gateway", legacy,
-                               renames={"rate_per_s": "arrival_rate"})
-    if not isinstance(config, GatewayConfig):
-        raise TypeError(f"config must be a GatewayConfig, got {type(config).__name__}")
+    config = config_or_legacy(GatewayConfig, "run_gateway", config, legacy,
+                              renames={"rate_per_s": "arrival_rate"})
     templates = list(config.mix)
     arrival_rng, route_rng, id_rng, *service_rngs = spawn_rngs(
         config.seed, 3 + len(config.service_specs()))

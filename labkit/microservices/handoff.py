@@ -20,6 +20,7 @@ waiting, or being processed, when the run stops), so requests = completed + fail
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,9 +82,8 @@ class HandoffConfig(Config):
         check_choice("design", self.design, DESIGNS)
         rate = check_positive("arrival_rate", self.arrival_rate)
         horizon = check_positive("horizon_s", self.horizon_s)
-        if rate * horizon > MAX_EXPECTED_REQUESTS:
-            raise ValueError(f"arrival_rate x horizon_s must be at most "
-                             f"{MAX_EXPECTED_REQUESTS:,} checkouts, got {rate * horizon:,.0f}")
+        check_limit("arrival_rate x horizon_s (expected checkouts)", math.ceil(rate * horizon),
+                    MAX_EXPECTED_REQUESTS)
         start = check_nonnegative("outage_start_s", self.outage_start_s)
         end = check_positive("outage_end_s", self.outage_end_s)
         if end <= start:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from labkit.core.runner import Config
 
-__all__ = ["legacy_config"]
+__all__ = ["config_or_legacy", "legacy_config"]
 
 C = TypeVar("C", bound=Config)
 
@@ -39,3 +39,29 @@ def legacy_config(cls: type[C], caller: str, kwargs: Mapping[str, Any], *,
                   DeprecationWarning, stacklevel=3)
     renames = dict(renames or {})
     return cls(**{renames.get(key, key): value for key, value in kwargs.items()})
+
+
+def config_or_legacy(cls: type[C], caller: str, config: object,
+                     legacy: Mapping[str, Any], *,
+                     renames: Mapping[str, str] | None = None) -> C:
+    """The ``cls`` a runner was called with: ``config`` itself, or one built (with a warning)
+    from the former keyword arguments ``legacy``.
+
+    >>> import dataclasses
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Demo(Config):
+    ...     arrival_rate: float = 1.0
+    >>> config_or_legacy(Demo, "run_demo", Demo(), {})
+    Demo(arrival_rate=1.0)
+    >>> config_or_legacy(Demo, "run_demo", {"arrival_rate": 2}, {})
+    Traceback (most recent call last):
+    ...
+    TypeError: config must be a Demo, got dict
+    """
+    if config is None or legacy:
+        if config is not None:
+            raise TypeError(f"pass either a {cls.__name__} or keyword arguments, not both")
+        return legacy_config(cls, caller, legacy, renames=renames)
+    if not isinstance(config, cls):
+        raise TypeError(f"config must be a {cls.__name__}, got {type(config).__name__}")
+    return config
