@@ -325,7 +325,7 @@ def run_outage_scenario(design: str, **kwargs) -> HandoffResult:
     ``DeprecationWarning``. The name clashed with :func:`labkit.resilience.run_outage_scenario`.
     """
     config = legacy_config(HandoffConfig, "run_outage_scenario", {"design": design, **kwargs},
-                           renames=_RENAMES)
+                           renames=_RENAMES, replacement="run_handoff_outage")
     return run_handoff_outage(config)
 
 
@@ -337,7 +337,8 @@ def compare_designs(**kwargs) -> tuple[pd.DataFrame, HandoffResult, HandoffResul
     """
     if "design" in kwargs:
         raise TypeError("compare_designs runs both designs; do not pass design")
-    config = legacy_config(HandoffConfig, "compare_designs", kwargs, renames=_RENAMES)
+    config = legacy_config(HandoffConfig, "compare_designs", kwargs, renames=_RENAMES,
+                           replacement="compare_handoff_designs")
     runs = compare_handoff_designs(config)
     table = pd.DataFrame([runs["sync"].summary(), runs["async"].summary()])
     return table, runs["sync"], runs["async"]

@@ -20,8 +20,12 @@ C = TypeVar("C", bound=Config)
 
 
 def legacy_config(cls: type[C], caller: str, kwargs: Mapping[str, Any], *,
-                  renames: Mapping[str, str] | None = None) -> C:
+                  renames: Mapping[str, str] | None = None, replacement: str | None = None,
+                  stacklevel: int = 3) -> C:
     """Warn that ``caller(**kwargs)`` is deprecated and build the ``cls`` it stands for.
+
+    The warning names the call to use instead, ``replacement(cls(...))`` (``replacement``
+    defaults to ``caller``), and points at the code that called ``caller``.
 
     >>> import dataclasses, warnings
     >>> @dataclasses.dataclass(frozen=True)
@@ -35,8 +39,8 @@ def legacy_config(cls: type[C], caller: str, kwargs: Mapping[str, Any], *,
     'DeprecationWarning'
     """
     warnings.warn(f"{caller}(**kwargs) is deprecated since labkit 0.2 and will be removed in "
-                  f"the next release; call {caller}({cls.__name__}(...)) instead",
-                  DeprecationWarning, stacklevel=3)
+                  f"the next release; call {replacement or caller}({cls.__name__}(...)) instead",
+                  DeprecationWarning, stacklevel=stacklevel)
     renames = dict(renames or {})
     return cls(**{renames.get(key, key): value for key, value in kwargs.items()})
 
@@ -61,7 +65,7 @@ def config_or_legacy(cls: type[C], caller: str, config: object,
     if config is None or legacy:
         if config is not None:
             raise TypeError(f"pass either a {cls.__name__} or keyword arguments, not both")
-        return legacy_config(cls, caller, legacy, renames=renames)
+        return legacy_config(cls, caller, legacy, renames=renames, stacklevel=4)
     if not isinstance(config, cls):
         raise TypeError(f"config must be a {cls.__name__}, got {type(config).__name__}")
     return config

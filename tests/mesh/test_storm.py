@@ -114,3 +114,9 @@ def test_storm_summary_replicates_and_the_keyword_form_warns():
     assert old.records.equals(result.records)
     with pytest.raises(ValueError, match="arrival_rate x horizon_s"):
         StormConfig(arrival_rate=1e5, horizon_s=10)
+
+
+def test_the_keyword_form_warning_points_at_the_caller():
+    with pytest.warns(DeprecationWarning) as caught:
+        run_retry_storm(arrival_rate=5, horizon_s=0.5)
+    assert caught[0].filename == __file__

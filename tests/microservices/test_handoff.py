@@ -145,9 +145,16 @@ def test_bad_types_are_named():
 def test_the_former_names_warn_and_give_the_same_runs():
     config = HandoffConfig(design="async", **SMALL, seed=5)
     legacy = {k: v for k, v in SMALL.items() if k != "arrival_rate"}
-    with pytest.warns(DeprecationWarning, match="run_outage_scenario"):
+    with pytest.warns(DeprecationWarning, match=r"call run_handoff_outage\(HandoffConfig"):
         old = run_outage_scenario("async", rate_per_s=SMALL["arrival_rate"], seed=5, **legacy)
     pd.testing.assert_frame_equal(old.records, run_handoff_outage(config).records)
-    with pytest.warns(DeprecationWarning, match="compare_designs"):
+    with pytest.warns(DeprecationWarning, match=r"call compare_handoff_designs\(HandoffConfig"):
         table, _sync, asyn = compare_designs(rate_per_s=SMALL["arrival_rate"], seed=5, **legacy)
     assert list(table.design) == ["sync", "async"] and asyn.summary()["failed"] == 0
+
+
+def test_the_deprecation_warning_points_at_the_caller():
+    legacy = {k: v for k, v in SMALL.items() if k != "arrival_rate"}
+    with pytest.warns(DeprecationWarning) as caught:
+        run_outage_scenario("sync", rate_per_s=SMALL["arrival_rate"], **legacy)
+    assert caught[0].filename == __file__
