@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.core.runner import replicate
-from labkit.mesh.storm import StormConfig, run_retry_storm
+from labkit.mesh.storm import run_retry_storm
 from labkit.resilience.contention import compare_backoff_strategies, run_backoff_contention
 from labkit.resilience.retry import budget_amplification, retry_amplification
 
 
 def storm(**kwargs):
+    """The retry-storm model run on the configuration ``StormConfig(**kwargs)``."""
+    from labkit.mesh.storm import StormConfig
+
     return run_retry_storm(StormConfig(**kwargs))
 
 
 @pytest.mark.parametrize(("layers", "attempts"), [(1, 3), (2, 3), (3, 3), (3, 2)])
 def test_total_failure_amplifies_to_attempts_power_layers(layers, attempts):
     r = storm(layers=layers, attempts=attempts, backend_error=1.0, arrival_rate=20,
-                        horizon_s=1, seed=0)
+              horizon_s=1, seed=0)
     assert r.amplification == retry_amplification(attempts, layers)
     assert r.success_rate == 0.0
     assert (r.requests.backend_calls == attempts**layers).all()
@@ -31,7 +33,7 @@ def test_healthy_backend_no_retries():
 
 def test_budget_bounds_amplification_at_load():
     r = storm(policy="budget", backend_error=1.0, arrival_rate=300, horizon_s=2,
-                        min_retry_concurrency=0, seed=1)
+              min_retry_concurrency=0, seed=1)
     assert 1.0 < r.amplification <= budget_amplification(20, 3) + 0.1
     assert r.layers.retries_denied.sum() > 0
 
@@ -45,7 +47,7 @@ def test_budget_floor_allows_retries_at_low_load():
 
 def test_throttle_stops_retrying_once_tokens_fall_to_half():
     r = storm(policy="throttle", backend_error=1.0, arrival_rate=100, horizon_s=2,
-                        max_tokens=10, token_ratio=0.1, seed=0)
+              max_tokens=10, token_ratio=0.1, seed=0)
     # tokens start at 10; a retry needs more than 5: each layer retries only a few times
     assert r.layers.retries.max() <= 5
     assert r.amplification < 1.1
@@ -102,6 +104,9 @@ def test_per_try_timeouts_fail_attempts_and_leave_abandoned_work():
 
 
 def test_storm_summary_replicates_and_the_keyword_form_warns():
+    from labkit.core.runner import replicate
+    from labkit.mesh.storm import StormConfig
+
     config = StormConfig(backend_error=0.5, arrival_rate=30, horizon_s=1, seed=4)
     result = run_retry_storm(config)
     summary = result.summary()
