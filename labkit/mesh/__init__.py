@@ -1,14 +1,16 @@
 """Service mesh: what a sidecar proxy (Envoy) does for every call. Figures for the notebook are
 in :mod:`labkit.mesh.plots`.
 
+Every model runs as configuration -> run -> result with ``.records`` and ``.summary()``.
+
 Routing (pure logic and a seeded rollout)
-    WeightedRouter, CanaryController, CanaryStep, run_canary
+    WeightedRouter, CanaryController, CanaryStep, CanaryConfig, run_canary, CanaryResult
 Outlier detection (pure, clock-injected; Envoy semantics)
-    OutlierDetector, run_outlier_detection
+    OutlierDetection, OutlierDetector, OutlierConfig, run_outlier_detection, OutlierResult
 Retry storms (SimPy)
-    run_retry_storm, StormResult, RETRY_POLICIES
+    StormConfig, run_retry_storm, StormResult, RETRY_POLICIES
 Tracing
-    Span, Tracer, simulate_trace
+    Span, Tracer, TraceConfig, simulate_trace, TraceResult
 Mutual TLS (real sockets on 127.0.0.1)
     CertificateAuthority, ServiceIdentity, MutualTLSServer, call_service, CallOutcome
 """
@@ -20,20 +22,35 @@ from labkit.mesh.mtls import (
     ServiceIdentity,
     call_service,
 )
-from labkit.mesh.outlier import OutlierDetector, run_outlier_detection
-from labkit.mesh.routing import CanaryController, CanaryStep, WeightedRouter, run_canary
-from labkit.mesh.storm import RETRY_POLICIES, StormResult, run_retry_storm
-from labkit.mesh.tracing import Span, Tracer, simulate_trace
+from labkit.mesh.outlier import (
+    OutlierConfig,
+    OutlierDetection,
+    OutlierDetector,
+    OutlierResult,
+    run_outlier_detection,
+)
+from labkit.mesh.routing import (
+    CanaryConfig,
+    CanaryController,
+    CanaryResult,
+    CanaryStep,
+    WeightedRouter,
+    run_canary,
+)
+from labkit.mesh.storm import RETRY_POLICIES, StormConfig, StormResult, run_retry_storm
+from labkit.mesh.tracing import Span, TraceConfig, Tracer, TraceResult, simulate_trace
 
 __all__ = [
     # routing
-    "CanaryController", "CanaryStep", "WeightedRouter", "run_canary",
+    "CanaryConfig", "CanaryController", "CanaryResult", "CanaryStep", "WeightedRouter",
+    "run_canary",
     # outlier detection
-    "OutlierDetector", "run_outlier_detection",
+    "OutlierConfig", "OutlierDetection", "OutlierDetector", "OutlierResult",
+    "run_outlier_detection",
     # retry storms
-    "RETRY_POLICIES", "StormResult", "run_retry_storm",
+    "RETRY_POLICIES", "StormConfig", "StormResult", "run_retry_storm",
     # tracing
-    "Span", "Tracer", "simulate_trace",
+    "Span", "TraceConfig", "TraceResult", "Tracer", "simulate_trace",
     # mutual TLS
     "CallOutcome", "CertificateAuthority", "MutualTLSServer", "ServiceIdentity", "call_service",
 ]

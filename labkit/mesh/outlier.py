@@ -24,30 +24,38 @@ https://www.envoyproxy.io/docs/envoy/latest/intro/arch_overview/upstream/outlier
 - **panic**: when fewer than ``panic_threshold`` % of hosts are healthy, load balancing uses all
   hosts again (:meth:`routable_hosts`).
 
-:func:`run_outlier_detection` runs a seeded cluster with one bad host and returns the requests and
-the detector's events.
+:func:`run_outlier_detection` runs a seeded cluster with one bad host (:class:`OutlierConfig`) and
+returns an :class:`OutlierResult`: the requests and the detector's events.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
+from labkit.core.runner import Config, Result
 from labkit.core.validation import (
     check_choice,
     check_int,
+    check_limit,
     check_nonnegative,
     check_positive,
     check_probability,
     check_time,
 )
+from labkit.microservices.legacy import legacy_config
 
-__all__ = ["OutlierDetector", "run_outlier_detection"]
+__all__ = ["OutlierConfig", "OutlierDetection", "OutlierDetector", "OutlierResult",
+           "run_outlier_detection"]
+
+#: Most requests one run may draw (``arrival_rate x horizon_s``), to bound the work.
+MAX_EXPECTED_REQUESTS = 200_000
 
 CAP_RULES = ("current", "legacy")
 
@@ -63,8 +71,59 @@ class _Host:
     successes: int = 0
 
 
+@dataclass(frozen=True)
+class OutlierDetection(Config):
+    """The settings of Envoy's ``OutlierDetection`` (defaults as in Envoy's proto), checked on
+    construction; ``ejection_cap_rule`` picks the current or the legacy ejection cap.
+
+    >>> OutlierDetection(max_ejection_percent=20).max_ejection_percent
+    20.0
+    >>> OutlierDetection(max_ejection_percent=120)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_ejection_percent must be in [0, 100], got 120
+    """
+
+    consecutive_5xx: int = 5
+    interval_s: float = 10.0
+    base_ejection_time_s: float = 30.0
+    max_ejection_percent: float = 10.0
+    enforcing_consecutive_5xx: float = 100.0
+    max_ejection_time_s: float = 300.0
+    ejection_cap_rule: str = "current"
+    always_eject_one_host: bool = False
+    success_rate_minimum_hosts: int = 5
+    success_rate_request_volume: int = 100
+    success_rate_stdev_factor: int = 1900
+    enforcing_success_rate: float = 100.0
+    panic_threshold: float = 50.0
+
+    def validate(self) -> None:
+        check_int("consecutive_5xx", self.consecutive_5xx, minimum=1)
+        check_positive("interval_s", self.interval_s)
+        check_positive("base_ejection_time_s", self.base_ejection_time_s)
+        check_positive("max_ejection_time_s", self.max_ejection_time_s)
+        for name in ("max_ejection_percent", "enforcing_consecutive_5xx",
+                     "enforcing_success_rate", "panic_threshold"):
+            x = check_nonnegative(name, getattr(self, name))
+            if x > 100:
+                raise ValueError(f"{name} must be in [0, 100], got {getattr(self, name)!r}")
+            object.__setattr__(self, name, x)
+        check_choice("ejection_cap_rule", self.ejection_cap_rule, CAP_RULES)
+        if not isinstance(self.always_eject_one_host, bool):
+            raise TypeError(f"always_eject_one_host must be True or False, got "
+                            f"{self.always_eject_one_host!r}")
+        check_int("success_rate_minimum_hosts", self.success_rate_minimum_hosts, minimum=1)
+        check_int("success_rate_request_volume", self.success_rate_request_volume, minimum=1)
+        check_int("success_rate_stdev_factor", self.success_rate_stdev_factor, minimum=0)
+
+
 class OutlierDetector:
-    """Envoy outlier detection over a fixed set of hosts (defaults as in Envoy's proto).
+    """Envoy outlier detection over a fixed set of hosts.
+
+    ``settings`` is an :class:`OutlierDetection` (or give its fields as keywords); ``rng`` is
+    needed when an enforcing percentage is strictly between 0 and 100; sweeps run every
+    ``interval_s`` from ``start_s``.
 
     Examples
     --------
@@ -72,7 +131,7 @@ class OutlierDetector:
 
     >>> hosts = ["h0", "h1", "h2", "h3", "h4"]
     >>> current = OutlierDetector(hosts)
-    >>> legacy = OutlierDetector(hosts, ejection_cap_rule="legacy")
+    >>> legacy = OutlierDetector(hosts, OutlierDetection(ejection_cap_rule="legacy"))
     >>> for t in range(5):
     ...     _ = current.on_response(float(t), "h0", 503)
     ...     _ = legacy.on_response(float(t), "h0", 503)
@@ -84,38 +143,26 @@ class OutlierDetector:
     []
     """
 
-    def __init__(self, hosts: Sequence[str], *, consecutive_5xx: int = 5,
-                 interval_s: float = 10.0, base_ejection_time_s: float = 30.0,
-                 max_ejection_percent: float = 10.0, enforcing_consecutive_5xx: float = 100.0,
-                 max_ejection_time_s: float = 300.0, ejection_cap_rule: str = "current",
-                 always_eject_one_host: bool = False, success_rate_minimum_hosts: int = 5,
-                 success_rate_request_volume: int = 100, success_rate_stdev_factor: int = 1900,
-                 enforcing_success_rate: float = 100.0, panic_threshold: float = 50.0,
-                 start_s: float = 0.0, rng: np.random.Generator | None = None) -> None:
+    def __init__(self, hosts: Sequence[str], settings: OutlierDetection | None = None, *,
+                 rng: np.random.Generator | None = None, start_s: float = 0.0,
+                 **fields: Any) -> None:
         names = [str(h) for h in hosts]
         if not names or len(set(names)) != len(names):
             raise ValueError(f"hosts must be a non-empty list of distinct names, got {names}")
+        if settings is None:
+            settings = OutlierDetection(**fields)
+        elif fields:
+            raise TypeError("pass either an OutlierDetection or its fields as keywords, not both")
+        if not isinstance(settings, OutlierDetection):
+            raise TypeError(f"settings must be an OutlierDetection, got "
+                            f"{type(settings).__name__}")
+        self.settings = settings
         self.hosts = {h: _Host() for h in names}
-        self.consecutive_5xx = check_int("consecutive_5xx", consecutive_5xx, minimum=1)
-        self.interval_s = check_positive("interval_s", interval_s)
-        self.base_ejection_time_s = check_positive("base_ejection_time_s", base_ejection_time_s)
-        self.max_ejection_percent = self._percent("max_ejection_percent", max_ejection_percent)
-        self.enforcing_consecutive_5xx = self._percent("enforcing_consecutive_5xx",
-                                                       enforcing_consecutive_5xx)
+        for name, value in settings.as_dict().items():   # read as self.<setting> below
+            setattr(self, name, value)
         # Envoy: max_ejection_time, or base_ejection_time if that is larger
-        self.max_ejection_time_s = max(check_positive("max_ejection_time_s", max_ejection_time_s),
-                                       self.base_ejection_time_s)
-        self.ejection_cap_rule = check_choice("ejection_cap_rule", ejection_cap_rule, CAP_RULES)
-        self.always_eject_one_host = bool(always_eject_one_host)
-        self.success_rate_minimum_hosts = check_int("success_rate_minimum_hosts",
-                                                    success_rate_minimum_hosts, minimum=1)
-        self.success_rate_request_volume = check_int("success_rate_request_volume",
-                                                     success_rate_request_volume, minimum=1)
-        self.success_rate_stdev_factor = check_int("success_rate_stdev_factor",
-                                                   success_rate_stdev_factor, minimum=0)
-        self.enforcing_success_rate = self._percent("enforcing_success_rate",
-                                                    enforcing_success_rate)
-        self.panic_threshold = self._percent("panic_threshold", panic_threshold)
+        self.max_ejection_time_s = max(settings.max_ejection_time_s,
+                                       settings.base_ejection_time_s)
         self.rng = rng
         if self.rng is None and (0 < self.enforcing_consecutive_5xx < 100
                                  or 0 < self.enforcing_success_rate < 100):
@@ -124,13 +171,6 @@ class OutlierDetector:
         self._last: float | None = None
         self.overflow = 0
         self.events: list[tuple[float, str, str]] = []
-
-    @staticmethod
-    def _percent(name: str, value: float) -> float:
-        x = check_nonnegative(name, value)
-        if x > 100:
-            raise ValueError(f"{name} must be in [0, 100], got {value!r}")
-        return x
 
     # --- queries ---------------------------------------------------------------------------
     def ejected_hosts(self) -> list[str]:
@@ -243,32 +283,109 @@ class OutlierDetector:
         return pd.DataFrame(self.events, columns=["time_s", "host", "event"])
 
 
-def run_outlier_detection(*, hosts: int = 5, bad_host_error: float = 0.9,
-                          bad_from_s: float = 20.0, rate: float = 50.0, horizon_s: float = 120.0,
-                          healthy_error: float = 0.001, seed: int = 0,
-                          **detector: object) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A cluster of ``hosts`` behind random load balancing; host ``h0`` starts failing
-    with probability ``bad_host_error`` at ``bad_from_s``.
+@dataclass(frozen=True)
+class OutlierConfig(Config):
+    """A cluster of ``hosts`` behind random load balancing; host ``h0`` starts failing with
+    probability ``bad_host_error`` at ``bad_from_s``, the others fail with ``healthy_error``.
 
-    Extra keyword arguments go to :class:`OutlierDetector` (e.g. ``ejection_cap_rule``,
-    ``max_ejection_percent``). Returns ``(requests, events)``: one row per request (``time_s``,
-    ``host``, ``status``, ``ok``, ``h0_ejected``) and the detector's events.
+    Requests arrive at ``arrival_rate`` per second for ``horizon_s``. The detector settings
+    named here are the ones the notebook turns; ``detector_options`` passes any other
+    :class:`OutlierDetector` keyword (``interval_s``, ``panic_threshold``...).
+    """
 
-    >>> req, ev = run_outlier_detection(horizon_s=60, max_ejection_percent=20, seed=1)
-    >>> "ejected_consecutive_5xx" in set(ev.event)
+    hosts: int = 5
+    bad_host_error: float = 0.9
+    bad_from_s: float = 20.0
+    arrival_rate: float = 50.0
+    horizon_s: float = 120.0
+    healthy_error: float = 0.001
+    consecutive_5xx: int = 5
+    max_ejection_percent: float = 10.0
+    ejection_cap_rule: str = "current"
+    always_eject_one_host: bool = False
+    detector_options: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_limit("hosts", self.hosts, 1_000, minimum=1)
+        check_probability("bad_host_error", self.bad_host_error)
+        check_probability("healthy_error", self.healthy_error)
+        rate = check_positive("arrival_rate", self.arrival_rate)
+        horizon = check_positive("horizon_s", self.horizon_s)
+        check_limit("arrival_rate x horizon_s (expected requests)", math.ceil(rate * horizon),
+                    MAX_EXPECTED_REQUESTS)
+        check_nonnegative("bad_from_s", self.bad_from_s)
+        check_int("seed", self.seed, minimum=0)
+        self.detection()  # the detector's own checks
+
+    def detection(self) -> OutlierDetection:
+        """The detector's settings: the fields named here plus ``detector_options``."""
+        return OutlierDetection(consecutive_5xx=self.consecutive_5xx,
+                                max_ejection_percent=self.max_ejection_percent,
+                                ejection_cap_rule=self.ejection_cap_rule,
+                                always_eject_one_host=self.always_eject_one_host,
+                                **dict(self.detector_options))
+
+    def detector(self, rng: np.random.Generator) -> OutlierDetector:
+        """A fresh detector with these settings over hosts ``h0``, ``h1``..."""
+        return OutlierDetector([f"h{i}" for i in range(self.hosts)], self.detection(), rng=rng)
+
+
+@dataclass(frozen=True)
+class OutlierResult(Result):
+    """Result of :func:`run_outlier_detection`: ``records`` (also ``requests``), one row per
+    request (``time_s``, ``host``, ``status``, ``ok``, ``h0_ejected``), and ``events``, the
+    detector's events (``time_s``, ``host``, ``event``)."""
+
+    config: OutlierConfig
+    requests: pd.DataFrame
+    events: pd.DataFrame
+
+    @property
+    def records(self) -> pd.DataFrame:
+        return self.requests
+
+    def summary(self) -> dict[str, float | int]:
+        """Success rate before and after the fault, ejections, ejection overflows and the share
+        of the time after the fault (by requests) during which ``h0`` was ejected."""
+        r, bad_from = self.requests, self.config.bad_from_s
+        before, after = r[r.time_s < bad_from], r[r.time_s >= bad_from]
+        nan = float("nan")
+        return {"n_requests": int(len(r)),
+                "success_rate_before": float(before.ok.mean()) if len(before) else nan,
+                "success_rate_after": float(after.ok.mean()) if len(after) else nan,
+                "ejections": int(self.events.event.str.startswith("ejected_").sum()),
+                "overflows": int((self.events.event == "ejection_overflow").sum()),
+                "h0_ejected_share": float(after.h0_ejected.mean()) if len(after) else nan}
+
+
+def run_outlier_detection(config: OutlierConfig | None = None, /,
+                          **legacy: Any) -> OutlierResult | tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the cluster of ``config``: every request is routed among the routable hosts.
+
+    The former keyword form (``rate`` is now ``arrival_rate``; other keywords went to the
+    detector) still works for one release: it warns ``DeprecationWarning`` and returns
+    ``(requests, events)``.
+
+    >>> result = run_outlier_detection(OutlierConfig(horizon_s=60, max_ejection_percent=20,
+    ...                                              seed=1))
+    >>> "ejected_consecutive_5xx" in set(result.events.event)
     True
     """
-    n_hosts = check_int("hosts", hosts, minimum=1)
-    p_bad = check_probability("bad_host_error", bad_host_error)
-    p_ok = check_probability("healthy_error", healthy_error)
-    lam = check_positive("rate", rate)
-    horizon = check_positive("horizon_s", horizon_s)
-    start_bad = check_nonnegative("bad_from_s", bad_from_s)
-    arr_rng, pick_rng, fail_rng, det_rng = spawn_rngs(seed, 4)
-    names = [f"h{i}" for i in range(n_hosts)]
-    det = OutlierDetector(names, rng=det_rng, **detector)  # type: ignore[arg-type]
-    n = int(arr_rng.poisson(lam * horizon))
-    times = np.sort(arr_rng.uniform(0.0, horizon, n))
+    if not isinstance(config, OutlierConfig):
+        if config is not None:
+            raise TypeError(f"config must be an OutlierConfig, got {type(config).__name__}")
+        fields = set(OutlierConfig.__dataclass_fields__) | {"rate"}
+        known = {k: v for k, v in legacy.items() if k in fields}
+        known["detector_options"] = {k: v for k, v in legacy.items() if k not in fields}
+        result = run_outlier_detection(legacy_config(OutlierConfig, "run_outlier_detection",
+                                                     known, renames={"rate": "arrival_rate"}))
+        return result.requests, result.events
+    c = config
+    arr_rng, pick_rng, fail_rng, det_rng = spawn_rngs(c.seed, 4)
+    det = c.detector(det_rng)
+    n = int(arr_rng.poisson(c.arrival_rate * c.horizon_s))
+    times = np.sort(arr_rng.uniform(0.0, c.horizon_s, n))
     picks = pick_rng.random(n)
     fails = fail_rng.random(n)
     host_col, status_col, ejected_col = [], [], []
@@ -276,7 +393,7 @@ def run_outlier_detection(*, hosts: int = 5, bad_host_error: float = 0.9,
         det.advance(float(t))
         choices = det.routable_hosts()
         host = choices[int(u * len(choices))]
-        p = p_bad if host == "h0" and t >= start_bad else p_ok
+        p = c.bad_host_error if host == "h0" and t >= c.bad_from_s else c.healthy_error
         status = 503 if f < p else 200
         det.on_response(float(t), host, status)
         host_col.append(host)
@@ -284,4 +401,4 @@ def run_outlier_detection(*, hosts: int = 5, bad_host_error: float = 0.9,
         ejected_col.append(det.hosts["h0"].ejected)
     requests = pd.DataFrame({"time_s": times, "host": host_col, "status": status_col,
                              "ok": np.array(status_col) < 500, "h0_ejected": ejected_col})
-    return requests, det.events_frame()
+    return OutlierResult(config=c, requests=requests, events=det.events_frame())

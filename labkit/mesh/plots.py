@@ -2,37 +2,40 @@
 detection, canary rollouts and trace waterfalls. Each takes the frames labkit.mesh (or
 labkit.resilience.contention) returns and gives back a matplotlib Figure.
 
-matplotlib is imported inside the functions.
+matplotlib is imported inside the functions. The notebook's explorer callbacks are in
+:mod:`labkit.mesh.explorers`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import cycle
 
 import numpy as np
 import pandas as pd
 
-from labkit.viz.inplace import updates_in_place
-
 __all__ = [
-    "explore_outlier_detection",
     "plot_amplification",
     "plot_backoff_strategies",
     "plot_canary_rollout",
     "plot_outlier_run",
     "plot_trace_waterfall",
+    "update_outlier_run",
 ]
 
 
 def plot_amplification(results: Mapping[str, object], *, worst_case: float | None = None):
     """Backend calls per user request for each run (a :class:`~labkit.mesh.storm.StormResult`)."""
-    from labkit.viz import PALETTE, new_figure
+    import matplotlib as mpl
+
+    from labkit.viz import new_figure
 
     fig, ax = new_figure("Retry amplification at the backend", "retry policy",
                          "backend calls per user request")
     names = list(results)
     values = [results[n].amplification for n in names]  # type: ignore[attr-defined]
-    ax.bar(names, values, color=[PALETTE[i % len(PALETTE)] for i in range(len(names))])
+    colours = cycle(mpl.rcParams["axes.prop_cycle"].by_key()["color"])
+    ax.bar(names, values, color=[next(colours) for _ in names])
     for x, v in enumerate(values):
         ax.annotate(f"{v:.2f}x", (x, v), ha="center", va="bottom", fontsize=9)
     if worst_case is not None:
@@ -43,14 +46,13 @@ def plot_amplification(results: Mapping[str, object], *, worst_case: float | Non
 
 def plot_backoff_strategies(frame: pd.DataFrame):
     """Two panels: mean server calls and mean completion time vs clients, per strategy."""
-    from labkit.viz import PALETTE, new_figure
+    from labkit.viz import new_figure
 
     fig, axes = new_figure("Backoff strategies under contention", "clients",
                            "server calls (work)", ncols=2)
-    for colour, (strategy, g) in zip(PALETTE, frame.groupby("strategy", sort=False),
-                                     strict=False):
-        axes[0].plot(g["clients"], g["calls"], marker="o", color=colour, label=strategy)
-        axes[1].plot(g["clients"], g["completion_s"], marker="o", color=colour, label=strategy)
+    for strategy, g in frame.groupby("strategy", sort=False):  # both panels cycle alike
+        axes[0].plot(g["clients"], g["calls"], marker="o", label=strategy)
+        axes[1].plot(g["clients"], g["completion_s"], marker="o", label=strategy)
     axes[0].set_title("work")
     axes[1].set_title("completion time")
     axes[1].set_ylabel("time until the last client succeeds (s)")
@@ -113,38 +115,6 @@ def update_outlier_run(fig, requests: pd.DataFrame, *, bin_s: float = 2.0, title
     return True
 
 
-def _outlier_explorer_run(hosts: int, max_ejection_percent: int, ejection_cap_rule: str,
-                          consecutive_5xx: int, seed: int) -> tuple[pd.DataFrame, str]:
-    from labkit.mesh.outlier import run_outlier_detection
-
-    requests, _ = run_outlier_detection(
-        hosts=hosts, bad_from_s=10.0, horizon_s=60.0, rate=40.0, seed=seed,
-        max_ejection_percent=max_ejection_percent, ejection_cap_rule=ejection_cap_rule,
-        consecutive_5xx=consecutive_5xx)
-    after = requests[requests["time_s"] >= 10.0]
-    return requests, (f"{hosts} hosts, max {max_ejection_percent}% ejected ({ejection_cap_rule} "
-                      f"rule): {100 * after['ok'].mean():.1f}% success")
-
-
-def _update_outlier_explorer(fig, hosts: int = 5, max_ejection_percent: int = 10,
-                             ejection_cap_rule: str = "current", consecutive_5xx: int = 5,
-                             seed: int = 0) -> bool:
-    requests, title = _outlier_explorer_run(hosts, max_ejection_percent, ejection_cap_rule,
-                                            consecutive_5xx, seed)
-    return update_outlier_run(fig, requests, bin_s=3.0, bad_from_s=10.0, title=title)
-
-
-@updates_in_place(_update_outlier_explorer)
-def explore_outlier_detection(hosts: int = 5, max_ejection_percent: int = 10,
-                              ejection_cap_rule: str = "current", consecutive_5xx: int = 5,
-                              seed: int = 0):
-    """Explorer callback: one bad host in a cluster, success rate over a short run (an explorer
-    redraws it in place)."""
-    requests, title = _outlier_explorer_run(hosts, max_ejection_percent, ejection_cap_rule,
-                                            consecutive_5xx, seed)
-    return plot_outlier_run(requests, bin_s=3.0, bad_from_s=10.0, title=title)
-
-
 def plot_canary_rollout(steps: pd.DataFrame, *, title: str = "Canary rollout"):
     """Per judged step: the canary's weight (bars) and both error rates (lines)."""
     from labkit.viz import PALETTE, new_figure
@@ -188,3 +158,12 @@ def plot_trace_waterfall(spans: pd.DataFrame, *, title: str = "Trace waterfall")
     ax.set_yticklabels(labels, fontsize=8, family="monospace")
     ax.set_xlim(0, 1000 * spans["end_s"].max() * 1.15)
     return fig
+
+
+def __getattr__(name: str):
+    """The explorer's callbacks moved to :mod:`labkit.mesh.explorers`."""
+    if name == "explore_outlier_detection":
+        from labkit.mesh import explorers
+
+        return explorers.explore_outlier_detection
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,8 +7,8 @@
 - :class:`CanaryController` — pure, clock-free logic: at each step it compares the canary's error
   rate with the baseline's over that step and either advances to the next weight or rolls back
   to 0 % (and stays there).
-- :func:`run_canary` — a seeded rollout: requests split by the router, each version failing with
-  its own probability; one row per request.
+- :func:`run_canary` — a seeded rollout (:class:`CanaryConfig`): requests split by the router,
+  each version failing with its own probability; one row per request (:class:`CanaryResult`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.validation import check_int, check_nonnegative, check_probability
+from labkit.core.runner import Config, Result
+from labkit.core.validation import check_int, check_limit, check_nonnegative, check_probability
+from labkit.microservices.legacy import legacy_config
 
-__all__ = ["CanaryController", "CanaryStep", "WeightedRouter", "run_canary"]
+__all__ = ["CanaryConfig", "CanaryController", "CanaryResult", "CanaryStep", "WeightedRouter",
+           "run_canary"]
 
 
 class WeightedRouter:
@@ -182,38 +185,102 @@ class CanaryController:
         return pd.DataFrame([s.__dict__ for s in self.history])
 
 
-def run_canary(*, baseline_error: float = 0.01, canary_error: float = 0.05,
-               requests_per_step: int = 400, steps: Sequence[int] = (5, 10, 25, 50, 100),
-               tolerance: float = 0.0, min_requests: int = 20, max_steps: int = 20,
-               seed: int = 0) -> tuple[pd.DataFrame, CanaryController]:
+@dataclass(frozen=True)
+class CanaryConfig(Config):
     """A rollout: each step routes ``requests_per_step`` requests by the controller's weights.
 
-    Returns ``(requests, controller)``; ``requests`` has one row per request with ``step``,
-    ``canary_percent``, ``version`` (``"baseline"``/``"canary"``) and ``ok``.
-
-    >>> df, ctl = run_canary(canary_error=0.5, seed=1)
-    >>> ctl.state, int(df[df.step > ctl.history[-1].step].shape[0])
-    ('rolled_back', 0)
+    ``baseline_error`` and ``canary_error``: each version's failure probability. ``steps``,
+    ``tolerance`` and ``min_requests`` configure the :class:`CanaryController`; the rollout
+    stops after ``max_steps`` judged steps even if it has not finished.
     """
-    pb = check_probability("baseline_error", baseline_error)
-    pc = check_probability("canary_error", canary_error)
-    n = check_int("requests_per_step", requests_per_step, minimum=1)
-    limit = check_int("max_steps", max_steps, minimum=1)
-    route_rng, fail_rng = spawn_rngs(seed, 2)
-    ctl = CanaryController(steps=steps, tolerance=tolerance, min_requests=min_requests)
+
+    baseline_error: float = 0.01
+    canary_error: float = 0.05
+    requests_per_step: int = 400
+    steps: tuple[int, ...] = (5, 10, 25, 50, 100)
+    tolerance: float = 0.0
+    min_requests: int = 20
+    max_steps: int = 20
+    seed: int = 0
+
+    def validate(self) -> None:
+        check_probability("baseline_error", self.baseline_error)
+        check_probability("canary_error", self.canary_error)
+        check_limit("requests_per_step", self.requests_per_step, 1_000_000, minimum=1)
+        check_limit("max_steps", self.max_steps, 1_000, minimum=1)
+        check_int("seed", self.seed, minimum=0)
+        self.controller()  # the controller's own checks
+
+    def controller(self) -> CanaryController:
+        return CanaryController(steps=self.steps, tolerance=self.tolerance,
+                                min_requests=self.min_requests)
+
+
+@dataclass(frozen=True)
+class CanaryResult(Result):
+    """Result of :func:`run_canary`: ``records`` (also ``requests``), one row per request with
+    ``request_id``, ``step``, ``canary_percent``, ``version`` (``"baseline"``/``"canary"``) and
+    ``ok``; ``controller``, the :class:`CanaryController` with its judged steps."""
+
+    config: CanaryConfig
+    requests: pd.DataFrame
+    controller: CanaryController
+
+    @property
+    def records(self) -> pd.DataFrame:
+        return self.requests
+
+    @property
+    def state(self) -> str:
+        return self.controller.state
+
+    def steps(self) -> pd.DataFrame:
+        """One row per judged step (:meth:`CanaryController.to_frame`)."""
+        return self.controller.to_frame()
+
+    def summary(self) -> dict[str, float | int | str]:
+        """Final state (and 0/1 flags for it), steps judged, requests and failed requests that
+        reached the canary."""
+        r = self.requests
+        canary = r[r.version == "canary"]
+        return {"state": self.state, "promoted": int(self.state == "promoted"),
+                "rolled_back": int(self.state == "rolled_back"),
+                "steps_judged": len(self.controller.history), "n_requests": int(len(r)),
+                "canary_requests": int(len(canary)),
+                "canary_failures": int((~canary.ok).sum())}
+
+
+def run_canary(config: CanaryConfig | None = None, /,
+               **legacy) -> CanaryResult | tuple[pd.DataFrame, CanaryController]:
+    """Run the rollout of ``config``.
+
+    The former keyword form still works for one release: it warns ``DeprecationWarning`` and
+    returns ``(requests, controller)``.
+
+    >>> result = run_canary(CanaryConfig(canary_error=0.5, seed=1))
+    >>> result.state, int(result.records.step.max()) == result.controller.history[-1].step
+    ('rolled_back', True)
+    """
+    if not isinstance(config, CanaryConfig):
+        if config is not None:
+            raise TypeError(f"config must be a CanaryConfig, got {type(config).__name__}")
+        result = run_canary(legacy_config(CanaryConfig, "run_canary", legacy))
+        return result.requests, result.controller
+    c, n = config, config.requests_per_step
+    route_rng, fail_rng = spawn_rngs(c.seed, 2)
+    ctl = c.controller()
     frames = []
-    while not ctl.done and len(ctl.history) < limit:
+    while not ctl.done and len(ctl.history) < c.max_steps:
         pct = ctl.canary_percent
         versions = WeightedRouter(ctl.weights()).route(route_rng, n) if pct < 100 else \
             np.array(["canary"] * n, dtype=object)
-        p_fail = np.where(versions == "canary", pc, pb)
+        p_fail = np.where(versions == "canary", c.canary_error, c.baseline_error)
         ok = fail_rng.random(n) >= p_fail
-        step = len(ctl.history)
-        frames.append(pd.DataFrame({"step": step, "canary_percent": pct, "version": versions,
-                                    "ok": ok}))
+        frames.append(pd.DataFrame({"step": len(ctl.history), "canary_percent": pct,
+                                    "version": versions, "ok": ok}))
         is_c = versions == "canary"
         ctl.observe(baseline=(int((~is_c).sum()), int((~is_c & ~ok).sum())),
                     canary=(int(is_c.sum()), int((is_c & ~ok).sum())))
     requests = pd.concat(frames, ignore_index=True)
     requests.insert(0, "request_id", np.arange(len(requests)))
-    return requests, ctl
+    return CanaryResult(config=c, requests=requests, controller=ctl)

@@ -2,7 +2,8 @@
 
 A mesh's sidecars (or an SDK such as AWS X-Ray / OpenTelemetry) record a **span** for every hop:
 ``trace_id`` shared by the whole request, its own ``span_id``, the ``parent_id`` of the span that
-called it, a service, an operation and start/end times. :func:`simulate_trace` builds the spans of
+called it, a service, an operation and start/end times. :func:`simulate_trace` (configured by
+:class:`TraceConfig`) builds the spans of
 one checkout request (gateway → orders → inventory and payments in parallel → fraud check, with a
 retried payment attempt) so the waterfall can be drawn and read.
 """
@@ -15,9 +16,11 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import make_rng
-from labkit.core.validation import check_nonnegative
+from labkit.core.runner import Config, Result
+from labkit.core.validation import check_int, check_nonnegative
+from labkit.microservices.legacy import legacy_config
 
-__all__ = ["Span", "Tracer", "simulate_trace"]
+__all__ = ["Span", "TraceConfig", "TraceResult", "Tracer", "simulate_trace"]
 
 
 @dataclass(frozen=True)
@@ -80,22 +83,62 @@ class Tracer:
         return pd.DataFrame(rows)
 
 
-def simulate_trace(seed: int = 0, *, payment_retry: bool = True,
-                   network_s: float = 0.002) -> pd.DataFrame:
-    """Spans of one checkout request; ``payment_retry`` makes the first payment attempt fail
-    (HTTP 503) and the sidecar retry it.
+@dataclass(frozen=True)
+class TraceConfig(Config):
+    """One checkout request; ``payment_retry`` makes the first payment attempt fail (HTTP 503)
+    and the sidecar retry it; ``network_s`` is added per hop."""
 
-    Returns the frame of :meth:`Tracer.to_frame`: ``trace_id``, ``span_id``, ``parent_id``,
-    ``service``, ``operation``, ``start_s``, ``end_s``, ``status``, ``duration_s``, ``depth``.
+    seed: int = 0
+    payment_retry: bool = True
+    network_s: float = 0.002
 
-    >>> df = simulate_trace(seed=1)
+    def validate(self) -> None:
+        check_int("seed", self.seed, minimum=0)
+        if not isinstance(self.payment_retry, bool):
+            raise TypeError(f"payment_retry must be True or False, got {self.payment_retry!r}")
+        check_nonnegative("network_s", self.network_s)
+
+
+@dataclass(frozen=True)
+class TraceResult(Result):
+    """The spans of one request: ``records`` has one row per span in waterfall order
+    (:meth:`Tracer.to_frame`: ``trace_id``, ``span_id``, ``parent_id``, ``service``,
+    ``operation``, ``start_s``, ``end_s``, ``status``, ``duration_s``, ``depth``)."""
+
+    config: TraceConfig
+    records: pd.DataFrame
+
+    def summary(self) -> dict[str, float | int]:
+        """The request's duration, the spans, the failed spans, and the payments branch's share
+        of the request's time."""
+        r = self.records
+        root = r.iloc[0]
+        payments = r.loc[r.service == "payments", "duration_s"]
+        return {"duration_s": float(root.duration_s), "spans": int(len(r)),
+                "failed_spans": int((r.status != "ok").sum()),
+                "payments_share": float(payments.iloc[0] / root.duration_s)}
+
+
+def simulate_trace(config: TraceConfig | int | None = None, /,
+                   **legacy) -> TraceResult | pd.DataFrame:
+    """The spans of one checkout request (gateway, orders, inventory and payments in parallel,
+    fraud check, card charge).
+
+    The former form ``simulate_trace(seed, payment_retry=..., network_s=...)`` still works for
+    one release: it warns ``DeprecationWarning`` and returns the frame.
+
+    >>> df = simulate_trace(TraceConfig(seed=1)).records
     >>> df.loc[0, "service"], int(df.parent_id.isna().sum())
     ('api-gateway', 1)
     >>> bool((df.end_s <= df.end_s[0]).all())
     True
     """
-    rng = make_rng(seed)
-    net = check_nonnegative("network_s", network_s)
+    if not isinstance(config, TraceConfig):
+        if config is not None:
+            legacy["seed"] = config
+        return simulate_trace(legacy_config(TraceConfig, "simulate_trace", legacy)).records
+    rng = make_rng(config.seed)
+    net = config.network_s
 
     def work(median: float) -> float:
         return float(rng.lognormal(np.log(median), 0.3))
@@ -111,7 +154,7 @@ def simulate_trace(seed: int = 0, *, payment_retry: bool = True,
     fraud_end = fraud_start + work(0.030)
     attempts = []
     a_start = fraud_end + net
-    if payment_retry:
+    if config.payment_retry:
         a_end = a_start + work(0.015)
         attempts.append(("charge (attempt 1)", a_start, a_end, "error 503"))
         a_start = a_end + 0.025 * float(rng.random())      # Envoy's first backoff: U(0, 25 ms)
@@ -132,4 +175,4 @@ def simulate_trace(seed: int = 0, *, payment_retry: bool = True,
     for op, s, e, status in attempts:
         tr.record(pay, "card-processor", op, s, e, status)
     tr.record(orders, "orders-db", "INSERT order", db_start, orders_end - net / 2)
-    return tr.to_frame()
+    return TraceResult(config=config, records=tr.to_frame())

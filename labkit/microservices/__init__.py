@@ -5,18 +5,20 @@ Routing (pure logic)
 Services and stores
     StoreProfile, RDS_LIKE, DYNAMODB_LIKE, ServiceSpec, Microservice,
     USER_SERVICE, ORDER_SERVICE, PRODUCT_SERVICE
-Scenarios (SimPy / numpy models returning tidy frames)
-    run_gateway, GatewayRun, default_gateway, DEFAULT_MIX
-    run_outage_scenario, compare_designs, OutageRun, OUTCOMES
-    run_fanout, LeafLatency, fanout_slow_probability
-    run_query_designs, QueryDesigns
+Scenarios (configuration -> run -> result with ``.records`` and ``.summary()``)
+    GatewayConfig, run_gateway, GatewayResult, default_gateway, DEFAULT_MIX
+    HandoffConfig, run_handoff_outage, compare_handoff_designs, HandoffResult, OUTCOMES
+    FanoutConfig, run_fanout, FanoutResult, LeafLatency, fanout_slow_probability
+    QueryConfig, run_query_designs, QueryDesigns
+Deprecated (one release)
+    run_outage_scenario, compare_designs, OutageRun, GatewayRun
 Compute cost
     load_prices, PriceTable, Workload, LambdaOption, FargateOption, EC2Option,
     AppRunnerOption, monthly_cost, cost_curve, break_even_rate, break_even_table,
     operational_tradeoffs, HOURS_PER_MONTH
 """
 
-from labkit.microservices.composition import QueryDesigns, run_query_designs
+from labkit.microservices.composition import QueryConfig, QueryDesigns, run_query_designs
 from labkit.microservices.cost import (
     HOURS_PER_MONTH,
     AppRunnerOption,
@@ -32,9 +34,31 @@ from labkit.microservices.cost import (
     monthly_cost,
     operational_tradeoffs,
 )
-from labkit.microservices.fanout import LeafLatency, fanout_slow_probability, run_fanout
-from labkit.microservices.gateway import DEFAULT_MIX, GatewayRun, default_gateway, run_gateway
-from labkit.microservices.handoff import OUTCOMES, OutageRun, compare_designs, run_outage_scenario
+from labkit.microservices.fanout import (
+    FanoutConfig,
+    FanoutResult,
+    LeafLatency,
+    fanout_slow_probability,
+    run_fanout,
+)
+from labkit.microservices.gateway import (
+    DEFAULT_MIX,
+    GatewayConfig,
+    GatewayResult,
+    GatewayRun,
+    default_gateway,
+    run_gateway,
+)
+from labkit.microservices.handoff import (
+    OUTCOMES,
+    HandoffConfig,
+    HandoffResult,
+    OutageRun,
+    compare_designs,
+    compare_handoff_designs,
+    run_handoff_outage,
+    run_outage_scenario,
+)
 from labkit.microservices.routing import ApiGateway, RouteNotFound
 from labkit.microservices.services import (
     ORDER_SERVICE,
@@ -52,10 +76,12 @@ __all__ = [
     "StoreProfile", "RDS_LIKE", "DYNAMODB_LIKE", "ServiceSpec", "Microservice",
     "USER_SERVICE", "ORDER_SERVICE", "PRODUCT_SERVICE",
     # Scenarios
-    "run_gateway", "GatewayRun", "default_gateway", "DEFAULT_MIX",
-    "run_outage_scenario", "compare_designs", "OutageRun", "OUTCOMES",
-    "run_fanout", "LeafLatency", "fanout_slow_probability",
-    "run_query_designs", "QueryDesigns",
+    "GatewayConfig", "run_gateway", "GatewayResult", "default_gateway", "DEFAULT_MIX",
+    "HandoffConfig", "run_handoff_outage", "compare_handoff_designs", "HandoffResult", "OUTCOMES",
+    "FanoutConfig", "run_fanout", "FanoutResult", "LeafLatency", "fanout_slow_probability",
+    "QueryConfig", "run_query_designs", "QueryDesigns",
+    # Deprecated (one release)
+    "run_outage_scenario", "compare_designs", "OutageRun", "GatewayRun",
     # Compute cost
     "load_prices", "PriceTable", "Workload", "LambdaOption", "FargateOption", "EC2Option",
     "AppRunnerOption", "monthly_cost", "cost_curve", "break_even_rate", "break_even_table",

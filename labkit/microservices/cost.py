@@ -232,30 +232,30 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
 
 @dataclass(frozen=True)
 class Workload:
-    """What one service does: ``rate_per_s`` requests per second, each ``duration_s`` long,
+    """What one service does: ``arrival_rate`` requests per second, each ``duration_s`` long,
     on a function of ``memory_mb`` MB (the Lambda memory setting).
 
     >>> Workload(10, 0.1, 512).in_flight
     1.0
     """
 
-    rate_per_s: float
+    arrival_rate: float
     duration_s: float
     memory_mb: float
 
     def __post_init__(self) -> None:
-        check_nonnegative("rate_per_s", self.rate_per_s)
+        check_nonnegative("arrival_rate", self.arrival_rate)
         check_positive("duration_s", self.duration_s)
         check_positive("memory_mb", self.memory_mb)
 
     @property
     def requests_per_month(self) -> float:
-        return self.rate_per_s * SECONDS_PER_MONTH
+        return self.arrival_rate * SECONDS_PER_MONTH
 
     @property
     def in_flight(self) -> float:
         """Average requests in progress (Little's law: rate x duration)."""
-        return self.rate_per_s * self.duration_s
+        return self.arrival_rate * self.duration_s
 
 
 @dataclass(frozen=True)
@@ -403,7 +403,7 @@ def monthly_cost(option: ComputeOption, workload: Workload,
     --------
     The reference example: 512 MB, 100 ms costs $1.033 per million requests on Lambda.
 
-    >>> w = Workload(rate_per_s=1e6 / (730 * 3600), duration_s=0.1, memory_mb=512)
+    >>> w = Workload(arrival_rate=1e6 / (730 * 3600), duration_s=0.1, memory_mb=512)
     >>> round(monthly_cost(LambdaOption(), w), 3)
     1.033
     >>> round(monthly_cost(FargateOption(), w), 2)   # one 0.25 vCPU / 0.5 GB task, always on
@@ -421,7 +421,7 @@ def _default_options() -> tuple[ComputeOption, ...]:
     return (LambdaOption(), FargateOption(), EC2Option(), AppRunnerOption())
 
 
-def cost_curve(rates_per_s: Sequence[float], *, duration_s: float, memory_mb: float,
+def cost_curve(arrival_rates: Sequence[float], *, duration_s: float, memory_mb: float,
                options: Sequence[ComputeOption] | None = None,
                prices: PriceTable | None = None) -> pd.DataFrame:
     """Monthly cost against request rate, one row per (rate, option).
@@ -441,9 +441,9 @@ def cost_curve(rates_per_s: Sequence[float], *, duration_s: float, memory_mb: fl
     options = tuple(options) if options is not None else _default_options()
     if not options:
         raise ValueError("options must hold at least one compute option")
-    rates = [check_nonnegative("rates_per_s", r) for r in rates_per_s]
+    rates = [check_nonnegative("arrival_rates", r) for r in arrival_rates]
     if not rates:
-        raise ValueError("rates_per_s must hold at least one rate")
+        raise ValueError("arrival_rates must hold at least one rate")
     rows = []
     for rate in rates:
         w = Workload(rate, duration_s, memory_mb)
@@ -459,12 +459,12 @@ def cost_curve(rates_per_s: Sequence[float], *, duration_s: float, memory_mb: fl
 
 def break_even_rate(option: ComputeOption, *, duration_s: float, memory_mb: float,
                     lambda_option: LambdaOption | None = None,
-                    prices: PriceTable | None = None, max_rate_per_s: float = 1000.0) -> float:
+                    prices: PriceTable | None = None, max_arrival_rate: float = 1000.0) -> float:
     """The lowest request rate (req/s) at which Lambda costs as much as ``option``.
 
     Below it Lambda is cheaper; above it the always-on option is cheaper (until it needs more
     instances, when Lambda may win again for a while). Returns ``nan`` if Lambda stays cheaper
-    up to ``max_rate_per_s``.
+    up to ``max_arrival_rate`` (req/s).
 
     Examples
     --------
@@ -476,7 +476,7 @@ def break_even_rate(option: ComputeOption, *, duration_s: float, memory_mb: floa
     """
     prices = prices if prices is not None else load_prices()
     lam = lambda_option if lambda_option is not None else LambdaOption()
-    top = check_positive("max_rate_per_s", max_rate_per_s)
+    top = check_positive("max_arrival_rate", max_arrival_rate)
     if isinstance(option, LambdaOption):
         raise ValueError("option must be a container option (Fargate, EC2 or App Runner)")
     Workload(0.0, duration_s, memory_mb)  # argument checks

@@ -5,33 +5,21 @@ and labelled axes (units in the labels), in the lab's style and palette.
 
 Functions
     plot_service_latency, plot_littles_law, plot_outage, plot_end_to_end, plot_fanout,
-    plot_query_designs, plot_cost_curve, cost_explorer_figure
+    plot_query_designs, plot_cost_curve (the explorer's callbacks are in
+    :mod:`labkit.microservices.explorers`)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from labkit.microservices.cost import (
-    AppRunnerOption,
-    EC2Option,
-    FargateOption,
-    LambdaOption,
-    PriceTable,
-    break_even_table,
-    cost_curve,
-    load_prices,
-)
-from labkit.microservices.handoff import OutageRun
-from labkit.viz.inplace import updates_in_place
+from labkit.microservices.handoff import HandoffResult
 from labkit.viz.style import PALETTE, new_figure
 
 __all__ = [
-    "cost_explorer_figure",
     "plot_cost_curve",
     "plot_end_to_end",
     "plot_fanout",
@@ -54,17 +42,18 @@ def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def plot_service_latency(requests: pd.DataFrame) -> Any:
     """Latency distribution (CDF) per service behind the gateway.
 
-    >>> from labkit.microservices.gateway import run_gateway
-    >>> fig = plot_service_latency(run_gateway(rate_per_s=20, horizon_s=5, seed=0).requests)
+    >>> from labkit.microservices.gateway import GatewayConfig, run_gateway
+    >>> config = GatewayConfig(arrival_rate=20, horizon_s=5, seed=0)
+    >>> fig = plot_service_latency(run_gateway(config).records)
     >>> fig.axes[0].get_xlabel()
     'latency (ms)'
     """
     fig, ax = new_figure("Latency per service behind the gateway", "latency (ms)",
                          "share of requests at or below")
-    for k, (service, g) in enumerate(requests.groupby("service", sort=True)):
+    for service, g in requests.groupby("service", sort=True):
         x, y = _ecdf(g.latency_s.to_numpy() * 1000)
         store = g["store"].iloc[0] if "store" in g else ""
-        ax.plot(x, y, color=PALETTE[k % len(PALETTE)], label=f"{service} ({store})")
+        ax.plot(x, y, label=f"{service} ({store})")  # colours from the style's cycle
     ax.legend(loc="lower right")
     return fig
 
@@ -89,12 +78,13 @@ def plot_littles_law(table: pd.DataFrame) -> Any:
     return fig
 
 
-def plot_outage(sync: OutageRun, asyn: OutageRun, *, bin_s: float = 2.0) -> Any:
+def plot_outage(sync: HandoffResult, asyn: HandoffResult, *, bin_s: float = 2.0) -> Any:
     """Left: what clients got each second (accepted / failed). Right: the order backlog.
 
-    >>> from labkit.microservices.handoff import compare_designs
-    >>> _, s, a = compare_designs(rate_per_s=5, horizon_s=30, outage_start_s=5,
-    ...                           outage_end_s=10, drain_s=10, seed=0)
+    >>> from labkit.microservices.handoff import HandoffConfig, compare_handoff_designs
+    >>> runs = compare_handoff_designs(HandoffConfig(arrival_rate=5, horizon_s=30,
+    ...                                outage_start_s=5, outage_end_s=10, drain_s=10, seed=0))
+    >>> s, a = runs["sync"], runs["async"]
     >>> len(plot_outage(s, a).axes)
     2
     """
@@ -107,7 +97,7 @@ def plot_outage(sync: OutageRun, asyn: OutageRun, *, bin_s: float = 2.0) -> Any:
                    zorder=0, label="order service down")
     edges = np.arange(0.0, sync.stop_s + bin_s, bin_s)
 
-    def per_second(run: OutageRun, mask: pd.Series) -> np.ndarray:
+    def per_second(run: HandoffResult, mask: pd.Series) -> np.ndarray:
         counts, _ = np.histogram(run.requests.arrival_s[mask], edges)
         return counts / bin_s
 
@@ -128,12 +118,13 @@ def plot_outage(sync: OutageRun, asyn: OutageRun, *, bin_s: float = 2.0) -> Any:
     return fig
 
 
-def plot_end_to_end(sync: OutageRun, asyn: OutageRun) -> Any:
+def plot_end_to_end(sync: HandoffResult, asyn: HandoffResult) -> Any:
     """Distribution of checkout-to-order-stored delay for completed orders (log scale).
 
-    >>> from labkit.microservices.handoff import compare_designs
-    >>> _, s, a = compare_designs(rate_per_s=5, horizon_s=30, outage_start_s=5,
-    ...                           outage_end_s=10, drain_s=10, seed=0)
+    >>> from labkit.microservices.handoff import HandoffConfig, compare_handoff_designs
+    >>> runs = compare_handoff_designs(HandoffConfig(arrival_rate=5, horizon_s=30,
+    ...                                outage_start_s=5, outage_end_s=10, drain_s=10, seed=0))
+    >>> s, a = runs["sync"], runs["async"]
     >>> plot_end_to_end(s, a).axes[0].get_xscale()
     'log'
     """
@@ -152,8 +143,9 @@ def plot_end_to_end(sync: OutageRun, asyn: OutageRun) -> Any:
 def plot_fanout(df: pd.DataFrame) -> Any:
     """Left: p99 against fan-out (measured, closed form, hedged). Right: share of slow requests.
 
-    >>> from labkit.microservices.fanout import run_fanout
-    >>> len(plot_fanout(run_fanout((1, 10), n_requests=500)).axes)
+    >>> from labkit.microservices.fanout import FanoutConfig, run_fanout
+    >>> table = run_fanout(FanoutConfig(fanouts=(1, 10), n_requests=500)).table()
+    >>> len(plot_fanout(table).axes)
     2
     """
     fig, (left, right) = new_figure("Fan-out: a request waits for its slowest call",
@@ -179,8 +171,8 @@ def plot_fanout(df: pd.DataFrame) -> Any:
 def plot_query_designs(queries: pd.DataFrame) -> Any:
     """Left: latency CDF of both designs. Right: share of inconsistent answers.
 
-    >>> from labkit.microservices.composition import run_query_designs
-    >>> len(plot_query_designs(run_query_designs(n_queries=500).queries).axes)
+    >>> from labkit.microservices.composition import QueryConfig, run_query_designs
+    >>> len(plot_query_designs(run_query_designs(QueryConfig(n_queries=500)).records).axes)
     2
     """
     fig, (left, right) = new_figure("Order history page: API composition vs local join",
@@ -204,9 +196,10 @@ def plot_query_designs(queries: pd.DataFrame) -> Any:
 
 
 def plot_cost_curve(curve: pd.DataFrame, break_evens: pd.DataFrame | None = None, *,
-                    rate_per_s: float | None = None, title: str | None = None) -> Any:
+                    arrival_rate: float | None = None, title: str | None = None) -> Any:
     """Monthly cost against request rate per compute option (log-log), with break-even points.
 
+    >>> from labkit.microservices.cost import cost_curve
     >>> c = cost_curve([0.1, 1, 10], duration_s=0.1, memory_mb=512)
     >>> plot_cost_curve(c).axes[0].get_yscale()
     'log'
@@ -225,8 +218,9 @@ def plot_cost_curve(curve: pd.DataFrame, break_evens: pd.DataFrame | None = None
             if np.isfinite(row.break_even_rate_per_s):
                 ax.plot(row.break_even_rate_per_s, row.monthly_cost_usd, "o", mfc="white",
                         color=_OPTION_COLOURS.get(row.option, PALETTE[4]), ms=7)
-    if rate_per_s is not None:
-        ax.axvline(rate_per_s, color="#555555", ls="--", lw=1, label=f"{rate_per_s:g} req/s")
+    if arrival_rate is not None:
+        ax.axvline(arrival_rate, color="#555555", ls="--", lw=1,
+                   label=f"{arrival_rate:g} req/s")
     ax.set_xscale("log")
     ax.set_yscale("log")
     # plain tick labels (no mathtext) and no minor ticks keep the explorer's redraw fast
@@ -238,78 +232,10 @@ def plot_cost_curve(curve: pd.DataFrame, break_evens: pd.DataFrame | None = None
     return fig
 
 
-def _cost_explorer_view(memory_mb: int, duration_ms: int, rate_per_s: float,
-                        prices: PriceTable | None,
-                        rates: Sequence[float] | None) -> dict[str, Any]:
-    """What the cost explorer shows: the curves, break-even points and title at these values."""
-    prices = prices if prices is not None else load_prices()
-    duration_s = duration_ms / 1000.0
-    grid = list(rates) if rates is not None else list(np.logspace(-2, 3, 121))
-    options = (LambdaOption(), FargateOption(), EC2Option(), AppRunnerOption())
-    curve = cost_curve(grid, duration_s=duration_s, memory_mb=memory_mb, options=options,
-                       prices=prices)
-    evens = break_even_table(duration_s=duration_s, memory_mb=memory_mb, options=options[1:],
-                             prices=prices)
-    at = cost_curve([rate_per_s], duration_s=duration_s, memory_mb=memory_mb, options=options,
-                    prices=prices)
-    cheapest = at.loc[at.monthly_cost_usd.idxmin()]
-    return {"curve": curve, "evens": evens,
-            "title": (f"{memory_mb} MB, {duration_ms} ms: cheapest at {rate_per_s:g} req/s is "
-                      f"{cheapest.option} (${cheapest.monthly_cost_usd:,.2f}/month)")}
+def __getattr__(name: str) -> Any:
+    """The explorer's callbacks moved to :mod:`labkit.microservices.explorers`."""
+    if name in ("cost_explorer_figure", "update_cost_explorer"):
+        from labkit.microservices import explorers
 
-
-def _update_cost_explorer(fig: Any, memory_mb: int = 512, duration_ms: int = 100,
-                          rate_per_s: float = 5.0, *, prices: PriceTable | None = None,
-                          rates: Sequence[float] | None = None) -> bool:
-    """Redraw :func:`cost_explorer_figure` in place: curves, break-even points, chosen rate."""
-    view = _cost_explorer_view(memory_mb, duration_ms, rate_per_s, prices, rates)
-    ax = fig.axes[0]
-    positive = view["curve"][view["curve"].rate_per_s > 0]
-    curves = [g for _option, g in positive.groupby("option", sort=False)]
-    evens = [row for row in view["evens"].itertuples(index=False)
-             if np.isfinite(row.break_even_rate_per_s)]
-    if len(ax.lines) != len(curves) + len(evens) + 1:
-        return False  # another number of break-even points: draw afresh
-    lines = iter(ax.lines)
-    for g in curves:
-        next(lines).set_data(g.rate_per_s, g.monthly_cost_usd.clip(lower=1e-2))
-    for row in evens:
-        next(lines).set_data([row.break_even_rate_per_s], [row.monthly_cost_usd])
-    chosen = next(lines)
-    chosen.set_xdata([rate_per_s, rate_per_s])
-    chosen.set_label(f"{rate_per_s:g} req/s")
-    ax.relim()
-    ax.autoscale_view()
-    ax.legend(loc="upper left", ncol=2)
-    ax.set_title(view["title"])
-    return True
-
-
-def _prices_version() -> tuple[tuple[int, int], ...]:
-    """Changes when a facts table (where the prices live) is edited: sizes and modification
-    times."""
-    from labkit.core.facts import fact_tables
-
-    return tuple((p.stat().st_size, p.stat().st_mtime_ns) for p in fact_tables())
-
-
-@updates_in_place(_update_cost_explorer)
-def cost_explorer_figure(memory_mb: int = 512, duration_ms: int = 100, rate_per_s: float = 5.0,
-                         *, prices: PriceTable | None = None,
-                         rates: Sequence[float] | None = None) -> Any:
-    """The cost explorer's figure: cost curves, break-even points (circles) and the chosen rate.
-
-    Prices are read from the facts tables on every call unless ``prices`` is given, so an
-    edited price shows up on the next redraw (an explorer's cached answers are keyed by the
-    tables' version too). An explorer redraws the figure in place.
-
-    >>> fig = cost_explorer_figure(512, 100, 5.0)
-    >>> fig.axes[0].get_xlabel()
-    'request rate (req/s)'
-    """
-    view = _cost_explorer_view(memory_mb, duration_ms, rate_per_s, prices, rates)
-    return plot_cost_curve(view["curve"], view["evens"], rate_per_s=rate_per_s,
-                           title=view["title"])
-
-
-cost_explorer_figure.cache_token = _prices_version
+        return getattr(explorers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

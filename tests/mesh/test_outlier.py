@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.mesh.outlier import OutlierDetector, run_outlier_detection
+from labkit.mesh.outlier import OutlierConfig, OutlierDetector, run_outlier_detection
 
 HOSTS = [f"h{i}" for i in range(10)]
 
@@ -126,13 +126,28 @@ def test_enforcing_zero_detects_without_ejecting_and_checks():
 
 
 def test_run_outlier_detection_success_rate_recovers():
-    req, ev = run_outlier_detection(hosts=5, max_ejection_percent=20, seed=2)
+    capped = run_outlier_detection(OutlierConfig(hosts=5, max_ejection_percent=20, seed=2))
+    req, ev = capped.records, capped.events
     during = req[req.time_s >= 20]
     assert "ejected_consecutive_5xx" in set(ev.event)
     assert during[during.h0_ejected].ok.mean() > 0.99
-    none_req, none_ev = run_outlier_detection(hosts=5, seed=2)   # default 10 %: no ejection
-    assert set(none_ev.event) == {"ejection_overflow"}
-    assert none_req[none_req.time_s >= 20].ok.mean() < 0.9
+    none = run_outlier_detection(OutlierConfig(hosts=5, seed=2))   # default 10 %: no ejection
+    assert set(none.events.event) == {"ejection_overflow"}
+    assert none.summary()["success_rate_after"] < 0.9 < capped.summary()["success_rate_after"]
+    assert none.summary()["ejections"] == 0 < capped.summary()["ejections"]
+
+
+def test_outlier_config_checks_and_the_keyword_form():
+    with pytest.raises(ValueError, match="max_ejection_percent"):
+        OutlierConfig(max_ejection_percent=120)
+    with pytest.raises(ValueError, match="arrival_rate"):
+        OutlierConfig(arrival_rate=0)
+    with pytest.raises(TypeError, match="interval"):
+        OutlierConfig(detector_options={"interval": 5})
+    config = OutlierConfig(horizon_s=40, seed=3, detector_options={"interval_s": 5.0})
+    with pytest.warns(DeprecationWarning, match="OutlierConfig"):
+        req, ev = run_outlier_detection(horizon_s=40, seed=3, interval_s=5.0, rate=50.0)
+    assert req.equals(run_outlier_detection(config).records)
 
 
 @settings(max_examples=100, deadline=None)
@@ -148,3 +163,20 @@ def test_current_rule_never_exceeds_max_ejection_percent(n, pct, script):
         t += dt
         det.on_response(t, names[host % n], 503 if bad else 200)
         assert 100.0 * len(det.ejected_hosts()) / n <= pct
+
+
+def test_detector_settings_are_one_checked_object():
+    from labkit.mesh.outlier import OutlierDetection
+
+    settings = OutlierDetection(max_ejection_percent=20, consecutive_5xx=3)
+    a = OutlierDetector(HOSTS, settings)
+    b = OutlierDetector(HOSTS, max_ejection_percent=20, consecutive_5xx=3)
+    assert a.settings == b.settings and a.max_ejection_percent == 20.0
+    with pytest.raises(TypeError, match="not both"):
+        OutlierDetector(HOSTS, settings, consecutive_5xx=4)
+    with pytest.raises(TypeError, match="OutlierDetection"):
+        OutlierDetector(HOSTS, {"consecutive_5xx": 4})
+    with pytest.raises(TypeError, match="always_eject_one_host"):
+        OutlierDetection(always_eject_one_host="yes")
+    with pytest.raises(ValueError, match="panic_threshold"):
+        OutlierDetection(panic_threshold=-1)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.mesh.routing import CanaryController, WeightedRouter, run_canary
+from labkit.mesh.routing import CanaryConfig, CanaryController, WeightedRouter, run_canary
 
 
 def test_cumulative_intervals_match_envoy_example():
@@ -74,12 +74,20 @@ def test_controller_checks():
 
 
 def test_run_canary_bad_version_rolls_back_and_traffic_stops():
-    df, ctl = run_canary(baseline_error=0.01, canary_error=0.2, tolerance=0.02, seed=3)
-    assert ctl.state == "rolled_back"
-    assert df.canary_percent.max() < 100
-    good_df, good = run_canary(baseline_error=0.01, canary_error=0.01, tolerance=0.02, seed=3)
-    assert good.state == "promoted"
+    config = CanaryConfig(baseline_error=0.01, canary_error=0.2, tolerance=0.02, seed=3)
+    bad = run_canary(config)
+    assert bad.state == "rolled_back" and bad.summary()["rolled_back"] == 1
+    assert bad.records.canary_percent.max() < 100
+    good = run_canary(config.replace(canary_error=0.01))
+    assert good.state == "promoted" and good.summary()["promoted"] == 1
+    good_df = good.records
     assert set(good_df[good_df.canary_percent == 100].version) == {"canary"}
+    assert good.summary()["canary_requests"] > bad.summary()["canary_requests"]
+    with pytest.warns(DeprecationWarning, match="CanaryConfig"):
+        df, ctl = run_canary(baseline_error=0.01, canary_error=0.2, tolerance=0.02, seed=3)
+    assert ctl.state == "rolled_back" and df.equals(bad.records)
+    with pytest.raises(ValueError, match="steps"):
+        CanaryConfig(steps=(10, 50))
 
 
 @settings(max_examples=150, deadline=None)

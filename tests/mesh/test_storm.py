@@ -14,38 +14,45 @@ from labkit.resilience.contention import (
 from labkit.resilience.retry import budget_amplification, retry_amplification
 
 
+def storm(**kwargs):
+    """The retry-storm model run on the configuration ``StormConfig(**kwargs)``."""
+    from labkit.mesh.storm import StormConfig
+
+    return run_retry_storm(StormConfig(**kwargs))
+
+
 @pytest.mark.parametrize(("layers", "attempts"), [(1, 3), (2, 3), (3, 3), (3, 2)])
 def test_total_failure_amplifies_to_attempts_power_layers(layers, attempts):
-    r = run_retry_storm(layers=layers, attempts=attempts, backend_error=1.0, rate=20,
-                        horizon_s=1, seed=0)
+    r = storm(layers=layers, attempts=attempts, backend_error=1.0, arrival_rate=20,
+              horizon_s=1, seed=0)
     assert r.amplification == retry_amplification(attempts, layers)
     assert r.success_rate == 0.0
     assert (r.requests.backend_calls == attempts**layers).all()
 
 
 def test_healthy_backend_no_retries():
-    r = run_retry_storm(backend_error=0.0, rate=50, horizon_s=1, seed=0)
+    r = storm(backend_error=0.0, arrival_rate=50, horizon_s=1, seed=0)
     assert r.amplification == 1.0 and r.success_rate == 1.0
     assert r.layers.retries.sum() == 0
 
 
 def test_budget_bounds_amplification_at_load():
-    r = run_retry_storm(policy="budget", backend_error=1.0, rate=300, horizon_s=2,
-                        min_retry_concurrency=0, seed=1)
+    r = storm(policy="budget", backend_error=1.0, arrival_rate=300, horizon_s=2,
+              min_retry_concurrency=0, seed=1)
     assert 1.0 < r.amplification <= budget_amplification(20, 3) + 0.1
     assert r.layers.retries_denied.sum() > 0
 
 
 def test_budget_floor_allows_retries_at_low_load():
-    r = run_retry_storm(policy="budget", backend_error=1.0, rate=0.3, horizon_s=10, seed=2)
+    r = storm(policy="budget", backend_error=1.0, arrival_rate=0.3, horizon_s=10, seed=2)
     assert len(r.requests) >= 2
     # a few requests at a time: the floor of 3 concurrent retries lets every retry through
     assert r.amplification == 27.0
 
 
 def test_throttle_stops_retrying_once_tokens_fall_to_half():
-    r = run_retry_storm(policy="throttle", backend_error=1.0, rate=100, horizon_s=2,
-                        max_tokens=10, token_ratio=0.1, seed=0)
+    r = storm(policy="throttle", backend_error=1.0, arrival_rate=100, horizon_s=2,
+              max_tokens=10, token_ratio=0.1, seed=0)
     # tokens start at 10; a retry needs more than 5: each layer retries only a few times
     assert r.layers.retries.max() <= 5
     assert r.amplification < 1.1
@@ -53,11 +60,11 @@ def test_throttle_stops_retrying_once_tokens_fall_to_half():
 
 def test_storm_checks_and_determinism():
     with pytest.raises(ValueError, match="policy"):
-        run_retry_storm(policy="hedge")
+        storm(policy="hedge")
     with pytest.raises(ValueError, match="backend_error"):
-        run_retry_storm(backend_error=1.5)
-    a = run_retry_storm(backend_error=0.5, rate=30, horizon_s=1, seed=4)
-    b = run_retry_storm(backend_error=0.5, rate=30, horizon_s=1, seed=4)
+        storm(backend_error=1.5)
+    a = storm(backend_error=0.5, arrival_rate=30, horizon_s=1, seed=4)
+    b = storm(backend_error=0.5, arrival_rate=30, horizon_s=1, seed=4)
     assert a.requests.equals(b.requests)
 
 
@@ -94,13 +101,37 @@ def test_contention_checks():
 
 
 def test_per_try_timeouts_fail_attempts_and_leave_abandoned_work():
-    slow = dict(backend_error=0.0, rate=50, horizon_s=1, backend_servers=100,
+    slow = dict(backend_error=0.0, arrival_rate=50, horizon_s=1, backend_servers=100,
                 backend_time_s=0.5, layers=1, attempts=3, seed=0)
-    r = run_retry_storm(per_try_timeout_s=0.05, **slow)
+    r = storm(per_try_timeout_s=0.05, **slow)
     # almost every attempt times out, is retried, and still reaches the backend
     assert r.layers.timeouts[0] > 0
     assert r.amplification > 2.5 and r.success_rate < 0.4   # ~10% of tries beat 50 ms
-    fast = run_retry_storm(**slow)
+    fast = storm(**slow)
     assert fast.layers.timeouts[0] == 0 and fast.success_rate == 1.0
     with pytest.raises(ValueError, match="per_try_timeout_s"):
-        run_retry_storm(per_try_timeout_s=0)
+        storm(per_try_timeout_s=0)
+
+
+def test_storm_summary_replicates_and_the_keyword_form_warns():
+    from labkit.core.runner import replicate
+    from labkit.mesh.storm import StormConfig
+
+    config = StormConfig(backend_error=0.5, arrival_rate=30, horizon_s=1, seed=4)
+    result = run_retry_storm(config)
+    summary = result.summary()
+    assert summary["amplification"] == result.amplification
+    assert summary["n_requests"] == len(result.records)
+    runs = replicate(run_retry_storm, config, replications=3)
+    assert list(runs.seed) == [4, 5, 6] and runs.amplification.nunique() > 1
+    with pytest.warns(DeprecationWarning, match="StormConfig"):
+        old = run_retry_storm(backend_error=0.5, rate=30, horizon_s=1, seed=4)
+    assert old.records.equals(result.records)
+    with pytest.raises(ValueError, match="arrival_rate x horizon_s"):
+        StormConfig(arrival_rate=1e5, horizon_s=10)
+
+
+def test_the_keyword_form_warning_points_at_the_caller():
+    with pytest.warns(DeprecationWarning) as caught:
+        run_retry_storm(arrival_rate=5, horizon_s=0.5)
+    assert caught[0].filename == __file__

@@ -7,11 +7,11 @@ import socket
 import pytest
 
 from labkit.mesh.mtls import CertificateAuthority, MutualTLSServer, call_service
-from labkit.mesh.tracing import Tracer, simulate_trace
+from labkit.mesh.tracing import TraceConfig, Tracer, simulate_trace
 
 
 def test_trace_tree_is_consistent():
-    df = simulate_trace(seed=4)
+    df = simulate_trace(TraceConfig(seed=4)).records
     assert df.trace_id.nunique() == 1 and df.span_id.is_unique
     ids = set(df.span_id)
     assert all(p in ids for p in df.parent_id.dropna())
@@ -25,8 +25,16 @@ def test_trace_tree_is_consistent():
 
 
 def test_trace_without_retry_and_determinism():
-    assert (simulate_trace(seed=1, payment_retry=False).service == "card-processor").sum() == 1
-    assert simulate_trace(seed=9).equals(simulate_trace(seed=9))
+    plain = simulate_trace(TraceConfig(seed=1, payment_retry=False))
+    assert (plain.records.service == "card-processor").sum() == 1
+    assert plain.summary()["failed_spans"] == 0
+    retried = simulate_trace(TraceConfig(seed=9))
+    assert retried.records.equals(simulate_trace(TraceConfig(seed=9)).records)
+    assert retried.summary()["failed_spans"] == 1 and 0 < retried.summary()["payments_share"] < 1
+    with pytest.warns(DeprecationWarning, match="TraceConfig"):
+        assert simulate_trace(seed=9).equals(retried.records)
+    with pytest.raises(ValueError, match="network_s"):
+        TraceConfig(network_s=-1)
 
 
 def test_tracer_rejects_negative_spans():

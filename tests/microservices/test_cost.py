@@ -85,7 +85,7 @@ def test_break_even_is_where_costs_cross():
 def test_no_break_even_when_lambda_always_cheaper():
     # a container with tiny capacity per instance: every extra instance costs more than Lambda
     tiny = FargateOption(concurrency_per_vcpu=0.1)
-    assert math.isnan(break_even_rate(tiny, duration_s=0.1, memory_mb=128, max_rate_per_s=50))
+    assert math.isnan(break_even_rate(tiny, duration_s=0.1, memory_mb=128, max_arrival_rate=50))
 
 
 def test_containers_scale_out_by_littles_law():
@@ -146,11 +146,11 @@ def test_break_even_table_and_tradeoffs():
 # ---- bad input ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kwargs", "name"), [
-    ({"rate_per_s": -1, "duration_s": 0.1, "memory_mb": 512}, "rate_per_s"),
-    ({"rate_per_s": 1, "duration_s": 0, "memory_mb": 512}, "duration_s"),
-    ({"rate_per_s": 1, "duration_s": 0.1, "memory_mb": -5}, "memory_mb"),
-    ({"rate_per_s": float("nan"), "duration_s": 0.1, "memory_mb": 512}, "rate_per_s"),
-    ({"rate_per_s": float("inf"), "duration_s": 0.1, "memory_mb": 512}, "rate_per_s"),
+    ({"arrival_rate": -1, "duration_s": 0.1, "memory_mb": 512}, "arrival_rate"),
+    ({"arrival_rate": 1, "duration_s": 0, "memory_mb": 512}, "duration_s"),
+    ({"arrival_rate": 1, "duration_s": 0.1, "memory_mb": -5}, "memory_mb"),
+    ({"arrival_rate": float("nan"), "duration_s": 0.1, "memory_mb": 512}, "arrival_rate"),
+    ({"arrival_rate": float("inf"), "duration_s": 0.1, "memory_mb": 512}, "arrival_rate"),
 ])
 def test_workload_rejects_bad_values(kwargs, name):
     with pytest.raises(ValueError, match=name):
@@ -158,7 +158,7 @@ def test_workload_rejects_bad_values(kwargs, name):
 
 
 def test_workload_rejects_non_numbers():
-    with pytest.raises(TypeError, match="rate_per_s"):
+    with pytest.raises(TypeError, match="arrival_rate"):
         Workload("10", 0.1, 512)
 
 
@@ -199,9 +199,9 @@ def test_break_even_needs_a_container_option():
 
 
 def test_cost_curve_rejects_negative_and_empty_rates():
-    with pytest.raises(ValueError, match="rates_per_s"):
+    with pytest.raises(ValueError, match="arrival_rates"):
         cost_curve([1, -2], duration_s=0.1, memory_mb=512)
-    with pytest.raises(ValueError, match="rates_per_s"):
+    with pytest.raises(ValueError, match="arrival_rates"):
         cost_curve([], duration_s=0.1, memory_mb=512)
 
 

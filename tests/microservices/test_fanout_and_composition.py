@@ -6,8 +6,17 @@ import pandas as pd
 import pytest
 
 from labkit.core.workloads import Constant
-from labkit.microservices.composition import run_query_designs
-from labkit.microservices.fanout import LeafLatency, fanout_slow_probability, run_fanout
+from labkit.microservices.composition import QueryConfig, run_query_designs
+from labkit.microservices.fanout import (
+    FanoutConfig,
+    LeafLatency,
+    fanout_slow_probability,
+    run_fanout,
+)
+
+
+def fanout_table(fanouts, **kwargs):
+    return run_fanout(FanoutConfig(fanouts=fanouts, **kwargs)).table()
 
 
 def test_closed_form():
@@ -21,7 +30,7 @@ def test_closed_form():
 
 
 def test_measured_slow_fraction_follows_the_closed_form():
-    df = run_fanout((1, 10, 100), n_requests=20_000, seed=3)
+    df = fanout_table((1, 10, 100), n_requests=20_000, seed=3)
     # binomial noise on 20,000 requests: a few tenths of a percent
     assert (abs(df.slow_fraction - df.predicted_slow_fraction) < 0.015).all()
     assert (abs(df.p99_s / df.predicted_p99_s - 1) < 0.08).all()
@@ -29,7 +38,7 @@ def test_measured_slow_fraction_follows_the_closed_form():
 
 
 def test_hedging_cuts_the_tail_for_about_five_percent_more_calls():
-    df = run_fanout((1, 10, 100), n_requests=10_000, seed=4)
+    df = fanout_table((1, 10, 100), n_requests=10_000, seed=4)
     assert (df.hedged_p99_s < df.p99_s).all()
     assert (df.hedged_slow_fraction < df.slow_fraction).all()
     assert (abs(df.hedge_extra_calls - 0.05) < 0.01).all()
@@ -37,13 +46,13 @@ def test_hedging_cuts_the_tail_for_about_five_percent_more_calls():
 
 def test_no_slow_calls_means_no_tail():
     leaf = LeafLatency(fast=Constant(0.01), slow=Constant(1.0), slow_probability=0.0)
-    df = run_fanout((1, 50), n_requests=1000, leaf=leaf, hedge_after_s=0.02)
+    df = fanout_table((1, 50), n_requests=1000, leaf=leaf, hedge_after_s=0.02)
     assert (df.p99_s == 0.01).all() and (df.hedge_extra_calls == 0).all()
 
 
 def test_fanout_is_seeded():
-    pd.testing.assert_frame_equal(run_fanout((2, 5), n_requests=500, seed=1),
-                                  run_fanout((2, 5), n_requests=500, seed=1))
+    pd.testing.assert_frame_equal(fanout_table((2, 5), n_requests=500, seed=1),
+                                  fanout_table((2, 5), n_requests=500, seed=1))
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
@@ -53,7 +62,18 @@ def test_fanout_is_seeded():
 ])
 def test_fanout_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        run_fanout(**kwargs)
+        FanoutConfig(**kwargs)
+
+
+def test_fanout_records_one_row_per_request_and_the_former_form_warns():
+    result = run_fanout(FanoutConfig(fanouts=(2, 5), n_requests=300, seed=2))
+    assert len(result.records) == 600
+    assert (result.records.hedged_latency_s <= result.records.latency_s).all()
+    summary = result.summary()
+    assert summary["p99_s_n5"] == pytest.approx(result.table().p99_s.iloc[1])
+    with pytest.warns(DeprecationWarning, match="FanoutConfig"):
+        old = run_fanout((2, 5), n_requests=300, seed=2)
+    pd.testing.assert_frame_equal(old, result.table())
 
 
 def test_leaf_latency_checks():
@@ -64,7 +84,10 @@ def test_leaf_latency_checks():
 
 
 def test_composition_is_slower_but_local_join_is_staler():
-    s = run_query_designs(n_queries=20_000, seed=1).summary().set_index("design")
+    result = run_query_designs(QueryConfig(n_queries=20_000, seed=1))
+    s = result.table().set_index("design")
+    assert result.summary()["local_join_inconsistent_share"] == s.loc["local_join",
+                                                                       "inconsistent_share"]
     assert s.loc["local_join", "mean_latency_s"] < s.loc["api_composition", "mean_latency_s"]
     assert (s.loc["local_join", "inconsistent_share"]
             > s.loc["api_composition", "inconsistent_share"])
@@ -74,7 +97,7 @@ def test_composition_is_slower_but_local_join_is_staler():
 
 
 def test_no_updates_means_always_consistent():
-    q = run_query_designs(n_queries=1000, updates_per_product_s=0.0).queries
+    q = run_query_designs(QueryConfig(n_queries=1000, updates_per_product_s=0.0)).records
     assert not q.inconsistent.any()
     assert len(q) == 2000
 
@@ -85,11 +108,15 @@ def test_no_updates_means_always_consistent():
 ])
 def test_composition_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        run_query_designs(**kwargs)
+        QueryConfig(**kwargs)
 
 
 def test_composition_bad_types():
     with pytest.raises(TypeError, match="replication_lag"):
-        run_query_designs(replication_lag=0.5)
+        QueryConfig(replication_lag=0.5)
     with pytest.raises(TypeError, match="order_service"):
-        run_query_designs(order_service="orders")
+        QueryConfig(order_service="orders")
+    with pytest.warns(DeprecationWarning, match="QueryConfig"):
+        old = run_query_designs(n_queries=500, seed=3)
+    pd.testing.assert_frame_equal(old.records,
+                                  run_query_designs(QueryConfig(n_queries=500, seed=3)).records)

@@ -7,10 +7,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labkit.microservices.handoff import OUTCOMES, compare_designs, run_outage_scenario
+from labkit.core.runner import compare
+from labkit.microservices.handoff import (
+    OUTCOMES,
+    HandoffConfig,
+    compare_designs,
+    compare_handoff_designs,
+    run_handoff_outage,
+    run_outage_scenario,
+)
 
-SMALL = {"rate_per_s": 10.0, "horizon_s": 40.0, "outage_start_s": 10.0, "outage_end_s": 20.0,
+SMALL = {"arrival_rate": 10.0, "horizon_s": 40.0, "outage_start_s": 10.0, "outage_end_s": 20.0,
          "drain_s": 30.0}
+
+
+def run_outage(design, **kwargs):
+    return run_handoff_outage(HandoffConfig(design=design, **kwargs))
 
 
 def _conserved(run):
@@ -28,7 +40,7 @@ def _conserved(run):
        max_receives=st.integers(1, 6), seed=st.integers(0, 2**16))
 def test_every_request_is_completed_failed_or_queued(design, rate, start, length, drain,
                                                      consumers, visibility, max_receives, seed):
-    run = run_outage_scenario(design, rate_per_s=rate, horizon_s=20.0, outage_start_s=start,
+    run = run_outage(design, arrival_rate=rate, horizon_s=20.0, outage_start_s=start,
                               outage_end_s=start + length, drain_s=drain, seed=seed,
                               consumers=consumers, visibility_timeout_s=visibility,
                               max_receive_count=max_receives)
@@ -46,14 +58,14 @@ def test_every_request_is_completed_failed_or_queued(design, rate, start, length
 
 
 def test_unfinished_work_is_counted_as_queued():
-    run = run_outage_scenario("async", **{**SMALL, "outage_end_s": 40.0, "drain_s": 0.0})
+    run = run_outage("async", **{**SMALL, "outage_end_s": 40.0, "drain_s": 0.0})
     c = run.counts()
     assert c["queued"] > 0
     _conserved(run)
 
 
 def test_sync_chain_fails_during_the_outage_and_only_then():
-    run = run_outage_scenario("sync", **SMALL, seed=4)
+    run = run_outage("sync", **SMALL, seed=4)
     r = run.requests
     in_outage = (r.arrival_s >= 10.0) & (r.arrival_s < 20.0)
     assert (r.loc[in_outage, "outcome"] == "failed").all()
@@ -62,7 +74,7 @@ def test_sync_chain_fails_during_the_outage_and_only_then():
 
 
 def test_async_accepts_everything_and_completes_after_recovery():
-    run = run_outage_scenario("async", **SMALL, seed=4)
+    run = run_outage("async", **SMALL, seed=4)
     r = run.requests
     assert r.accepted.all()
     assert (r.outcome == "completed").all()
@@ -75,7 +87,7 @@ def test_async_accepts_everything_and_completes_after_recovery():
 
 
 def test_dead_letter_queue_fails_messages_after_max_receives():
-    run = run_outage_scenario("async", **{**SMALL, "outage_end_s": 35.0}, max_receive_count=2,
+    run = run_outage("async", **{**SMALL, "outage_end_s": 35.0}, max_receive_count=2,
                               visibility_timeout_s=2.0, seed=1)
     r = run.requests
     failed = r[r.outcome == "failed"]
@@ -84,23 +96,28 @@ def test_dead_letter_queue_fails_messages_after_max_receives():
 
 
 def test_same_seed_same_frames_and_same_arrivals_for_both_designs():
-    a = run_outage_scenario("async", **SMALL, seed=9)
-    b = run_outage_scenario("async", **SMALL, seed=9)
+    a = run_outage("async", **SMALL, seed=9)
+    b = run_outage("async", **SMALL, seed=9)
     pd.testing.assert_frame_equal(a.requests, b.requests)
     pd.testing.assert_frame_equal(a.backlog, b.backlog)
-    table, sync, asyn = compare_designs(**SMALL, seed=9)
-    assert (sync.requests.arrival_s.to_numpy() == asyn.requests.arrival_s.to_numpy()).all()
+    runs = compare_handoff_designs(HandoffConfig(**SMALL, seed=9))
+    sync, asyn = runs["sync"], runs["async"]
+    assert (sync.records.arrival_s.to_numpy() == asyn.records.arrival_s.to_numpy()).all()
+    table = compare(run_handoff_outage, HandoffConfig(**SMALL, seed=9),
+                    {"sync": {"design": "sync"}, "async": {"design": "async"}})
     assert list(table.design) == ["sync", "async"]
+    assert table.loc["sync", "failed"] == sync.summary()["failed"]
 
 
 def test_async_drains_within_visibility_timeout_plus_backlog_time():
-    run = run_outage_scenario("async", **SMALL, seed=2, visibility_timeout_s=3.0)
+    run = run_outage("async", **SMALL, seed=2, visibility_timeout_s=3.0)
     assert 0.0 < run.drain_time_s() <= 3.0 + 5.0
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"design": "rpc"}, "design"),
-    ({"design": "sync", "rate_per_s": 0}, "rate_per_s"),
+    ({"design": "sync", "arrival_rate": 0}, "arrival_rate"),
+    ({"design": "sync", "arrival_rate": 1e4, "horizon_s": 1e3}, "arrival_rate x horizon_s"),
     ({"design": "sync", "horizon_s": -1}, "horizon_s"),
     ({"design": "sync", "outage_start_s": 20, "outage_end_s": 10}, "outage_end_s"),
     ({"design": "sync", "drain_s": -1}, "drain_s"),
@@ -111,13 +128,33 @@ def test_async_drains_within_visibility_timeout_plus_backlog_time():
 ])
 def test_bad_arguments_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        run_outage_scenario(**kwargs)
+        HandoffConfig(**kwargs)
 
 
 def test_bad_types_are_named():
     with pytest.raises(TypeError, match="consumers"):
-        run_outage_scenario("async", consumers=2.5)
+        run_outage("async", consumers=2.5)
     with pytest.raises(TypeError, match="order_service"):
-        run_outage_scenario("async", order_service="orders")
+        run_outage("async", order_service="orders")
+    with pytest.raises(TypeError, match="HandoffConfig"):
+        run_handoff_outage({"design": "sync"})
     with pytest.raises(TypeError, match="design"):
         compare_designs(design="sync")
+
+
+def test_the_former_names_warn_and_give_the_same_runs():
+    config = HandoffConfig(design="async", **SMALL, seed=5)
+    legacy = {k: v for k, v in SMALL.items() if k != "arrival_rate"}
+    with pytest.warns(DeprecationWarning, match=r"call run_handoff_outage\(HandoffConfig"):
+        old = run_outage_scenario("async", rate_per_s=SMALL["arrival_rate"], seed=5, **legacy)
+    pd.testing.assert_frame_equal(old.records, run_handoff_outage(config).records)
+    with pytest.warns(DeprecationWarning, match=r"call compare_handoff_designs\(HandoffConfig"):
+        table, _sync, asyn = compare_designs(rate_per_s=SMALL["arrival_rate"], seed=5, **legacy)
+    assert list(table.design) == ["sync", "async"] and asyn.summary()["failed"] == 0
+
+
+def test_the_deprecation_warning_points_at_the_caller():
+    legacy = {k: v for k, v in SMALL.items() if k != "arrival_rate"}
+    with pytest.warns(DeprecationWarning) as caught:
+        run_outage_scenario("sync", rate_per_s=SMALL["arrival_rate"], **legacy)
+    assert caught[0].filename == __file__
