@@ -59,11 +59,12 @@ def _circuit_breaker(seed: int) -> Measurement:
 
 
 def _retry_budget(seed: int) -> Measurement:
-    from labkit.mesh import run_retry_storm
+    from labkit.mesh.storm import StormConfig, run_retry_storm
 
-    storm = dict(layers=3, attempts=3, backend_error=1.0, rate=100.0, horizon_s=1.0, seed=seed)
-    none = run_retry_storm(policy="none", **storm)
-    budget = run_retry_storm(policy="budget", **storm)
+    config = StormConfig(layers=3, attempts=3, backend_error=1.0, arrival_rate=100.0,
+                         horizon_s=1.0, seed=seed)
+    none = run_retry_storm(config)
+    budget = run_retry_storm(config.replace(policy="budget"))
     return Measurement(none.amplification, "x backend calls",
                        f"3 layers x 3 attempts against a failing database: "
                        f"{none.amplification:.1f}x backend calls per request without a limit, "
@@ -88,10 +89,12 @@ def _cold_starts(seed: int) -> Measurement:
 
 
 def _queue(seed: int) -> Measurement:
-    from labkit.microservices import compare_designs
+    from labkit.microservices.handoff import HandoffConfig, compare_handoff_designs
 
-    _, sync, queued = compare_designs(rate_per_s=10.0, horizon_s=60.0, outage_start_s=20.0,
-                                      outage_end_s=35.0, drain_s=60.0, seed=seed)
+    runs = compare_handoff_designs(HandoffConfig(arrival_rate=10.0, horizon_s=60.0,
+                                                 outage_start_s=20.0, outage_end_s=35.0,
+                                                 drain_s=60.0, seed=seed))
+    sync, queued = runs["sync"], runs["async"]
     s, q = sync.summary(), queued.summary()
     return Measurement(s["failed"], "orders lost",
                        f"a 15 s order-service outage: the synchronous chain failed "
