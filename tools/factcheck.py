@@ -141,6 +141,9 @@ def _fact_quantities(rows) -> dict[str, list[tuple[float, tuple[str, ...]]]]:
         words = service_words(row.service)
         unit = row.unit
         first = unit.split()[0] if unit else ""
+        period = re.search(r"\bper (\d+(?:\.\d+)?) ?(" + "|".join(_SECONDS) + r")\b", unit)
+        if period:   # "1,000 per 10 s": the period is a number the prose states too
+            out["time"].append((float(period[1]) * _SECONDS[period[2]], words))
         if unit == "HTTP status":
             out["http"].append((x, words))
         elif first in _SECONDS:
