@@ -16,7 +16,29 @@ import pandas as pd
 from labkit.lake.etl import PARTITION_TYPES, quote_identifier
 from labkit.lake.governance import Grant, Sandbox, check_principal, check_row_filter
 
-__all__ = ["Grants"]
+__all__ = ["Grants", "check_grant"]
+
+
+def check_grant(name: str, all_columns: list[str], columns: list[str] | None,
+                row_filter: str | None) -> tuple[tuple[str, ...] | None, str | None]:
+    """The granted columns (in the table's order; None for all) and the checked row filter.
+
+    >>> check_grant("t", ["a", "b", "c"], ["C", "a"], "b > 1")
+    (('a', 'c'), 'b > 1')
+    """
+    cols = None
+    if columns is not None:
+        if isinstance(columns, str) or not columns:
+            raise ValueError("columns must be a non-empty list of column names or None")
+        lower = {c.lower(): c for c in all_columns}
+        unknown = [c for c in columns if str(c).lower() not in lower]
+        if unknown:
+            raise ValueError(f"columns {unknown} are not in {name}; columns: "
+                             f"{', '.join(all_columns)}")
+        wanted = {str(c).lower() for c in columns}
+        cols = tuple(c for c in all_columns if c.lower() in wanted)
+    rf = check_row_filter(row_filter, all_columns) if row_filter is not None else None
+    return cols, rf
 
 
 class Grants:
@@ -41,18 +63,7 @@ class Grants:
         """Grant SELECT on curated table ``name`` (whose columns are ``all_columns``); a new
         grant on the same table replaces the previous one."""
         principal = check_principal(principal)
-        cols = None
-        if columns is not None:
-            if isinstance(columns, str) or not columns:
-                raise ValueError("columns must be a non-empty list of column names or None")
-            lower = {c.lower(): c for c in all_columns}
-            unknown = [c for c in columns if str(c).lower() not in lower]
-            if unknown:
-                raise ValueError(f"columns {unknown} are not in {name}; columns: "
-                                 f"{', '.join(all_columns)}")
-            wanted = {str(c).lower() for c in columns}
-            cols = tuple(c for c in all_columns if c.lower() in wanted)
-        rf = check_row_filter(row_filter, all_columns) if row_filter is not None else None
+        cols, rf = check_grant(name, all_columns, columns, row_filter)
         g = Grant(principal, name, cols, rf)
         self._grants[(principal, name)] = g
         self.drop_sandbox(principal)

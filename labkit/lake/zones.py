@@ -40,12 +40,14 @@ from pathlib import Path
 import pandas as pd
 
 from labkit.core.validation import check_int, check_positive
-from labkit.lake.access import Grants
+from labkit.lake.access import Grants, check_grant
 from labkit.lake.athena import QueryResult, athena_ddl, run_measured
 from labkit.lake.catalog import Catalog, crawl_table, split_table_name
 from labkit.lake.etl import STEPS
 from labkit.lake.governance import Grant, Sandbox, check_principal, check_select
+from labkit.lake.keys import ZoneKeys
 from labkit.lake.sample import deliver_sample, source_customers
+from labkit.lake.sharing import Share, Shares, consumer_principal
 from labkit.lake.storage import LakeLock, recover_dir
 from labkit.lake.views import TABLE_LAYOUT, ZONES, ZoneViews, layout, reconcile
 
@@ -144,6 +146,10 @@ class Lake:
         self._views: ZoneViews | None = None
         self._admin = None
         self.access = Grants(max_sandboxes=self.max_sandboxes, timeout_s=self.query_timeout_s)
+        #: SSE-KMS per zone: who may decrypt each zone (:class:`~labkit.lake.keys.ZoneKeys`).
+        self.keys = ZoneKeys()
+        #: Tables shared with other accounts (:class:`~labkit.lake.sharing.Shares`).
+        self.shares = Shares(self.keys.account, self.keys.region)
         self.firehose_objects = pd.DataFrame()
         self.firehose_records = pd.DataFrame(columns=["arrival_s", "size_bytes"])
         #: Every SQL text :meth:`query` answered, in order (e.g. to check them all for Athena).
@@ -438,6 +444,7 @@ class Lake:
                 raise PermissionError(f"query refused: principal {principal!r} has no grants")
             all_columns = {t: self.catalog.columns(t) for t in self.catalog.tables()}
             check_select(sql, granted, all_columns)
+            self.keys.check_read(principal, "curated")    # SSE-KMS: can its reader decrypt?
             sandbox = self._sandbox(principal)
         try:
             result = sandbox.query(sql)
@@ -475,6 +482,40 @@ class Lake:
                              f"; got {table!r}")
         return self.access.add(principal, name, self.catalog.columns(name), columns=columns,
                                row_filter=row_filter)
+
+    def _curated_table(self, table: str) -> str:
+        db, name = split_table_name(table)
+        if db != "curated" or name not in self.catalog.tables():
+            raise ValueError(f"table must be a curated table ({', '.join(self.catalog.tables())})"
+                             f"; got {table!r}")
+        return name
+
+    def share(self, table: str, account: str, *, columns: list[str] | None = None,
+              row_filter: str | None = None) -> Share:
+        """Share a curated ``table`` with another AWS ``account`` (Lake Formation grant to an
+        external account, with the grant option, through an AWS RAM resource share)."""
+        self._require_built()
+        name = self._curated_table(table)
+        all_cols = self.catalog.columns(name)
+        cols, rf = check_grant(name, all_cols, columns, row_filter)
+        return self.shares.share(name, account, cols, rf)
+
+    def accept_share(self, account: str, table: str) -> Share:
+        """The consumer ``account`` accepts the RAM invitation for ``table``."""
+        return self.shares.accept(account, self._curated_table(table))
+
+    def grant_in_account(self, account: str, role: str, table: str, *,
+                         columns: list[str] | None = None,
+                         row_filter: str | None = None) -> Grant:
+        """The consumer account's data lake administrator grants a shared ``table`` to its
+        ``role``: the role sees the columns both grants allow and the rows both filters keep
+        (queried as ``principal=consumer_principal(account, role)``)."""
+        self._require_built()
+        name = self._curated_table(table)
+        all_cols = self.catalog.columns(name)
+        cols, rf = self.shares.narrow(account, name, all_cols, columns, row_filter)
+        return self.access.add(consumer_principal(account, role), name, all_cols,
+                               columns=None if cols is None else list(cols), row_filter=rf)
 
     def revoke(self, principal: str, table: str | None = None) -> None:
         """Remove ``principal``'s grant on ``table`` (or all its grants)."""
