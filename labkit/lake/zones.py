@@ -458,6 +458,19 @@ class Lake:
         except duckdb.Error as exc:         # e.g. a conversion or division error in the SQL
             raise ValueError(f"query failed: {str(exc).splitlines()[0]}") from exc
 
+    def federated_query(self, sql: str, *, lake_sql: str, table: str = "customers",
+                        columns: list[str], where: str | None = None):
+        """Join ``lake_sql``'s rows (``lake_rows``) with ``sales.<table>`` of the operational
+        SQLite source, read through a connector that pushes ``columns`` and ``where`` down to
+        SQLite, by ``sql``; return a :class:`~labkit.lake.federation.FederatedResult` counting
+        what each side read."""
+        from labkit.lake.federation import SqliteConnector, federated_query
+
+        self._require_built()
+        connector = SqliteConnector(self.root / "sources" / "sales.sqlite", catalog="sales")
+        return federated_query(self, sql, connector, lake_sql=lake_sql, table=table,
+                               columns=columns, where=where)
+
     def explain(self, sql: str) -> str:
         """DuckDB's physical plan for ``sql`` (administrator): shows file filters and
         ``Scanning Files: k/n`` without reading data."""
