@@ -174,7 +174,9 @@ class IcebergTables:
                 with table.update_spec() as spec:
                     for key in partition_by:
                         spec.add_identity(key)
-        table = self.table(name)
+                table = self.table(name)
+        else:
+            table = self.table(name)
         if mode == "overwrite" and not created:
             kwargs = {}
             if overwrite_where:
@@ -189,7 +191,7 @@ class IcebergTables:
                 table.overwrite(data, **kwargs)
         else:
             table.append(data)
-        return self.table(name).current_snapshot().snapshot_id
+        return table.current_snapshot().snapshot_id    # the table object follows its commits
 
     def snapshots(self, name: str) -> pd.DataFrame:
         """One row per snapshot, oldest first: ``snapshot_id``, ``parent_id``, ``operation``,

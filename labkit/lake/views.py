@@ -103,10 +103,11 @@ class ZoneViews:
             return None
         source = self.iceberg.reader_sql(ident, snapshot_id=self.pinned.get((db, name)),
                                          partition_types=types)
-        try:
-            duckdb.connect().execute(f"DESCRIBE {source}")
-        except duckdb.BinderException:        # a column added after these files were written
-            source = self.iceberg.widened_sql(ident, source)
+        if len(self.iceberg.table(ident).metadata.schemas) > 1:   # the schema has evolved
+            try:
+                duckdb.connect().execute(f"DESCRIBE {source}")
+            except duckdb.BinderException:    # a column added after these files were written
+                source = self.iceberg.widened_sql(ident, source)
         return source
 
     def select(self, db: str, name: str, columns: str = "*", where: str | None = None) -> str:
