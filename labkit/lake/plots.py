@@ -118,3 +118,16 @@ def plot_revenue_by_month(frame: pd.DataFrame):
     ax.set_xticks(range(1, 13))
     ax.legend(title="region", ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig
+
+
+def _moved_to_explorers():
+    from labkit.core.runner import deprecated_alias
+    from labkit.lake import explorers
+
+    return (deprecated_alias(explorers.scan_explorer_figure,
+                             "labkit.lake.plots.scan_explorer_figure"),
+            deprecated_alias(explorers.scan_query, "labkit.lake.plots.scan_query"))
+
+
+#: Former names, kept one release (they moved to :mod:`labkit.lake.explorers`).
+scan_explorer_figure, scan_query = _moved_to_explorers()

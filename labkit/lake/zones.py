@@ -361,6 +361,16 @@ class Lake:
         with self._writing():
             return self.iceberg.expire(self._iceberg_name(table), keep_last=keep_last)
 
+    def commit_to_iceberg(self, table: str) -> int:
+        """Deprecated: the curated tables are Iceberg tables and every ETL step commits to them;
+        returns the current snapshot id of ``table`` (use :meth:`snapshots`)."""
+        import warnings
+
+        warnings.warn("Lake.commit_to_iceberg is deprecated since labkit 0.2 and will be removed "
+                      "in the next release: curated tables are Iceberg tables already; use "
+                      "Lake.snapshots(table)", DeprecationWarning, stacklevel=2)
+        return int(self.snapshots(table).query("current").snapshot_id.iloc[0])
+
     def _iceberg_name(self, table: str) -> str:
         db, name = split_table_name(table)
         if layout(db, name)[0] != "iceberg":

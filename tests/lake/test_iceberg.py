@@ -137,3 +137,13 @@ def test_lake_time_travel_rollback_compaction_and_expiry(tmp_path):
         lake.query("SELECT 1", snapshot_id=int(first))
     with pytest.raises(ValueError, match="stage or curated"):
         lake.rollback("raw.orders", 1)
+
+
+def test_former_names_warn_and_still_work(lake):
+    from labkit.lake import plots
+
+    current = int(lake.snapshots("orders").query("current").snapshot_id.iloc[0])
+    with pytest.warns(DeprecationWarning, match="snapshots"):
+        assert lake.commit_to_iceberg("orders") == current
+    with pytest.warns(DeprecationWarning, match="labkit.lake.explorers.scan_query"):
+        assert "curated.orders" in plots.scan_query("partitioned Parquet", 1, "eu", "needed")
