@@ -277,16 +277,20 @@ def _natural(values: tuple[str, ...]) -> tuple:
 
 
 def crawl_table(con, root: str | Path, database: str, table: str, location: str, fmt: str,
-                *, partition_types: dict[str, str] | None = None) -> TableEntry:
+                *, partition_types: dict[str, str] | None = None,
+                files: list[Path] | None = None) -> TableEntry:
     """Infer a catalog entry for the files under ``root/location`` (the crawler).
 
     Columns and types come from the files (``DESCRIBE``); partition keys from the ``key=value``
-    folders, with their types pinned by ``partition_types``.
+    folders, with their types pinned by ``partition_types``. ``files`` (for an Iceberg table:
+    the files of its current snapshot) replaces the listing of the folder.
     """
     if fmt not in _READERS:
         raise ValueError(f"fmt must be one of {sorted(_READERS)}, got {fmt!r}")
     root = Path(root)
-    files = list_files(root / location, _READERS[fmt][1])
+    if files is None:
+        files = list_files(root / location, _READERS[fmt][1])
+    files = [Path(f) for f in files]
     if not files:
         raise FileNotFoundError(f"no {fmt} files under {location!r} to crawl")
     described = con.execute(f"DESCRIBE SELECT * FROM {reader_sql(fmt, files, partition_types)}"

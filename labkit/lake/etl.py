@@ -6,14 +6,15 @@ raw -> stage
     or a row in ``stage/quarantine/<table>`` with the **reason** and the raw record. Nothing is
     dropped: raw records = staged + quarantined.
 stage -> curated
-    Hive-partitioned Parquet (``year=/month=/region=`` for orders, ``dt=`` for clickstream,
-    ``region=`` for customers), sorted inside each partition so row-group statistics are
-    selective, one file per partition (compacted). Customers are folded from the CDC change
-    rows into their current state (latest change per key by commit time; deletes removed).
+    Partitioned Iceberg tables (identity partitions ``year``/``month``/``region`` for orders,
+    ``dt`` for clickstream, ``region`` for customers; the files sit in ``key=value/`` folders),
+    sorted inside each partition so row-group statistics are selective, one file per partition
+    (compacted). Customers are folded from the CDC change rows into their current state (latest
+    change per key by commit time; deletes removed).
 
-Every step writes into a hidden staging folder and swaps it in (:mod:`labkit.lake.storage`), so
-a step killed part way leaves no partial table or partition visible, and re-running it gives
-identical files.
+Every step commits its output to its Apache Iceberg table (:mod:`labkit.lake.iceberg`) as one
+snapshot: a step killed part way leaves the previous snapshot current (its new files are
+written but never referenced), and re-running it gives the same rows in the same files' bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from labkit.lake.generate import CATEGORIES, EVENT_TYPES, REGIONS
-from labkit.lake.storage import list_files, publish_dir, staging_dir
+from labkit.lake.storage import list_files
 
 __all__ = ["STEPS", "sql_list", "sql_literal", "quote_identifier", "stage_orders",
            "stage_clickstream", "stage_customers", "curate_orders", "curate_clickstream",
@@ -67,31 +68,15 @@ def _in_list(values) -> str:
     return "(" + ", ".join(sql_literal(v) for v in values) + ")"
 
 
-def _copy_parquet(con, select_sql: str, target: Path, *,
-                  partition_by: tuple[str, ...] = ()) -> None:
-    tmp = staging_dir(target)
-    if partition_by:
-        # Sort in parallel into a temporary table, then write it with one thread: a parallel
-        # partitioned COPY does not keep the ORDER BY inside each file (DuckDB 2.0.1), and the
-        # same input must give byte-identical files.
-        keys = ", ".join(partition_by)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE sorted_rows AS {select_sql}")
-        threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
-        con.execute("SET threads = 1")
-        try:
-            con.execute(f"COPY sorted_rows TO {sql_literal(str(tmp))} (FORMAT parquet, "
-                        f"PARTITION_BY ({keys}), OVERWRITE_OR_IGNORE, "
-                        "FILENAME_PATTERN 'part-{i}')")
-        finally:
-            con.execute(f"SET threads = {int(threads)}")
-            con.execute("DROP TABLE sorted_rows")
-    else:
-        con.execute(f"COPY ({select_sql}) TO {sql_literal(str(tmp / 'part-0.parquet'))} "
-                    "(FORMAT parquet)")
-    publish_dir(tmp, target)
+def _commit(con, ice, name: str, select_sql: str, *,
+            partition_by: tuple[str, ...] = (), overwrite_where: dict | None = None) -> int:
+    """Run ``select_sql`` and commit its rows to Iceberg table ``name`` as one snapshot."""
+    data = con.sql(select_sql).to_arrow_table()
+    return ice.commit(name, data, partition_by=list(partition_by),
+                      overwrite_where=overwrite_where)
 
 
-def _stage(con, root: Path, table: str, checked_sql: str, typed_columns: str,
+def _stage(con, root: Path, ice, table: str, checked_sql: str, typed_columns: str,
            order_by: str | None, record_sql: str) -> dict[str, int]:
     """Materialise the checked records (typed values, reason, and the raw record only for the
     rejected ones), then write the staged and the quarantined parts.
@@ -104,12 +89,13 @@ def _stage(con, root: Path, table: str, checked_sql: str, typed_columns: str,
                CASE WHEN reason IS NOT NULL THEN {record_sql} END AS _record
         FROM ({checked_sql})""")
     order = f" ORDER BY {order_by}" if order_by else ""
-    _copy_parquet(con, "SELECT * EXCLUDE (_reason, _source_file, _record) FROM checked "
-                       f"WHERE _reason IS NULL{order}", root / "stage" / table)
-    _copy_parquet(con, f"SELECT {sql_literal(table)} AS table_name, _source_file AS source_file, "
-                       "_reason AS reason, _record AS record FROM checked "
-                       "WHERE _reason IS NOT NULL ORDER BY source_file, record",
-                  root / "stage" / "quarantine" / table)
+    _commit(con, ice, f"stage.{table}", "SELECT * EXCLUDE (_reason, _source_file, _record) "
+            f"FROM checked WHERE _reason IS NULL{order}")
+    _commit(con, ice, "stage.quarantine",
+            f"SELECT {sql_literal(table)} AS table_name, _source_file AS source_file, "
+            "_reason AS reason, _record AS record FROM checked "
+            "WHERE _reason IS NOT NULL ORDER BY source_file, record",
+            partition_by=("table_name",), overwrite_where={"table_name": table})
     raw, bad = con.execute("SELECT count(*), count(_reason) FROM checked").fetchall()[0]
     con.execute("DROP TABLE checked")
     return {"raw_records": int(raw), "quarantined": int(bad), "staged": int(raw - bad)}
@@ -119,8 +105,8 @@ def _relative(root: Path) -> str:
     return f"replace(filename, {sql_literal(str(root) + '/')}, '')"
 
 
-def stage_orders(con, root: Path) -> dict[str, int]:
-    """raw/dms/sales/orders/*.csv -> stage/orders + stage/quarantine/orders."""
+def stage_orders(con, root: Path, ice) -> dict[str, int]:
+    """raw/dms/sales/orders/*.csv -> stage.orders + stage.quarantine (table_name 'orders')."""
     files = list_files(root / "raw" / "dms" / "sales" / "orders", ".csv")
     checked = f"""
         WITH src AS (
@@ -156,15 +142,15 @@ def stage_orders(con, root: Path) -> dict[str, int]:
               "'region': region, 'product_category': product_category, 'quantity': quantity, "
               "'unit_price_usd': unit_price_usd, 'amount_usd': amount_usd, "
               "'status': status})::VARCHAR")
-    return _stage(con, root, "orders", checked, columns, None, record)
+    return _stage(con, root, ice, "orders", checked, columns, None, record)
 
 
 _JSON_PATHS = ("['$.event_id', '$.event_ts', '$.session_id', '$.customer_id', '$.page', "
                "'$.event_type', '$.device', '$.region']")
 
 
-def stage_clickstream(con, root: Path) -> dict[str, int]:
-    """raw/firehose/clickstream/YYYY/MM/dd/HH/*.json -> stage/clickstream + quarantine."""
+def stage_clickstream(con, root: Path, ice) -> dict[str, int]:
+    """raw/firehose/clickstream/YYYY/MM/dd/HH/*.json -> stage.clickstream + quarantine."""
     files = list_files(root / "raw" / "firehose" / "clickstream", ".json")
     checked = f"""
         WITH src AS (
@@ -198,11 +184,11 @@ def stage_clickstream(con, root: Path) -> dict[str, int]:
     columns = ("_event_id AS event_id, _event_ts AS event_ts, _session_id AS session_id, "
                "_customer_id AS customer_id, _page AS page, _event_type AS event_type, "
                "_device AS device, _region AS region")
-    return _stage(con, root, "clickstream", checked, columns, "event_ts, event_id", "line")
+    return _stage(con, root, ice, "clickstream", checked, columns, "event_ts, event_id", "line")
 
 
-def stage_customers(con, root: Path) -> dict[str, int]:
-    """raw/dms/sales/customers/*.csv (full load + CDC) -> stage/customers_changes + quarantine."""
+def stage_customers(con, root: Path, ice) -> dict[str, int]:
+    """raw/dms/sales/customers/*.csv (full load + CDC) -> stage.customers_changes + quarantine."""
     files = list_files(root / "raw" / "dms" / "sales" / "customers", ".csv")
     checked = f"""
         WITH src AS (
@@ -229,35 +215,33 @@ def stage_customers(con, root: Path) -> dict[str, int]:
     record = ("to_json({'Op': Op, 'commit_ts': commit_ts, 'customer_id': customer_id, "
               "'name': name, 'email': email, 'phone': phone, 'region': region, "
               "'segment': segment, 'signup_date': signup_date})::VARCHAR")
-    return _stage(con, root, "customers_changes", checked, columns,
+    return _stage(con, root, ice, "customers_changes", checked, columns,
                   "commit_ts, source_file, customer_id", record)
 
 
-def _stage_parquet(root: Path, table: str) -> str:
-    files = list_files(root / "stage" / table, ".parquet")
-    return f"read_parquet({sql_list(files)})"
+def _stage_parquet(ice, table: str) -> str:
+    return f"({ice.reader_sql(f'stage.{table}')})"
 
 
-def curate_orders(con, root: Path) -> dict[str, int]:
-    """stage/orders -> curated/orders/year=/month=/region=/part-0.parquet, sorted by time."""
+def curate_orders(con, root: Path, ice) -> dict[str, int]:
+    """stage.orders -> curated.orders (partitions year, month, region), sorted by time."""
     select = (f"SELECT *, year(order_ts) AS year, month(order_ts) AS month "
-              f"FROM {_stage_parquet(root, 'orders')} ORDER BY year, month, region, order_ts, "
+              f"FROM {_stage_parquet(ice, 'orders')} ORDER BY year, month, region, order_ts, "
               "order_id")
-    _copy_parquet(con, select, root / "curated" / "orders",
-                  partition_by=("year", "month", "region"))
-    return _count(con, root, "orders")
+    _commit(con, ice, "curated.orders", select, partition_by=("year", "month", "region"))
+    return _count(ice, "orders")
 
 
-def curate_clickstream(con, root: Path) -> dict[str, int]:
-    """stage/clickstream -> curated/clickstream/dt=YYYY-MM-DD/part-0.parquet (compacted)."""
-    select = (f"SELECT *, CAST(event_ts AS DATE) AS dt FROM {_stage_parquet(root, 'clickstream')} "
+def curate_clickstream(con, root: Path, ice) -> dict[str, int]:
+    """stage.clickstream -> curated.clickstream (partition dt, a date; compacted)."""
+    select = (f"SELECT *, CAST(event_ts AS DATE) AS dt FROM {_stage_parquet(ice, 'clickstream')} "
               "ORDER BY dt, event_ts, event_id")
-    _copy_parquet(con, select, root / "curated" / "clickstream", partition_by=("dt",))
-    return _count(con, root, "clickstream")
+    _commit(con, ice, "curated.clickstream", select, partition_by=("dt",))
+    return _count(ice, "clickstream")
 
 
-def curate_customers(con, root: Path) -> dict[str, int]:
-    """Fold the CDC change rows into the current state: curated/customers/region=/part-0.parquet.
+def curate_customers(con, root: Path, ice) -> dict[str, int]:
+    """Fold the CDC change rows into the current state: curated.customers (partition region).
 
     Latest change per ``customer_id`` by commit time (then file order); keys whose latest change
     is a delete disappear.
@@ -267,17 +251,16 @@ def curate_customers(con, root: Path) -> dict[str, int]:
                region
         FROM (SELECT *, row_number() OVER (PARTITION BY customer_id
                                            ORDER BY commit_ts DESC, source_file DESC) AS rn
-              FROM {_stage_parquet(root, 'customers_changes')})
+              FROM {_stage_parquet(ice, 'customers_changes')})
         WHERE rn = 1 AND op <> 'D'
         ORDER BY region, customer_id"""
-    _copy_parquet(con, select, root / "curated" / "customers", partition_by=("region",))
-    return _count(con, root, "customers")
+    _commit(con, ice, "curated.customers", select, partition_by=("region",))
+    return _count(ice, "customers")
 
 
-def _count(con, root: Path, table: str) -> dict[str, int]:
-    files = list_files(root / "curated" / table, ".parquet")
-    n = con.execute(f"SELECT count(*) FROM read_parquet({sql_list(files)})").fetchall()[0][0]
-    return {"curated": int(n), "curated_files": len(files)}
+def _count(ice, table: str) -> dict[str, int]:
+    plan = ice.plan(f"curated.{table}")
+    return {"curated": int(plan["records"].sum()), "curated_files": len(plan)}
 
 
 #: The ETL steps in the order :meth:`labkit.lake.Lake.build` runs them.

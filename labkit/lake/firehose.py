@@ -17,16 +17,49 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from labkit.core.runner import Config, Result
 from labkit.core.validation import check_finite, check_int, check_nonnegative, check_positive
 
-__all__ = ["FirehoseBatches", "plan_firehose_batches", "firehose_object_key"]
+__all__ = ["FirehoseConfig", "FirehoseBatches", "simulate_firehose", "plan_firehose_batches",
+           "firehose_object_key"]
 
 MIB = 1024**2
 
 
 @dataclass(frozen=True)
-class FirehoseBatches:
-    """Result of :func:`plan_firehose_batches`.
+class FirehoseConfig(Config):
+    """Records reaching one delivery stream and its S3 buffering hints.
+
+    ``arrival_s`` (non-decreasing, seconds) and ``record_bytes`` (>= 0) are 1-D arrays of the
+    same length; ``buffer_size_mib`` is in [1, 128] MiB and ``buffer_interval_s`` in [0, 900] s
+    (the S3 destination's ranges).
+    """
+
+    arrival_s: object = ()
+    record_bytes: object = ()
+    buffer_size_mib: float = 5.0
+    buffer_interval_s: float = 300.0
+
+    def validate(self) -> None:
+        size_mib = check_positive("buffer_size_mib", self.buffer_size_mib)
+        if not 1.0 <= size_mib <= 128.0:
+            raise ValueError(f"buffer_size_mib must be in [1, 128] MiB, got {size_mib!r}")
+        interval = check_nonnegative("buffer_interval_s", self.buffer_interval_s)
+        if interval > 900.0:
+            raise ValueError(f"buffer_interval_s must be in [0, 900] s, got {interval!r}")
+        t = np.asarray(self.arrival_s, dtype=float)
+        sizes = np.asarray(self.record_bytes, dtype=np.int64)
+        if t.ndim != 1 or sizes.shape != t.shape:
+            raise ValueError("arrival_s and record_bytes must be 1-D arrays of the same length")
+        if len(t) and (not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0)):
+            raise ValueError("arrival_s must be finite and non-decreasing")
+        if np.any(sizes < 0):
+            raise ValueError("record_bytes must be >= 0")
+
+
+@dataclass(frozen=True)
+class FirehoseBatches(Result):
+    """Result of :func:`simulate_firehose`: ``records`` has one row per S3 object.
 
     Attributes
     ----------
@@ -53,50 +86,43 @@ class FirehoseBatches:
         """Number of S3 objects written."""
         return int(len(self.flush_s))
 
+    @property
+    def records(self):
+        """One row per object: ``object``, ``first_arrival_s``, ``flush_s``, ``size_bytes``,
+        ``reason``."""
+        import pandas as pd
 
-def plan_firehose_batches(arrival_s, record_bytes, *, buffer_size_mib: float = 5.0,
-                          buffer_interval_s: float = 300.0) -> FirehoseBatches:
-    """Group records into Firehose deliveries (S3 objects).
+        return pd.DataFrame({"object": np.arange(self.n_objects), "first_arrival_s":
+                             self.first_arrival_s, "flush_s": self.flush_s,
+                             "size_bytes": self.size_bytes, "reason": self.reason})
 
-    Parameters
-    ----------
-    arrival_s : array of float
-        Arrival time of each record at the delivery stream (non-decreasing).
-    record_bytes : array of int
-        Size of each record in bytes.
-    buffer_size_mib : float
-        Buffer size hint, 1-128 MiB.
-    buffer_interval_s : float
-        Buffer interval, 0-900 s.
+    def summary(self) -> dict:
+        """Objects written, their mean size (bytes), and how many flushed on size."""
+        return {"objects": self.n_objects,
+                "mean_object_bytes": float(self.size_bytes.mean()) if self.n_objects else 0.0,
+                "flushed_on_size": self.reason.count("size")}
 
-    Examples
-    --------
-    >>> b = plan_firehose_batches([0, 10, 400, 401], [100, 100, 100, 100], buffer_interval_s=300)
-    >>> b.batch.tolist(), b.reason
-    ([0, 0, 1, 1], ['interval', 'interval'])
-    >>> b = plan_firehose_batches([0, 1, 2], [MIB, 4 * MIB, 10], buffer_size_mib=5)
-    >>> b.batch.tolist(), b.reason
-    ([0, 0, 1], ['size', 'interval'])
+
+def simulate_firehose(config: FirehoseConfig) -> FirehoseBatches:
+    """Group the records into Firehose deliveries (S3 objects): a buffer is written when it
+    reaches the size hint or when the interval has passed since its first record.
+
+    >>> r = simulate_firehose(FirehoseConfig(arrival_s=[0, 10, 400, 401], record_bytes=[100] * 4))
+    >>> r.summary()
+    {'objects': 2, 'mean_object_bytes': 200.0, 'flushed_on_size': 0}
     """
-    size_mib = check_positive("buffer_size_mib", buffer_size_mib)
-    if not 1.0 <= size_mib <= 128.0:
-        raise ValueError(f"buffer_size_mib must be in [1, 128] MiB, got {size_mib!r}")
-    interval = check_nonnegative("buffer_interval_s", buffer_interval_s)
-    if interval > 900.0:
-        raise ValueError(f"buffer_interval_s must be in [0, 900] s, got {interval!r}")
-    t = np.asarray(arrival_s, dtype=float)
-    sizes = np.asarray(record_bytes, dtype=np.int64)
-    if t.ndim != 1 or sizes.shape != t.shape:
-        raise ValueError("arrival_s and record_bytes must be 1-D arrays of the same length")
-    if len(t) and (not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0)):
-        raise ValueError("arrival_s must be finite and non-decreasing")
-    if np.any(sizes < 0):
-        raise ValueError("record_bytes must be >= 0")
-    limit = size_mib * MIB
-    batch = np.empty(len(t), dtype=np.int64)
+    if not isinstance(config, FirehoseConfig):
+        raise TypeError(f"config must be a FirehoseConfig, got {type(config).__name__}")
+    t = np.asarray(config.arrival_s, dtype=float)
+    sizes = np.asarray(config.record_bytes, dtype=np.int64)
+    return _assign_batches(t.tolist(), sizes.tolist(), float(config.buffer_size_mib) * MIB,
+                           float(config.buffer_interval_s))
+
+
+def _assign_batches(tl: list, sl: list, limit: float, interval: float) -> FirehoseBatches:
+    batch = np.empty(len(tl), dtype=np.int64)
     first, flush, total, reason = [], [], [], []
     current, start, filled = -1, 0.0, 0
-    tl, sl = t.tolist(), sizes.tolist()
     for i in range(len(tl)):
         ti = tl[i]
         if current >= 0 and ti >= start + interval:          # the interval expired first
@@ -121,6 +147,35 @@ def plan_firehose_batches(arrival_s, record_bytes, *, buffer_size_mib: float = 5
         reason.append("interval")
     return FirehoseBatches(batch, np.asarray(first, dtype=float), np.asarray(flush, dtype=float),
                            np.asarray(total, dtype=np.int64), reason)
+
+
+def plan_firehose_batches(arrival_s, record_bytes, *, buffer_size_mib: float = 5.0,
+                          buffer_interval_s: float = 300.0) -> FirehoseBatches:
+    """Group records into Firehose deliveries (S3 objects): :func:`simulate_firehose` of a
+    :class:`FirehoseConfig` made of these arguments.
+
+    Parameters
+    ----------
+    arrival_s : array of float
+        Arrival time of each record at the delivery stream (non-decreasing).
+    record_bytes : array of int
+        Size of each record in bytes.
+    buffer_size_mib : float
+        Buffer size hint, 1-128 MiB.
+    buffer_interval_s : float
+        Buffer interval, 0-900 s.
+
+    Examples
+    --------
+    >>> b = plan_firehose_batches([0, 10, 400, 401], [100, 100, 100, 100], buffer_interval_s=300)
+    >>> b.batch.tolist(), b.reason
+    ([0, 0, 1, 1], ['interval', 'interval'])
+    >>> b = plan_firehose_batches([0, 1, 2], [MIB, 4 * MIB, 10], buffer_size_mib=5)
+    >>> b.batch.tolist(), b.reason
+    ([0, 0, 1], ['size', 'interval'])
+    """
+    return simulate_firehose(FirehoseConfig(arrival_s, record_bytes, buffer_size_mib,
+                                             buffer_interval_s))
 
 
 #: Last second :func:`firehose_object_key` can name (9999-12-31 23:59:59 UTC).

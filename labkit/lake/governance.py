@@ -217,6 +217,20 @@ def check_select(sql: str, granted: dict[str, tuple[str, ...]],
     ...
     PermissionError: query refused: table functions are not allowed (READ_PARQUET)
     """
+    stmt = _parse_one_select(sql)
+    granted_lower = {k.lower(): tuple(c.lower() for c in v) for k, v in granted.items()}
+    tables_used = _check_nodes(stmt, granted_lower)
+    if all_columns:
+        _check_columns(stmt, tables_used, granted_lower, all_columns)
+    return sql
+
+
+_FORBIDDEN_NODES = ("Command", "Set", "Copy", "Attach", "Detach", "Install", "Pragma", "Insert",
+                    "Update", "Delete", "Create", "Drop", "Alter", "Into", "Merge", "Use")
+
+
+def _parse_one_select(sql: str):
+    """The one SELECT (or set operation) ``sql`` holds, parsed; refuse anything else."""
     import sqlglot
     from sqlglot import exp
 
@@ -244,46 +258,67 @@ def check_select(sql: str, granted: dict[str, tuple[str, ...]],
         if isinstance(stmt, exp.Command):
             kind = str(stmt.this).upper()
         raise _refuse(f"only SELECT is allowed, got {kind}")
-    forbidden = (exp.Command, exp.Set, exp.Copy, exp.Attach, exp.Detach, exp.Install,
-                 exp.Pragma, exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop,
-                 exp.Alter, exp.Into, exp.Merge, exp.Use)
-    aliases = {a.alias.lower() for a in stmt.find_all(exp.Alias)}
-    aliases |= {t.alias.lower() for t in stmt.find_all(exp.TableAlias) if t.alias}
-    for t in stmt.find_all(exp.TableAlias):
-        aliases |= {c.name.lower() for c in t.columns}
+    return stmt
+
+
+def _check_table(node, granted_lower: dict) -> str | None:
+    """The granted table ``node`` names (None for a CTE in scope); refuse table functions,
+    qualified names, file paths and tables not granted."""
+    from sqlglot import exp
+
+    if not isinstance(node.this, exp.Identifier):
+        name = node.this.sql_name() if hasattr(node.this, "sql_name") else "?"
+        raise _refuse(f"table functions are not allowed ({name.upper()})")
+    if node.args.get("db") or node.args.get("catalog"):
+        raise _refuse(f"qualified names are not allowed ({node.sql(dialect='duckdb')})")
+    name = node.name.lower()
+    if "/" in name or "." in name or "\\" in name or ":" in name:
+        raise _refuse(f"file paths are not allowed ({node.name!r})")
+    if name in _ctes_in_scope(node):
+        return None
+    if name not in granted_lower:
+        raise _refuse(f"table {node.name!r} is not granted")
+    return name
+
+
+def _check_nodes(stmt, granted_lower: dict) -> set[str]:
+    """Walk every node: refuse forbidden statements, table functions, blocked functions and
+    file paths; return the granted tables the query reads."""
+    from sqlglot import exp
+
+    forbidden = tuple(getattr(exp, n) for n in _FORBIDDEN_NODES)
     tables_used: set[str] = set()
-    granted_lower = {k.lower(): tuple(c.lower() for c in v) for k, v in granted.items()}
     for node in stmt.walk():
         if isinstance(node, forbidden):
             raise _refuse(f"{type(node).__name__.upper()} is not allowed")
         if isinstance(node, exp.Table):
-            if not isinstance(node.this, exp.Identifier):
-                name = node.this.sql_name() if hasattr(node.this, "sql_name") else "?"
-                raise _refuse(f"table functions are not allowed ({name.upper()})")
-            if node.args.get("db") or node.args.get("catalog"):
-                raise _refuse(f"qualified names are not allowed ({node.sql(dialect='duckdb')})")
-            name = node.name.lower()
-            if "/" in name or "." in name or "\\" in name or ":" in name:
-                raise _refuse(f"file paths are not allowed ({node.name!r})")
-            if name in _ctes_in_scope(node):
-                continue
-            if name not in granted_lower:
-                raise _refuse(f"table {node.name!r} is not granted")
-            tables_used.add(name)
+            name = _check_table(node, granted_lower)
+            if name is not None:
+                tables_used.add(name)
         elif isinstance(node, exp.Func):
             fname = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
             if fname.startswith(BLOCKED_FUNCTIONS):
                 raise _refuse(f"function {fname}() is not allowed")
         elif isinstance(node, exp.Literal) and node.is_string and isinstance(node.parent, exp.From):
             raise _refuse(f"file paths are not allowed ({node.this!r})")
+    return tables_used
+
+
+def _check_columns(stmt, tables_used: set[str], granted_lower: dict,
+                   all_columns: dict[str, list[str]]) -> None:
+    """Refuse a reference to a column of a used table that exists but is not granted (names
+    the query itself defines, aliases, stay allowed)."""
+    from sqlglot import exp
+
+    aliases = {a.alias.lower() for a in stmt.find_all(exp.Alias)}
+    aliases |= {t.alias.lower() for t in stmt.find_all(exp.TableAlias) if t.alias}
+    for t in stmt.find_all(exp.TableAlias):
+        aliases |= {c.name.lower() for c in t.columns}
     visible = {c for t in tables_used for c in granted_lower[t]} | aliases
-    if all_columns:
-        hidden = {c.lower() for t in tables_used for c in all_columns.get(t, [])} - visible
-        for col in stmt.find_all(exp.Column):
-            name = col.name.lower()
-            if name in hidden:
-                raise _refuse(f"column {col.name!r} is not granted")
-    return sql
+    hidden = {c.lower() for t in tables_used for c in all_columns.get(t, [])} - visible
+    for col in stmt.find_all(exp.Column):
+        if col.name.lower() in hidden:
+            raise _refuse(f"column {col.name!r} is not granted")
 
 
 

@@ -1,8 +1,8 @@
 """Ingest models: how records land in the raw zone, in the layouts AWS services write.
 
-- **DMS full load** (:func:`write_dms_full_load`): CSV files named with a hex counter
+- **DMS full load**: CSV files named with a hex counter (:func:`dms_load_name`)
   ``LOAD00000001.csv``, ``LOAD00000002.csv`` ... under ``<schema>/<table>/``, split at a maximum
-  size (here: a number of rows).
+  size (here: a number of rows; the lake writes them with DuckDB's ``COPY``).
 - **DMS change data capture from a real SQLite database** (:class:`SqliteSource`,
   :func:`run_dms_cdc`): triggers on the source table append every insert, update and delete to a
   change log with its commit timestamp (the simulated clock is injected, never read); the DMS
@@ -32,7 +32,7 @@ from labkit.core.validation import check_int
 from labkit.lake.firehose import firehose_object_key, plan_firehose_batches
 from labkit.lake.storage import atomic_write_text, publish_dir, staging_dir
 
-__all__ = ["write_dms_full_load", "SqliteSource", "run_dms_cdc", "deliver_firehose",
+__all__ = ["SqliteSource", "run_dms_cdc", "deliver_firehose",
            "dms_load_name", "dms_cdc_name", "CDC_COLUMNS"]
 
 #: Columns DMS puts in front of every row: op flag and commit timestamp.
@@ -62,24 +62,6 @@ def _csv_text(frame: pd.DataFrame) -> str:
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return buf.getvalue()
-
-
-def write_dms_full_load(text_frame: pd.DataFrame, folder: str | Path, *,
-                        max_rows_per_file: int = 250_000) -> list[Path]:
-    """Write ``text_frame`` (all columns already text) as DMS full-load CSV files into ``folder``.
-
-    The folder is replaced atomically. Returns the files written.
-    """
-    per_file = check_int("max_rows_per_file", max_rows_per_file, minimum=1)
-    folder = Path(folder)
-    tmp = staging_dir(folder)
-    written = []
-    for k, start in enumerate(range(0, max(len(text_frame), 1), per_file), start=1):
-        name = dms_load_name(k)
-        (tmp / name).write_text(_csv_text(text_frame.iloc[start:start + per_file]))
-        written.append(folder / name)
-    publish_dir(tmp, folder)
-    return written
 
 
 class SqliteSource:

@@ -9,11 +9,12 @@ Each function takes the tidy frames the lake returns and gives back a matplotlib
   objects (the small-files problem).
 - :func:`plot_reconciliation`: every raw record, staged or quarantined, per table.
 - :func:`plot_revenue_by_month`: a QuickSight-style line chart of revenue per month and region.
-- :func:`scan_explorer_figure`: the explorer's figure: what one query scans, against a full scan
-  of the raw files.
+- the explorer's figure is in :mod:`labkit.lake.explorers`.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ import pandas as pd
 from labkit.viz import PALETTE, new_figure
 
 __all__ = ["plot_scan_comparison", "plot_object_sizes", "plot_firehose_objects",
-           "plot_reconciliation", "plot_revenue_by_month", "scan_explorer_figure", "scan_query"]
+           "plot_reconciliation", "plot_revenue_by_month"]
 
 MIB = 1024**2
 
@@ -40,7 +41,10 @@ def plot_scan_comparison(table: pd.DataFrame):
     fig, (ax1, ax2) = new_figure("Same question, four layouts", "layout", "bytes scanned (KiB)",
                                  ncols=2, figsize=(10.0, 3.8))
     y = np.arange(len(table))
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(table))]
+    import matplotlib.pyplot as plt
+
+    cycle = itertools.cycle(plt.rcParams["axes.prop_cycle"].by_key()["color"])
+    colours = [next(cycle) for _ in range(len(table))]
     ax1.bar(y, table["bytes_scanned"] / 1024, color=colours)
     ax1.set_yscale("log")
     ax1.set_title("Bytes scanned (what Athena bills)")
@@ -109,59 +113,21 @@ def plot_reconciliation(rec: pd.DataFrame):
 def plot_revenue_by_month(frame: pd.DataFrame):
     """Line per ``region`` of ``revenue_usd`` by ``month`` (a QuickSight-style visual)."""
     fig, ax = new_figure("Revenue per month and region, 2024", "month", "revenue (USD)")
-    for i, (region, part) in enumerate(frame.groupby("region", sort=True)):
-        ax.plot(part["month"], part["revenue_usd"], marker="o", color=PALETTE[i % len(PALETTE)],
-                label=region)
+    for region, part in frame.groupby("region", sort=True):
+        ax.plot(part["month"], part["revenue_usd"], marker="o", label=region)   # style cycle
     ax.set_xticks(range(1, 13))
     ax.legend(title="region", ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig
 
 
-_LAYOUT_SOURCES = {
-    "raw CSV": "raw.orders",
-    "Parquet": "stage.orders",
-    "partitioned Parquet": "curated.orders",
-}
+def _moved_to_explorers():
+    from labkit.core.runner import deprecated_alias
+    from labkit.lake import explorers
+
+    return (deprecated_alias(explorers.scan_explorer_figure,
+                             "labkit.lake.plots.scan_explorer_figure"),
+            deprecated_alias(explorers.scan_query, "labkit.lake.plots.scan_query"))
 
 
-def scan_query(layout: str, months: int, region: str, columns: str) -> str:
-    """SQL for the explorer: revenue in the first ``months`` months of 2024 for ``region``
-    (``"all"`` for every region), reading ``columns`` (``"needed"`` or ``"all"``).
-
-    >>> scan_query("partitioned Parquet", 3, "eu", "needed")
-    "SELECT sum(amount_usd) AS revenue_usd FROM curated.orders WHERE month <= 3 AND region = 'eu'"
-    """
-    if layout not in _LAYOUT_SOURCES:
-        raise ValueError(f"layout must be one of {list(_LAYOUT_SOURCES)}; got {layout!r}")
-    if columns not in ("needed", "all"):
-        raise ValueError(f"columns must be 'needed' or 'all'; got {columns!r}")
-    source = _LAYOUT_SOURCES[layout]
-    where = []
-    if layout == "partitioned Parquet":
-        where.append(f"month <= {int(months)}")
-    elif layout == "Parquet":
-        where.append(f"order_ts < TIMESTAMP '2024-01-01' + INTERVAL {int(months)} MONTH")
-    else:
-        where.append(f"order_ts < strftime(TIMESTAMP '2024-01-01' + INTERVAL {int(months)} "
-                     "MONTH, '%Y-%m-%d')")
-    if region != "all":
-        where.append(f"region = '{region}'")
-    amount = "TRY_CAST(amount_usd AS DOUBLE)" if layout == "raw CSV" else "amount_usd"
-    if columns == "all":
-        return f"SELECT * FROM {source} WHERE {' AND '.join(where)}"
-    return f"SELECT sum({amount}) AS revenue_usd FROM {source} WHERE {' AND '.join(where)}"
-
-
-def scan_explorer_figure(lake, layout: str = "partitioned Parquet", months: int = 3,
-                         region: str = "eu", columns: str = "needed"):
-    """Bytes scanned by one query against a full scan of the raw CSV, with its Athena cost."""
-    full = int(lake.files("raw.orders")["size_bytes"].sum())
-    r = lake.query(scan_query(layout, months, region, columns))
-    fig, ax = new_figure(f"{layout}: {r.bytes_scanned / full:.1%} of the raw bytes",
-                         "bytes scanned (KiB)", "query")
-    ax.barh([1, 0], [full / 1024, r.bytes_scanned / 1024], color=[PALETTE[7], PALETTE[0]])
-    ax.set_yticks([1, 0], ["full raw CSV scan", "this query"])
-    ax.set_xlim(0, full / 1024 * 1.15)
-    ax.text(r.bytes_scanned / 1024, 0, f"  {r.files_scanned} files, {r.bytes_scanned:,} B",
-            va="center")
-    return fig
+#: Former names, kept one release (they moved to :mod:`labkit.lake.explorers`).
+scan_explorer_figure, scan_query = _moved_to_explorers()

@@ -9,8 +9,6 @@ are free.
 
 from __future__ import annotations
 
-import math
-
 from labkit.core.validation import check_int, check_nonnegative
 
 __all__ = ["MB", "TB", "PRICE_PER_TB_USD", "MINIMUM_BILLED_MB", "athena_billed_bytes",
@@ -33,7 +31,7 @@ def athena_billed_bytes(bytes_scanned: int) -> int:
     True
     """
     b = check_int("bytes_scanned", bytes_scanned, minimum=0)
-    return max(math.ceil(b / MB), MINIMUM_BILLED_MB) * MB
+    return max(-(-b // MB), MINIMUM_BILLED_MB) * MB      # integer ceiling: exact for any size
 
 
 def athena_cost_usd(bytes_scanned: int, *, price_per_tb_usd: float = PRICE_PER_TB_USD) -> float:

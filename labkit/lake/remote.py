@@ -76,7 +76,13 @@ def publish(lake, url: str, *, zones: tuple[str, ...] = ("raw", "stage", "curate
     version = f"v{number:06d}"
     prefix = f"{base}/versions/{version}"
     rows = []
-    files = [f for z in zones for f in list_files(lake.path(z))]
+    files = []
+    for zone in zones:                  # raw: its files; stage, curated: current snapshots
+        if zone == "raw":
+            files += list_files(lake.path(zone))
+        else:
+            files += [lake.root / p for t in lake.catalog.tables(zone)
+                      for p in lake.files(f"{zone}.{t}").path]
     files.append(lake.root / "catalog" / "catalog.json")
     for f in files:
         rel = str(f.relative_to(lake.root))

@@ -56,13 +56,13 @@ def curate_orders_spark(lake, *, spark=None, commit: bool = True) -> dict[str, i
     spark = spark or spark_session()
     from pyspark.sql import functions as F
 
-    stage = Path(lake.root) / "stage" / "orders"
-    if not stage.exists():
+    if not lake.iceberg.exists("stage.orders"):
         raise RuntimeError("the lake has no staged orders: run lake.build() first")
+    stage = [str(Path(lake.root) / p) for p in lake.files("stage.orders").path]
     target = Path(lake.root) / "spark" / "curated" / "orders"
     staging = target.parent / f".staging-{target.name}"
     shutil.rmtree(staging, ignore_errors=True)
-    orders = spark.read.parquet(str(stage))
+    orders = spark.read.parquet(*stage)
     curated = (orders
                .withColumn("year", F.year("order_ts").cast("long"))
                .withColumn("month", F.month("order_ts").cast("long"))

@@ -1,4 +1,4 @@
-"""The lake: raw, stage and curated zones under one root, and the :class:`Lake` that runs them.
+"""The lake: raw, stage and curated zones under one root, and the :class:`Lake` facade.
 
 Layout under ``root``::
 
@@ -7,88 +7,51 @@ Layout under ``root``::
     raw/dms/sales/customers/LOAD00000001.csv   DMS full load + CDC files (I/U/D rows)
         .../customers/20241202-0312451230.csv
     raw/firehose/clickstream/YYYY/MM/dd/HH/clickstream-1-...json   Firehose objects
-    stage/<table>/part-0.parquet               typed, validated
-    stage/quarantine/<table>/part-0.parquet    rejected records with their reason
-    curated/orders/year=/month=/region=/part-0.parquet    Hive-partitioned, sorted, compacted
-    curated/clickstream/dt=/part-0.parquet
-    curated/customers/region=/part-0.parquet   current state folded from CDC
+    iceberg/catalog.db                         the Apache Iceberg catalog (SQLite)
+    iceberg/warehouse/stage/<table>/           stage tables (typed, validated) and
+        stage/quarantine/                      the rejected records with their reason
+    iceberg/warehouse/curated/orders/data/year=/month=/region=/...parquet   curated tables,
+    iceberg/warehouse/curated/clickstream/data/dt=/...                        partitioned
+    iceberg/warehouse/curated/customers/data/region=/...   current state folded from CDC
     catalog/catalog.json                       the catalog (Glue stand-in)
-    iceberg/catalog.db, iceberg/warehouse/     Apache Iceberg tables (Lake.iceberg)
     .lake.lock, .lake.version                  readers-writer lock and write counter
 
-Writers (ingest, ETL steps, crawl) hold the lake's lock exclusively and queries hold it shared,
-across processes, so a query never lists a table between two renames; opening a lake repairs
-what a killed writer left (unless a writer is running).
+The raw zone is what the ingest models deliver (files, replaced by a rename swap). The stage and
+curated zones are Iceberg tables: every ETL step commits a snapshot, a query reads the files of
+one snapshot (the current one, or the one ``snapshot_id=`` names), and :meth:`Lake.snapshots`,
+:meth:`Lake.rollback`, :meth:`Lake.compact` and :meth:`Lake.expire_snapshots` maintain them.
+Writers hold the lake's lock exclusively (one writer at a time, across processes); queries hold
+it shared while they plan and read, and rebuild their views when a commit changed a table.
 
-``Lake(root).build(rows, seed)`` generates the sample data, delivers it to raw through the
-ingest models, runs the ETL steps and crawls every zone into the catalog. ``query`` runs SQL
-as the administrator or, with ``principal=``, in that principal's sandbox behind the gate.
+The pieces, one concept each: :mod:`~labkit.lake.sample` (sample data delivered to raw),
+:mod:`~labkit.lake.etl` (the steps), :mod:`~labkit.lake.iceberg` (tables),
+:mod:`~labkit.lake.views` (what the engine reads), :mod:`~labkit.lake.catalog` (crawler),
+:mod:`~labkit.lake.access` (grants and sandboxes), :mod:`~labkit.lake.athena` (measured queries).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from labkit.core.rng import spawn_rngs
-from labkit.core.validation import check_int, check_nonnegative, check_positive
+from labkit.core.validation import check_int, check_positive
+from labkit.lake.access import Grants, check_grant
 from labkit.lake.athena import QueryResult, athena_ddl, run_measured
-from labkit.lake.catalog import Catalog, crawl_table, reader_sql, split_table_name
-from labkit.lake.etl import (
-    PARTITION_TYPES,
-    STEPS,
-    quote_identifier,
-    sql_list,
-    sql_literal,
-)
-from labkit.lake.generate import (
-    CLICK_DEFECTS,
-    ORDER_DEFECTS,
-    REGIONS,
-    SEGMENTS,
-    generate_clicks,
-    generate_customers,
-    generate_orders,
-    pick_defects,
-)
-from labkit.lake.governance import (
-    Grant,
-    Sandbox,
-    check_principal,
-    check_row_filter,
-    check_select,
-)
-from labkit.lake.ingest import SqliteSource, deliver_firehose, run_dms_cdc
-from labkit.lake.storage import LakeLock, list_files, publish_dir, recover_dir, staging_dir
+from labkit.lake.catalog import Catalog, crawl_table, split_table_name
+from labkit.lake.etl import STEPS
+from labkit.lake.governance import Grant, Sandbox, check_principal, check_select
+from labkit.lake.keys import ZoneKeys
+from labkit.lake.sample import deliver_sample, source_customers
+from labkit.lake.sharing import Share, Shares, consumer_principal
+from labkit.lake.storage import LakeLock, recover_dir
+from labkit.lake.views import TABLE_LAYOUT, ZONES, ZoneViews, layout, reconcile
 
-__all__ = ["Lake", "BuildReport", "ZONES", "TABLE_LAYOUT"]
-
-ZONES = ("raw", "stage", "curated")
-
-#: (database, table) -> (location under root, format, partition key types or None)
-TABLE_LAYOUT = {
-    ("raw", "orders"): ("raw/dms/sales/orders", "csv", None),
-    ("raw", "customers"): ("raw/dms/sales/customers", "csv", None),
-    ("raw", "clickstream"): ("raw/firehose/clickstream", "json", None),
-    ("stage", "orders"): ("stage/orders", "parquet", None),
-    ("stage", "customers_changes"): ("stage/customers_changes", "parquet", None),
-    ("stage", "clickstream"): ("stage/clickstream", "parquet", None),
-    ("stage", "quarantine"): ("stage/quarantine", "parquet", None),
-    ("curated", "orders"): ("curated/orders", "parquet", PARTITION_TYPES["orders"]),
-    ("curated", "customers"): ("curated/customers", "parquet", PARTITION_TYPES["customers"]),
-    ("curated", "clickstream"): ("curated/clickstream", "parquet", PARTITION_TYPES["clickstream"]),
-}
-
-_RAW_JSON_COLUMNS = ("event_id", "event_ts", "session_id", "customer_id", "page", "event_type",
-                     "device", "region")
-LOAD_TS = "2024-12-01 00:00:00.000"
+__all__ = ["Lake", "BuildReport", "ZONES", "TABLE_LAYOUT", "MAX_ROWS"]
 
 #: Largest ``rows`` :meth:`Lake.build` accepts on this lab (a 1M-row build takes seconds and
 #: about 100 MB of disk; 10M rows is the most a 2-core Binder machine finishes in minutes).
@@ -178,22 +141,30 @@ class Lake:
             finally:
                 self._lock.release()
         self.catalog = Catalog(self.root / "catalog" / "catalog.json")
-        self._version = self._lock.version()
-        self._grants: dict[tuple[str, str], Grant] = {}
+        self._iceberg = None
+        self._token = None
+        self._views: ZoneViews | None = None
         self._admin = None
-        self._sandboxes: OrderedDict[str, Sandbox] = OrderedDict()
+        self.access = Grants(max_sandboxes=self.max_sandboxes, timeout_s=self.query_timeout_s)
+        #: SSE-KMS per zone: who may decrypt each zone (:class:`~labkit.lake.keys.ZoneKeys`).
+        self.keys = ZoneKeys()
+        #: Tables shared with other accounts (:class:`~labkit.lake.sharing.Shares`).
+        self.shares = Shares(self.keys.account, self.keys.region)
         self.firehose_objects = pd.DataFrame()
         self.firehose_records = pd.DataFrame(columns=["arrival_s", "size_bytes"])
         #: Every SQL text :meth:`query` answered, in order (e.g. to check them all for Athena).
         self.query_log: list[str] = []
 
     def recover(self) -> None:
-        """Finish what a killed writer left: restore tables left between two renames and drop
-        stale staging folders (call with the lake's lock held)."""
+        """Finish what a killed writer left in the raw zone and the source database: restore
+        folders left between two renames and drop stale staging folders and half-written files
+        (call with the lake's lock held). Iceberg tables need nothing: a commit that did not
+        happen left the previous snapshot current."""
         from labkit.lake.ingest import recover_source
 
         for location, _, _ in TABLE_LAYOUT.values():
-            recover_dir(self.root / location)
+            if location != "iceberg":
+                recover_dir(self.root / location)
         targets, partial = set(), []
         for folder, dirnames, filenames in os.walk(self.root):
             targets |= {Path(folder) / d.removeprefix(prefix)   # swaps inside a table folder
@@ -221,14 +192,15 @@ class Lake:
 
     @contextmanager
     def _reading(self):
-        """Hold the lake shared while reading; rebuild views if another writer committed."""
+        """Hold the lake shared while reading; rebuild the views if a write or an Iceberg
+        commit changed the lake since they were built."""
         self._lock.acquire(shared=True)
         try:
-            version = self._lock.version()
-            if version != self._version:
+            token = (self._lock.version(), self.iceberg.state())
+            if token != self._token:
                 self._invalidate()
                 self.catalog = Catalog(self.root / "catalog" / "catalog.json")
-                self._version = version
+                self._token = token
             yield
         finally:
             self._lock.release()
@@ -247,27 +219,33 @@ class Lake:
         return f"Lake(tables={self.catalog.tables()})"
 
     # -- zones -------------------------------------------------------------------------------
+    @property
+    def iceberg(self):
+        """The lake's Apache Iceberg tables (:class:`~labkit.lake.iceberg.IcebergTables`):
+        ``stage.*`` and ``curated.*``."""
+        if self._iceberg is None:
+            from labkit.lake.iceberg import IcebergTables
+
+            self._iceberg = IcebergTables(self.root)
+        return self._iceberg
+
     def path(self, zone: str) -> Path:
-        """Folder of ``zone`` (``raw``, ``stage`` or ``curated``)."""
+        """Folder of ``zone``: ``raw`` (its files), ``stage`` or ``curated`` (their Iceberg
+        tables' folders in the warehouse)."""
         if zone not in ZONES:
             raise ValueError(f"zone must be one of {', '.join(ZONES)}; got {zone!r}")
-        return self.root / zone
+        return self.root / zone if zone == "raw" else self.root / "iceberg" / "warehouse" / zone
 
-    def files(self, table: str) -> pd.DataFrame:
-        """Files of a table (``"db.table"``): ``path`` (relative to root) and ``size_bytes``."""
+    def files(self, table: str, *, snapshot_id: int | None = None) -> pd.DataFrame:
+        """Files a full scan of a table (``"db.table"``) reads: ``path`` (relative to root) and
+        ``size_bytes``; for a stage or curated table the files of its current snapshot (or of
+        ``snapshot_id``)."""
         db, name = split_table_name(table)
-        location, fmt, _ = self._layout(db, name)
-        suffix = {"csv": ".csv", "json": ".json", "parquet": ".parquet"}[fmt]
-        files = list_files(self.root / location, suffix)
+        layout(db, name)
+        pinned = {(db, name): snapshot_id} if snapshot_id is not None else None
+        files = ZoneViews(self.root, self.iceberg, pinned=pinned).files(db, name)
         return pd.DataFrame({"path": [str(f.relative_to(self.root)) for f in files],
                              "size_bytes": [f.stat().st_size for f in files]})
-
-    @staticmethod
-    def _layout(db: str, name: str):
-        if (db, name) not in TABLE_LAYOUT:
-            known = ", ".join(f"{d}.{t}" for d, t in TABLE_LAYOUT)
-            raise KeyError(f"unknown table {db}.{name}; known tables: {known}")
-        return TABLE_LAYOUT[(db, name)]
 
     # -- build -------------------------------------------------------------------------------
     def build(self, rows: int = 20_000, seed: int = 0, *, firehose_buffer_mib: float = 5.0,
@@ -277,28 +255,24 @@ class Lake:
         ingest -> stage -> curate, then crawl every zone into the catalog.
 
         Customers: ``max(rows // 50, 20)``; clickstream events: ``max(rows // 4, 100)``. The same
-        ``rows`` and ``seed`` give byte-identical files.
+        ``rows`` and ``seed`` give byte-identical raw files and the same rows in every table.
         """
         rows = check_int("rows", rows, minimum=100, maximum=MAX_ROWS)
         seed = check_int("seed", seed, minimum=0)
-        with self._writing():
-            return self._build(rows, seed, firehose_buffer_mib, firehose_interval_s,
-                               max_rows_per_file)
-
-    def _build(self, rows, seed, firehose_buffer_mib, firehose_interval_s, max_rows_per_file):
         timings = []
-        t0 = time.perf_counter()
-        self.ingest(rows, seed, firehose_buffer_mib=firehose_buffer_mib,
-                    firehose_interval_s=firehose_interval_s,
-                    max_rows_per_file=max_rows_per_file)
-        timings.append(("ingest", time.perf_counter() - t0))
-        for step in STEPS:
+        with self._writing():
             t0 = time.perf_counter()
-            self.run_step(step)
-            timings.append((step, time.perf_counter() - t0))
-        t0 = time.perf_counter()
-        self.crawl()
-        timings.append(("crawl", time.perf_counter() - t0))
+            self.ingest(rows, seed, firehose_buffer_mib=firehose_buffer_mib,
+                        firehose_interval_s=firehose_interval_s,
+                        max_rows_per_file=max_rows_per_file)
+            timings.append(("ingest", time.perf_counter() - t0))
+            for step in STEPS:
+                t0 = time.perf_counter()
+                self.run_step(step)
+                timings.append((step, time.perf_counter() - t0))
+            t0 = time.perf_counter()
+            self.crawl()
+            timings.append(("crawl", time.perf_counter() - t0))
         return BuildReport(rows, seed, pd.DataFrame(timings, columns=["step", "seconds"]),
                            self.reconcile(), self.firehose_objects, self.firehose_records)
 
@@ -307,117 +281,17 @@ class Lake:
         """Generate the sample data and deliver it to the raw zone (DMS and Firehose layouts)."""
         rows = check_int("rows", rows, minimum=100, maximum=MAX_ROWS)
         with self._writing():
-            self._ingest(rows, seed, firehose_buffer_mib, firehose_interval_s, max_rows_per_file)
-
-    def _ingest(self, rows, seed, firehose_buffer_mib, firehose_interval_s, max_rows_per_file):
-        import duckdb
-
-        check_positive("firehose_buffer_mib", firehose_buffer_mib)
-        check_nonnegative("firehose_interval_s", firehose_interval_s)
-        per_file = check_int("max_rows_per_file", max_rows_per_file, minimum=1)
-        rc, ro, re_, rd, rf, rx, rq = spawn_rngs(check_int("seed", seed, minimum=0), 7)
-        customers = generate_customers(max(rows // 50, 20), rc)
-        orders = generate_orders(rows, customers, ro)
-        clicks = generate_clicks(max(rows // 4, 100), customers, re_)
-        order_defects = pick_defects(len(orders), ORDER_DEFECTS, rx)
-        click_defects = pick_defects(len(clicks), CLICK_DEFECTS, rq)
-        orders["defect"] = _defect_column(len(orders), order_defects, ORDER_DEFECTS)
-        clicks["defect"] = _defect_column(len(clicks), click_defects, CLICK_DEFECTS)
-        clicks["seq"] = np.arange(len(clicks))
-
-        con = duckdb.connect()
-        try:
-            con.register("orders_src", orders)
-            con.register("clicks_src", clicks)
-            self._write_orders(con, len(orders), per_file)
-            lines = [r[0] for r in con.execute(_CLICK_LINES_SQL).fetchall()]
-        finally:
-            con.close()
-        self.firehose_records = pd.DataFrame({
-            "arrival_s": clicks["arrival_s"].to_numpy(),
-            "size_bytes": [len(line.encode("utf-8")) + 1 for line in lines]})
-        self.firehose_objects = deliver_firehose(
-            lines, clicks["arrival_s"].to_numpy(), self.root / "raw" / "firehose" / "clickstream",
-            stream="clickstream", buffer_size_mib=firehose_buffer_mib,
-            buffer_interval_s=firehose_interval_s, rng=rf)
-        self._run_cdc(customers, rd)
-
-    def _write_orders(self, con, n: int, per_file: int) -> None:
-        from labkit.lake.ingest import dms_load_name
-
-        target = self.root / "raw" / "dms" / "sales" / "orders"
-        tmp = staging_dir(target)
-        for k, start in enumerate(range(0, n, per_file), start=1):
-            out = sql_literal(str(tmp / dms_load_name(k)))
-            con.execute(f"COPY ({_ORDER_TEXT_SQL} WHERE order_id > {start} "
-                        f"AND order_id <= {start + per_file} ORDER BY order_id) "
-                        f"TO {out} (FORMAT csv, HEADER true)")
-        publish_dir(tmp, target)
-
-    def _run_cdc(self, customers: pd.DataFrame, rng: np.random.Generator) -> None:
-        from labkit.lake.ingest import building_path, replace_source
-
-        final = self.root / "sources" / "sales.sqlite"
-        source = SqliteSource(building_path(final), "customers", {
-            "customer_id": "INTEGER PRIMARY KEY", "name": "TEXT", "email": "TEXT",
-            "phone": "TEXT", "region": "TEXT", "segment": "TEXT", "signup_date": "TEXT"})
-        try:
-            source.set_clock(LOAD_TS)
-            source.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               customers.itertuples(index=False, name=None))
-            n = max(10, len(customers) // 10)
-            offsets = np.sort(rng.choice(30 * 86_400_000, size=n, replace=False))
-            base = pd.Timestamp(LOAD_TS)
-            live = customers["customer_id"].tolist()
-            next_id = int(customers["customer_id"].max()) + 1
-            changes = []
-            for k in range(n):
-                ts = (base + pd.Timedelta(milliseconds=int(offsets[k]) + 1)).strftime(
-                    "%Y-%m-%d %H:%M:%S.%f")[:-3]
-                u = rng.random()
-                if u < 0.6 and live:
-                    cid = live[int(rng.integers(len(live)))]
-                    field = int(rng.integers(3))
-                    if field == 0:
-                        changes.append((ts, "UPDATE customers SET email = ? WHERE customer_id = ?",
-                                        (f"customer{cid}.{k}@example.net", cid)))
-                    elif field == 1:
-                        seg = SEGMENTS[int(rng.integers(len(SEGMENTS)))]
-                        changes.append((ts, "UPDATE customers SET segment = ? WHERE "
-                                            "customer_id = ?", (seg, cid)))
-                    else:
-                        reg = REGIONS[int(rng.integers(len(REGIONS)))]
-                        changes.append((ts, "UPDATE customers SET region = ? WHERE "
-                                            "customer_id = ?", (reg, cid)))
-                elif u < 0.85 or not live:
-                    cid, next_id = next_id, next_id + 1
-                    live.append(cid)
-                    changes.append((ts, "INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                    (cid, f"Customer {cid}", f"customer{cid}@example.com",
-                                     f"+1-555-{int(rng.integers(10**7)):07d}",
-                                     REGIONS[int(rng.integers(len(REGIONS)))], "consumer",
-                                     ts[:10])))
-                else:
-                    cid = live.pop(int(rng.integers(len(live))))
-                    changes.append((ts, "DELETE FROM customers WHERE customer_id = ?", (cid,)))
-            run_dms_cdc(source, self.root / "raw" / "dms" / "sales" / "customers",
-                        load_ts=LOAD_TS, changes=changes, bad_rows=2, rng=rng)
-        finally:
-            source.close()
-        replace_source(final)
+            self.firehose_objects, self.firehose_records = deliver_sample(
+                self.root, rows, seed, firehose_buffer_mib=firehose_buffer_mib,
+                firehose_interval_s=firehose_interval_s, max_rows_per_file=max_rows_per_file)
 
     def source_customers(self) -> pd.DataFrame:
         """Current rows of the customers table in the SQLite source (the ground truth)."""
-        import sqlite3
-
-        path = self.root / "sources" / "sales.sqlite"
-        if not path.exists():
-            raise RuntimeError("the lake has not been built: call lake.build() first")
-        with sqlite3.connect(path) as con:
-            return pd.read_sql_query("SELECT * FROM customers ORDER BY customer_id", con)
+        return source_customers(self.root)
 
     def run_step(self, step: str) -> dict[str, int]:
-        """Run one ETL step (see :data:`labkit.lake.etl.STEPS`) and return its counts."""
+        """Run one ETL step (see :data:`labkit.lake.etl.STEPS`): it commits its output to its
+        Iceberg table(s) as one snapshot each; return its counts."""
         import duckdb
 
         if step not in STEPS:
@@ -425,22 +299,31 @@ class Lake:
         with self._writing():
             con = duckdb.connect()
             try:
-                counts = STEPS[step](con, self.root)
+                counts = STEPS[step](con, self.root, self.iceberg)
             finally:
                 con.close()
         return counts
 
     def crawl(self) -> pd.DataFrame:
-        """Crawl every zone into the catalog (new schema -> new table version); save it."""
+        """Crawl every zone into the catalog (new schema -> new table version); save it.
+
+        Raw tables are crawled from their folders, Iceberg tables from the files of their
+        current snapshot."""
         import duckdb
 
         with self._writing():
+            views = ZoneViews(self.root, self.iceberg)
             con = duckdb.connect()
             try:
                 for (db, name), (location, fmt, types) in TABLE_LAYOUT.items():
-                    if list_files(self.root / location):
-                        self.catalog.register(crawl_table(con, self.root, db, name, location,
-                                                          fmt, partition_types=types))
+                    files = views.files(db, name)
+                    if not files:
+                        continue
+                    if location == "iceberg":
+                        location = str(self.iceberg.data_location(f"{db}.{name}")
+                                       .relative_to(self.root))
+                    self.catalog.register(crawl_table(con, self.root, db, name, location, fmt,
+                                                      partition_types=types, files=files))
             finally:
                 con.close()
             self.catalog.save()
@@ -454,102 +337,124 @@ class Lake:
         quarantined - staged change rows for customers, whose curated table is the folded state).
         """
         with self._reading():
-            return self._reconcile()
+            return reconcile(self._connection(), self.root)
 
-    def _reconcile(self) -> pd.DataFrame:
-        con = self._connection()
-        out = []
-        for table, stage_table in (("orders", "orders"), ("clickstream", "clickstream"),
-                                   ("customers", "customers_changes")):
-            if table == "clickstream":
-                raw = sum(f.read_bytes().count(b"\n") for f in
-                          list_files(self.root / "raw/firehose/clickstream", ".json"))
-            else:
-                raw = con.execute(f"SELECT count(*) FROM raw.{table}").fetchall()[0][0]
-            bad = con.execute("SELECT count(*) FROM stage.quarantine WHERE table_name = ?",
-                              [stage_table]).fetchall()[0][0]
-            staged = con.execute(f"SELECT count(*) FROM stage.{stage_table}").fetchall()[0][0]
-            curated = con.execute(f"SELECT count(*) FROM curated.{table}").fetchall()[0][0]
-            landed = staged if table == "customers" else curated
-            out.append((table, int(raw), int(bad), int(staged), int(curated),
-                        int(raw - bad - landed)))
-        return pd.DataFrame(out, columns=["table", "raw_records", "quarantined", "staged",
-                                          "curated_rows", "unaccounted"])
+    # -- Iceberg maintenance -----------------------------------------------------------------
+    def snapshots(self, table: str) -> pd.DataFrame:
+        """The snapshots of a stage or curated table, oldest first (see
+        :meth:`~labkit.lake.iceberg.IcebergTables.snapshots`)."""
+        return self.iceberg.snapshots(self._iceberg_name(table))
+
+    def rollback(self, table: str, snapshot_id: int) -> None:
+        """Make ``snapshot_id`` the current snapshot of ``table`` again (one commit)."""
+        with self._writing():
+            self.iceberg.rollback(self._iceberg_name(table), snapshot_id)
+
+    def compact(self, table: str) -> int:
+        """Rewrite ``table``'s current rows into one file per partition; return the snapshot."""
+        with self._writing():
+            return self.iceberg.compact(self._iceberg_name(table))
+
+    def expire_snapshots(self, table: str, *, keep_last: int = 1) -> int:
+        """Expire old snapshots of ``table`` and delete the files only they used; return how
+        many snapshots were expired (time travel to them ends)."""
+        with self._writing():
+            return self.iceberg.expire(self._iceberg_name(table), keep_last=keep_last)
+
+    def commit_to_iceberg(self, table: str) -> int:
+        """Deprecated: the curated tables are Iceberg tables and every ETL step commits to them;
+        returns the current snapshot id of ``table`` (use :meth:`snapshots`)."""
+        import warnings
+
+        warnings.warn("Lake.commit_to_iceberg is deprecated since labkit 0.2 and will be removed "
+                      "in the next release: curated tables are Iceberg tables already; use "
+                      "Lake.snapshots(table)", DeprecationWarning, stacklevel=2)
+        return int(self.snapshots(table).query("current").snapshot_id.iloc[0])
+
+    def _iceberg_name(self, table: str) -> str:
+        db, name = split_table_name(table)
+        if layout(db, name)[0] != "iceberg":
+            raise ValueError(f"table must be a stage or curated table (an Iceberg table); got "
+                             f"{table!r}")
+        return f"{db}.{name}"
 
     # -- queries -----------------------------------------------------------------------------
     def _invalidate(self) -> None:
         if self._admin is not None:
             self._admin.close()
-        for sandbox in self._sandboxes.values():
-            sandbox.close()
+        self.access.close_sandboxes()
         self._admin = None
-        self._sandboxes = OrderedDict()
+        self._views = None
 
     def _require_built(self) -> None:
         if not self.catalog.tables():
             raise RuntimeError("the lake has not been built: call lake.build() first")
 
-    def _view_sql(self, db: str, name: str, columns: str = "*", where: str | None = None,
-                  absolute: bool = True) -> str:
-        location, fmt, types = TABLE_LAYOUT[(db, name)]
-        suffix = {"csv": ".csv", "json": ".json", "parquet": ".parquet"}[fmt]
-        files = [str(f) for f in list_files(self.root / location, suffix)]
-        if fmt == "json":
-            cols = "{" + ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in _RAW_JSON_COLUMNS) + "}"
-            source = (f"read_json({sql_list(files)}, format = 'newline_delimited', "
-                      f"ignore_errors = true, columns = {cols})")
-        else:
-            source = reader_sql(fmt, files, types)
-        sql = f"SELECT {columns} FROM {source}"
-        return sql + (f" WHERE {where}" if where else "")
+    def _zone_views(self) -> ZoneViews:
+        if self._views is None:
+            self._views = ZoneViews(self.root, self.iceberg)
+        return self._views
 
     def _connection(self):
-        """The administrator's connection: every zone as a schema, curated also unqualified."""
+        """The administrator's engine: every zone as a schema, curated also unqualified."""
         if self._admin is None:
-            import duckdb
-
             self._require_built()
-            con = duckdb.connect(config={"threads": self.threads,
-                                         "memory_limit": self.memory_limit})
-            for db in ZONES:
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {db}")
-            for (db, name), (location, _, _) in TABLE_LAYOUT.items():
-                if list_files(self.root / location):
-                    con.execute(f"CREATE VIEW {db}.{name} AS {self._view_sql(db, name)}")
-                    if db == "curated":
-                        con.execute(f"CREATE VIEW main.{name} AS SELECT * FROM curated.{name}")
-            con.execute("PRAGMA enable_profiling = 'no_output'")
-            self._admin = con
+            self._admin = self._zone_views().connect(threads=self.threads,
+                                                     memory_limit=self.memory_limit)
         return self._admin
 
-    def query(self, sql: str, *, principal: str | None = None) -> QueryResult:
+    def query(self, sql: str, *, principal: str | None = None,
+              snapshot_id: int | None = None) -> QueryResult:
         """Run one query and return its answer, bytes and files scanned, cost and Athena SQL.
 
         Without ``principal`` it runs as the administrator: the curated tables by name, the
-        zones as ``raw.*``, ``stage.*``, ``curated.*``. With ``principal`` it passes the gate
-        and runs in that principal's sandbox: only its grants are visible, and anything else
-        raises :class:`PermissionError`; a query that fails for another reason raises
-        :class:`ValueError`. Administrator queries raise DuckDB's own errors. Both stop at the
-        statement timeout (:class:`~labkit.lake.athena.QueryLimitExceeded`).
+        zones as ``raw.*``, ``stage.*``, ``curated.*``; ``snapshot_id`` (administrator only)
+        reads the table that has that snapshot as of it (time travel). With ``principal`` it
+        passes the gate and runs in that principal's sandbox: only its grants are visible, and
+        anything else raises :class:`PermissionError`; a query that fails for another reason
+        raises :class:`ValueError`. Administrator queries raise DuckDB's own errors. Both stop
+        at the statement timeout (:class:`~labkit.lake.athena.QueryLimitExceeded`).
         """
         if not isinstance(sql, str) or not sql.strip():
             raise ValueError("sql must be a non-empty SQL string")
         if principal is None:
             with self._reading():
-                result = run_measured(self._connection(), sql, timeout_s=self.query_timeout_s)
+                if snapshot_id is None:
+                    result = run_measured(self._connection(), sql,
+                                          timeout_s=self.query_timeout_s)
+                else:
+                    result = self._query_as_of(sql, snapshot_id)
             self.query_log.append(sql)
             return result
+        if snapshot_id is not None:
+            raise ValueError("snapshot_id is for administrator queries; a principal reads the "
+                             "current snapshot of its grants")
+        return self._query_as(principal, sql)
+
+    def _query_as_of(self, sql: str, snapshot_id: int) -> QueryResult:
+        self._require_built()
+        if isinstance(snapshot_id, bool) or not isinstance(snapshot_id, int):
+            raise TypeError(f"snapshot_id must be an int, got {type(snapshot_id).__name__}")
+        db, name = self.iceberg.owner(snapshot_id).split(".")
+        views = ZoneViews(self.root, self.iceberg, pinned={(db, name): snapshot_id})
+        con = views.connect(threads=self.threads, memory_limit=self.memory_limit)
+        try:
+            return run_measured(con, sql, timeout_s=self.query_timeout_s)
+        finally:
+            con.close()
+
+    def _query_as(self, principal: str, sql: str) -> QueryResult:
         import duckdb
 
         principal = check_principal(principal)
         with self._reading():
             self._require_built()
-            granted = {t: self._granted_columns(g) for (p, t), g in self._grants.items()
-                       if p == principal}
+            granted = self.access.granted_columns(principal, self.catalog.columns)
             if not granted:
                 raise PermissionError(f"query refused: principal {principal!r} has no grants")
             all_columns = {t: self.catalog.columns(t) for t in self.catalog.tables()}
             check_select(sql, granted, all_columns)
+            self.keys.check_read(principal, "curated")    # SSE-KMS: can its reader decrypt?
             sandbox = self._sandbox(principal)
         try:
             result = sandbox.query(sql)
@@ -563,6 +468,19 @@ class Lake:
         except duckdb.Error as exc:         # e.g. a conversion or division error in the SQL
             raise ValueError(f"query failed: {str(exc).splitlines()[0]}") from exc
 
+    def federated_query(self, sql: str, *, lake_sql: str, table: str = "customers",
+                        columns: list[str], where: str | None = None):
+        """Join ``lake_sql``'s rows (``lake_rows``) with ``sales.<table>`` of the operational
+        SQLite source, read through a connector that pushes ``columns`` and ``where`` down to
+        SQLite, by ``sql``; return a :class:`~labkit.lake.federation.FederatedResult` counting
+        what each side read."""
+        from labkit.lake.federation import SqliteConnector, federated_query
+
+        self._require_built()
+        connector = SqliteConnector(self.root / "sources" / "sales.sqlite", catalog="sales")
+        return federated_query(self, sql, connector, lake_sql=lake_sql, table=table,
+                               columns=columns, where=where)
+
     def explain(self, sql: str) -> str:
         """DuckDB's physical plan for ``sql`` (administrator): shows file filters and
         ``Scanning Files: k/n`` without reading data."""
@@ -571,9 +489,6 @@ class Lake:
         return "\n".join(r[1] for r in rows)
 
     # -- governance --------------------------------------------------------------------------
-    def _granted_columns(self, g: Grant) -> tuple[str, ...]:
-        return g.columns if g.columns is not None else tuple(self.catalog.columns(g.table))
-
     def grant(self, principal: str, table: str, *, columns: list[str] | None = None,
               row_filter: str | None = None) -> Grant:
         """Grant SELECT on a curated ``table`` to ``principal`` (Lake Formation style).
@@ -588,42 +503,50 @@ class Lake:
         if db != "curated" or name not in self.catalog.tables():
             raise ValueError(f"table must be a curated table ({', '.join(self.catalog.tables())})"
                              f"; got {table!r}")
+        return self.access.add(principal, name, self.catalog.columns(name), columns=columns,
+                               row_filter=row_filter)
+
+    def _curated_table(self, table: str) -> str:
+        db, name = split_table_name(table)
+        if db != "curated" or name not in self.catalog.tables():
+            raise ValueError(f"table must be a curated table ({', '.join(self.catalog.tables())})"
+                             f"; got {table!r}")
+        return name
+
+    def share(self, table: str, account: str, *, columns: list[str] | None = None,
+              row_filter: str | None = None) -> Share:
+        """Share a curated ``table`` with another AWS ``account`` (Lake Formation grant to an
+        external account, with the grant option, through an AWS RAM resource share)."""
+        self._require_built()
+        name = self._curated_table(table)
         all_cols = self.catalog.columns(name)
-        cols = None
-        if columns is not None:
-            if isinstance(columns, str) or not columns:
-                raise ValueError("columns must be a non-empty list of column names or None")
-            lower = {c.lower(): c for c in all_cols}
-            unknown = [c for c in columns if str(c).lower() not in lower]
-            if unknown:
-                raise ValueError(f"columns {unknown} are not in {name}; columns: "
-                                 f"{', '.join(all_cols)}")
-            wanted = {str(c).lower() for c in columns}
-            cols = tuple(c for c in all_cols if c.lower() in wanted)
-        rf = check_row_filter(row_filter, all_cols) if row_filter is not None else None
-        g = Grant(principal, name, cols, rf)
-        self._grants[(principal, name)] = g
-        self._drop_sandbox(principal)
-        return g
+        cols, rf = check_grant(name, all_cols, columns, row_filter)
+        return self.shares.share(name, account, cols, rf)
+
+    def accept_share(self, account: str, table: str) -> Share:
+        """The consumer ``account`` accepts the RAM invitation for ``table``."""
+        return self.shares.accept(account, self._curated_table(table))
+
+    def grant_in_account(self, account: str, role: str, table: str, *,
+                         columns: list[str] | None = None,
+                         row_filter: str | None = None) -> Grant:
+        """The consumer account's data lake administrator grants a shared ``table`` to its
+        ``role``: the role sees the columns both grants allow and the rows both filters keep
+        (queried as ``principal=consumer_principal(account, role)``)."""
+        self._require_built()
+        name = self._curated_table(table)
+        all_cols = self.catalog.columns(name)
+        cols, rf = self.shares.narrow(account, name, all_cols, columns, row_filter)
+        return self.access.add(consumer_principal(account, role), name, all_cols,
+                               columns=None if cols is None else list(cols), row_filter=rf)
 
     def revoke(self, principal: str, table: str | None = None) -> None:
         """Remove ``principal``'s grant on ``table`` (or all its grants)."""
-        principal = check_principal(principal)
-        for key in [k for k in self._grants if k[0] == principal
-                    and (table is None or k[1] == split_table_name(table)[1])]:
-            del self._grants[key]
-        self._drop_sandbox(principal)
+        self.access.revoke(principal, None if table is None else split_table_name(table)[1])
 
     def grants(self) -> pd.DataFrame:
         """All grants: principal, table, columns (``*`` for all), row_filter, kind."""
-        rows = [(g.principal, g.table, "*" if g.columns is None else ", ".join(g.columns),
-                 g.row_filter or "", g.kind) for _, g in sorted(self._grants.items())]
-        return pd.DataFrame(rows, columns=["principal", "table", "columns", "row_filter", "kind"])
-
-    def _drop_sandbox(self, principal: str) -> None:
-        sandbox = self._sandboxes.pop(principal, None)
-        if sandbox is not None:
-            sandbox.close()
+        return self.access.frame()
 
     def sandbox(self, principal: str) -> Sandbox:
         """The principal's sandbox (:class:`~labkit.lake.governance.Sandbox`): its
@@ -631,55 +554,19 @@ class Lake:
         principal = check_principal(principal)
         with self._reading():
             self._require_built()
-            if not any(p == principal for p, _ in self._grants):
+            if not self.access.has_grants(principal):
                 raise PermissionError(f"principal {principal!r} has no grants")
             return self._sandbox(principal)
 
     def _sandbox(self, principal: str) -> Sandbox:
-        """The principal's sandbox (built on first use; at most ``max_sandboxes`` stay open)."""
-        if principal in self._sandboxes:
-            self._sandboxes.move_to_end(principal)
-            return self._sandboxes[principal]
-        tables = {}
-        for (p, name), g in sorted(self._grants.items()):
-            if p != principal:
-                continue
-            columns = list(self._granted_columns(g))
-            select = self._view_sql("curated", name, ", ".join(map(quote_identifier, columns)),
-                                    g.row_filter)
-            keys = {k: t for k, t in (PARTITION_TYPES.get(name) or {}).items() if k in columns}
-            tables[name] = (select, columns, keys)
-        sandbox = Sandbox(principal, tables, threads=1, memory_limit="256MB",
-                          timeout_s=self.query_timeout_s)
-        self._sandboxes[principal] = sandbox
-        while len(self._sandboxes) > self.max_sandboxes:
-            _, oldest = self._sandboxes.popitem(last=False)
-            oldest.close()
-        return sandbox
+        views = self._zone_views()
+        return self.access.sandbox(
+            principal, self.catalog.columns,
+            lambda name, columns, where: views.select("curated", name, columns, where))
 
-    # -- Iceberg -----------------------------------------------------------------------------
     @property
-    def iceberg(self):
-        """The lake's Apache Iceberg tables (:class:`~labkit.lake.iceberg.IcebergTables`)."""
-        if getattr(self, "_iceberg", None) is None:
-            from labkit.lake.iceberg import IcebergTables
-
-            self._iceberg = IcebergTables(self.root)
-        return self._iceberg
-
-    def commit_to_iceberg(self, table: str) -> int:
-        """Commit the current rows of a curated ``table`` to its Iceberg table as one snapshot
-        (identity partitions on the same keys); return the snapshot id."""
-        db, name = split_table_name(table)
-        if db != "curated" or name not in self.catalog.tables():
-            raise ValueError(f"table must be a curated table ({', '.join(self.catalog.tables())})"
-                             f"; got {table!r}")
-        keys = list(PARTITION_TYPES.get(name) or {})
-        with self._reading():
-            order = ", ".join(keys) if keys else "1"
-            data = self._connection().sql(
-                f"SELECT * FROM curated.{name} ORDER BY {order}").to_arrow_table()
-        return self.iceberg.commit(name, data, partition_by=keys)
+    def _sandboxes(self):
+        return self.access._sandboxes
 
     # -- quality and AWS ---------------------------------------------------------------------
     def profile(self, table: str) -> pd.DataFrame:
@@ -687,7 +574,7 @@ class Lake:
         from labkit.lake.quality import profile_table
 
         db, name = split_table_name(table)
-        self._layout(db, name)
+        layout(db, name)
         with self._reading():
             return profile_table(self._connection(), f"{db}.{name}")
 
@@ -696,49 +583,11 @@ class Lake:
         from labkit.lake.quality import check_rules
 
         db, name = split_table_name(table)
-        self._layout(db, name)
+        layout(db, name)
         with self._reading():
             return check_rules(self._connection(), f"{db}.{name}", rules)
 
     def athena_ddl(self, table: str, *, bucket: str = "s3://example-lake") -> str:
         """``CREATE EXTERNAL TABLE`` (with partition projection) for a curated table."""
         return athena_ddl(self.catalog.table(table), bucket=bucket)
-
-
-def _defect_column(n: int, defects: dict[int, str], kinds: tuple[str, ...]) -> pd.Categorical:
-    """A categorical column: the defect kind of each record, missing for clean records."""
-    codes = np.full(n, -1, dtype=np.int8)
-    for i, kind in defects.items():
-        codes[i] = kinds.index(kind)
-    return pd.Categorical.from_codes(codes, categories=list(kinds))
-
-
-_ORDER_TEXT_SQL = """
-    SELECT order_id::VARCHAR AS order_id,
-           CASE WHEN defect = 'missing_customer_id' THEN NULL
-                ELSE customer_id::VARCHAR END AS customer_id,
-           CASE WHEN defect = 'bad_timestamp' THEN strftime(order_ts, '%Y-%m-%d 25:%M:%S')
-                ELSE strftime(order_ts, '%Y-%m-%d %H:%M:%S') END AS order_ts,
-           CASE WHEN defect = 'unknown_region' THEN 'mars' ELSE region END AS region,
-           product_category,
-           CASE WHEN defect = 'bad_quantity' THEN (-quantity)::VARCHAR
-                ELSE quantity::VARCHAR END AS quantity,
-           unit_price_usd::VARCHAR AS unit_price_usd,
-           CASE WHEN defect = 'bad_amount' THEN 'N/A' ELSE amount_usd::VARCHAR END AS amount_usd,
-           status
-    FROM orders_src"""
-
-_CLICK_LINES_SQL = """
-    WITH j AS (
-        SELECT seq, defect, json_object(
-            'event_id', event_id,
-            'event_ts', CASE WHEN defect = 'missing_event_ts' THEN NULL
-                             ELSE strftime(event_ts, '%Y-%m-%dT%H:%M:%S.%gZ') END,
-            'session_id', session_id, 'customer_id', customer_id, 'page', page,
-            'event_type', CASE WHEN defect = 'unknown_event_type' THEN 'clck'
-                               ELSE event_type END,
-            'device', device, 'region', region)::VARCHAR AS line
-        FROM clicks_src)
-    SELECT CASE WHEN defect = 'invalid_json' THEN left(line, length(line) // 2) ELSE line END
-    FROM j ORDER BY seq"""
 

@@ -21,6 +21,21 @@ def pytest_configure(config):
 PII = ("email", "phone", "name")
 
 
+def table_fingerprint(root, table):
+    """The current snapshot of Iceberg ``table`` (``"stage.orders"``...), comparable; None if
+    the table does not exist."""
+    from labkit.lake.iceberg import IcebergTables
+
+    ice = IcebergTables(root)
+    return ice.fingerprint(table) if ice.exists(table) else None
+
+
+@pytest.fixture(scope="session")
+def fingerprint():
+    """``fingerprint(root, "stage.orders")``: the table's current snapshot, comparable."""
+    return table_fingerprint
+
+
 def _grant_eu_without_pii(lake, principal):
     """``customers`` without name/email/phone and ``orders``, both only where region = 'eu'."""
     cols = [c for c in lake.catalog.columns("customers") if c not in PII]

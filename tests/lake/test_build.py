@@ -139,8 +139,16 @@ def test_query_result_carries_cost_and_athena_sql(built_lake):
 
 
 def _hashes(root):
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in list_files(root) if "sources" not in p.parts}
+    """Raw files and the catalog by content, Iceberg tables by their current snapshot's data."""
+    from labkit.lake.iceberg import IcebergTables
+    from labkit.lake.zones import TABLE_LAYOUT
+
+    out = {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+           for zone in ("raw", "catalog") for p in list_files(root / zone)}
+    ice = IcebergTables(root)
+    out.update({f"{db}.{t}": ice.fingerprint(f"{db}.{t}") for db, t in TABLE_LAYOUT
+                if db != "raw"})
+    return out
 
 
 def test_same_seed_gives_identical_files_and_rerun_of_a_step_too(tmp_path):

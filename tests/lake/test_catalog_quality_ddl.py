@@ -61,7 +61,9 @@ def test_athena_ddl_parses_and_uses_partition_projection(built_lake):
     assert ddl.startswith("CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`orders`")
     assert "PARTITIONED BY" in ddl and "STORED AS PARQUET" in ddl
     assert "'projection.month.range'='1,12'" in ddl
-    template = "s3://my-lake/curated/orders/year=${year}/month=${month}/region=${region}/"
+    location = lake.catalog.table("orders").location     # the Iceberg table's data folder
+    assert location == "iceberg/warehouse/curated/orders/data"
+    template = f"s3://my-lake/{location}/year=${{year}}/month=${{month}}/region=${{region}}/"
     assert f"'storage.location.template'='{template}'" in ddl
     tree = sqlglot.parse_one(ddl, read="athena")
     assert tree.find(sqlglot.exp.Create) is not None

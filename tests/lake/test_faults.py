@@ -1,10 +1,12 @@
-"""Faults: processes killed at random points of a build, killed after each rename, and a reader
-running while another process rewrites the table it reads.
+"""Faults: processes killed at random points of a build, killed after each durable step (every
+rename of a raw folder or file and every Iceberg commit), and a reader running while another
+process commits new snapshots of the table it reads.
 
 A helper process imports labkit once and forks one child per trial, so a trial costs the work it
 interrupts, not an interpreter start. After each kill the lake is reopened (which repairs what
 the dead writer left) and checked: every raw record is accounted for, the source database is
-whole, and the files are byte-identical to an uninterrupted build with the same rows and seed.
+whole, the raw files and the catalog are byte-identical to an uninterrupted build with the same
+rows and seed, and every Iceberg table's current snapshot has byte-identical data files.
 """
 
 import hashlib
@@ -16,28 +18,33 @@ import numpy as np
 import pytest
 
 from labkit.lake import Lake
+from labkit.lake.iceberg import IcebergTables
 from labkit.lake.storage import list_files
+from labkit.lake.zones import TABLE_LAYOUT
 
 ROWS, SEED = 300, 5
 
 HELPER = textwrap.dedent("""
     import os, signal, sys, time
     import duckdb, pandas          # loaded once, before any fork
-    import labkit.lake.zones
+    import labkit.lake.zones, labkit.lake.iceberg, pyiceberg.catalog.sql, pyarrow
     from labkit.lake import Lake
 
     def child(root, mode):
-        if mode.startswith("rename:"):
+        if mode.startswith("durable:"):
+            from pyiceberg.catalog.sql import SqlCatalog
             _, k, step = mode.split(":")
             k, calls = int(k), [0]
-            for name in ("rename", "replace"):
-                real = getattr(os, name)
-                def counted(a, b, *rest, _real=real, **kw):
+            def counted(real):
+                def call(*args, **kw):
+                    result = real(*args, **kw)
                     calls[0] += 1
-                    _real(a, b, *rest, **kw)
-                    if calls[0] == k:          # killed right after the k-th rename
+                    if calls[0] == k:          # killed right after the k-th durable step
                         os._exit(137)
-                setattr(os, name, counted)
+                    return result
+                return call
+            os.rename, os.replace = counted(os.rename), counted(os.replace)
+            SqlCatalog.commit_table = counted(SqlCatalog.commit_table)
             Lake(root).run_step(step)
         elif mode == "ingest":
             Lake(root).ingest(%(rows)d, %(seed)d)
@@ -84,9 +91,14 @@ def helper():
 
 def _tree(root):
     out = {}
-    for zone in ("raw", "stage", "curated", "catalog"):
+    for zone in ("raw", "catalog"):
         for p in list_files(root / zone):
             out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    for db, name in TABLE_LAYOUT:
+        if db != "raw":
+            ice = IcebergTables(root)
+            ident = f"{db}.{name}"
+            out[ident] = ice.fingerprint(ident) if ice.exists(ident) else None
     return out
 
 
@@ -141,22 +153,22 @@ def test_killed_first_build_then_rebuild_gives_the_same_lake(helper, reference, 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("step", ["stage_orders", "curate_orders", "curate_customers"])
-def test_kill_after_each_rename(helper, reference, tmp_path, step):
+def test_kill_after_each_commit(helper, reference, tmp_path, step):
     root = tmp_path / "lake"
     assert helper.run(root, "build") == 0
     k = 1
     while True:
-        code = helper.run(root, f"rename:{k}:{step}")
+        code = helper.run(root, f"durable:{k}:{step}")
         _check_whole(root, reference)
         if code == 0:                               # the step finished before rename k
             break
         assert code == 137
         k += 1
-    assert k >= 3                                   # staging swap, old-copy swap, version
+    assert k >= 2                                   # each Iceberg commit, then the version
 
 
 @pytest.mark.slow
-def test_concurrent_reader_never_sees_a_partial_table(reference, tmp_path,
+def test_concurrent_reader_never_sees_a_partial_snapshot(reference, tmp_path,
                                                       run_writer_and_reader):
     root = tmp_path / "lake"
     with Lake(root) as lake:
@@ -177,7 +189,7 @@ def test_opening_a_lake_leaves_a_live_writers_staging_alone(tmp_path):
 
     root = tmp_path / "lake"
     Lake(root).build(rows=ROWS, seed=SEED)
-    staging = root / "curated" / ".staging-orders"
+    staging = root / "raw" / "dms" / "sales" / ".staging-orders"
     staging.mkdir()
     writer = LakeLock(root)                        # another writer holds the lake
     assert writer.acquire(shared=False)

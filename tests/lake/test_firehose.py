@@ -61,3 +61,25 @@ def test_every_record_lands_in_exactly_one_object(gaps, sizes, interval):
         assert members.max() - members.min() < interval or b.reason[k] == "size" \
             or len(members) == 1 or members.max() - members.min() <= interval
         assert b.flush_s[k] >= members.max()
+
+
+def test_firehose_follows_the_runner_convention():
+    import numpy as np
+
+    from labkit.core.runner import compare
+    from labkit.lake.firehose import FirehoseConfig, plan_firehose_batches, simulate_firehose
+
+    rng = np.random.default_rng(3)
+    arrival = np.cumsum(rng.exponential(2.0, 2_000))
+    sizes = rng.integers(200, 2_000, 2_000)
+    config = FirehoseConfig(arrival_s=arrival, record_bytes=sizes)
+    result = simulate_firehose(config)
+    assert result.records["size_bytes"].sum() == sizes.sum()
+    assert result.summary()["objects"] == len(result.records) == result.n_objects
+    table = compare(simulate_firehose, config, {"60 s": {"buffer_interval_s": 60.0},
+                                                "300 s": {}})
+    assert table.loc["60 s", "objects"] > table.loc["300 s", "objects"]   # more, smaller
+    same = plan_firehose_batches(arrival, sizes)
+    assert same.batch.tolist() == result.batch.tolist()
+    with pytest.raises(ValueError, match="buffer_interval_s"):
+        config.replace(buffer_interval_s=901)

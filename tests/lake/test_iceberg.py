@@ -2,6 +2,8 @@
 optimistic concurrency, time travel, rollback, schema evolution, compaction, expiry, and
 partition pruning that still shows in bytes scanned."""
 
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 
@@ -11,8 +13,19 @@ from labkit.lake.iceberg import IcebergTables
 @pytest.fixture(scope="module")
 def lake(built_lake):
     lake, _ = built_lake
-    lake.commit_to_iceberg("orders")
     return lake
+
+
+def test_every_step_committed_its_table_and_queries_read_the_snapshot(lake):
+    ice = lake.iceberg
+    assert ice.tables("curated") == ["clickstream", "customers", "orders"]
+    assert ice.tables("stage") == ["clickstream", "customers_changes", "orders", "quarantine"]
+    for table in ("orders", "stage.orders", "stage.quarantine"):
+        files = set(lake.files(table).path)
+        assert files == {str(Path(p).relative_to(lake.root)) for p in ice.plan(table).path}
+    quarantine = lake.query("SELECT DISTINCT table_name FROM stage.quarantine ORDER BY 1")
+    assert quarantine.frame.table_name.tolist() == ["clickstream", "customers_changes",
+                                                    "orders"]
 
 
 def test_curated_orders_committed_with_partitions(lake):
@@ -97,3 +110,40 @@ def test_concurrent_processes_see_whole_snapshots(tmp_path, run_writer_and_reade
     assert w_failed == 0 and r_failed == 0
     assert w_done >= 3 and r_done >= 3
     assert counts == "[1000]"                     # never a partial or doubled snapshot
+
+
+def test_lake_time_travel_rollback_compaction_and_expiry(tmp_path):
+    from labkit.lake import Lake
+
+    lake = Lake(tmp_path / "lake")
+    lake.build(rows=1_000, seed=2)
+    first = lake.snapshots("orders").snapshot_id.iloc[-1]
+    n = lake.query("SELECT count(*) AS n FROM orders").frame.n[0]
+    lake.iceberg.commit("orders", lake.iceberg.table("orders").scan(
+        row_filter="region == 'eu'").to_arrow())            # a bad job keeps only 'eu'
+    assert lake.query("SELECT count(*) AS n FROM orders").frame.n[0] < n
+    as_of = lake.query("SELECT count(*) AS n FROM orders", snapshot_id=int(first))
+    assert as_of.frame.n[0] == n                               # time travel
+    lake.rollback("orders", int(first))
+    assert lake.query("SELECT count(*) AS n FROM orders").frame.n[0] == n
+    lake.run_step("curate_orders")
+    files = len(lake.snapshots("orders"))
+    assert lake.expire_snapshots("orders", keep_last=1) == files - 1
+    assert len(lake.snapshots("orders")) == 1
+    on_disk = {str(p.relative_to(lake.root)) for p in
+               (lake.root / "iceberg/warehouse/curated/orders/data").rglob("*.parquet")}
+    assert on_disk == set(lake.files("orders").path)           # expired files deleted
+    with pytest.raises(ValueError, match="snapshot_id"):
+        lake.query("SELECT 1", snapshot_id=int(first))
+    with pytest.raises(ValueError, match="stage or curated"):
+        lake.rollback("raw.orders", 1)
+
+
+def test_former_names_warn_and_still_work(lake):
+    from labkit.lake import plots
+
+    current = int(lake.snapshots("orders").query("current").snapshot_id.iloc[0])
+    with pytest.warns(DeprecationWarning, match="snapshots"):
+        assert lake.commit_to_iceberg("orders") == current
+    with pytest.warns(DeprecationWarning, match="labkit.lake.explorers.scan_query"):
+        assert "curated.orders" in plots.scan_query("partitioned Parquet", 1, "eu", "needed")

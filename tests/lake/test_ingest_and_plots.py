@@ -5,6 +5,12 @@ import statistics
 import matplotlib
 import pytest
 
+from labkit.lake.explorers import (
+    scan_explorer,
+    scan_explorer_figure,
+    scan_query,
+    update_scan_explorer,
+)
 from labkit.lake.ingest import SqliteSource, dms_cdc_name, dms_load_name, run_dms_cdc
 from labkit.lake.plots import (
     plot_firehose_objects,
@@ -12,8 +18,6 @@ from labkit.lake.plots import (
     plot_reconciliation,
     plot_revenue_by_month,
     plot_scan_comparison,
-    scan_explorer_figure,
-    scan_query,
 )
 
 matplotlib.use("Agg")
@@ -74,9 +78,26 @@ def test_scan_explorer_queries_and_speed(built_lake):
             lake.query(scan_query(layout, 2, "eu", columns))
     with pytest.raises(ValueError, match="layout"):
         scan_query("csv", 1, "eu", "needed")
-    explorer = Explorer(lambda layout, months: scan_explorer_figure(lake, layout, months),
+    for bad in ({"months": 13}, {"region": "mars"}, {"columns": "some"}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            scan_query(**{"layout": "Parquet", "months": 1, "region": "eu", "columns": "needed",
+                          **bad})
+    explorer = Explorer(scan_explorer(lake),
                         {"layout": ("Layout", ["raw CSV", "partitioned Parquet"],
                                     "partitioned Parquet"),
                          "months": ("Months", 3, 1, 12, 1)})
     times = explorer.time_callback(repeats=5)
     assert statistics.median(times) < 0.5      # budget 150 ms; slack for a shared CI machine
+
+
+def test_scan_explorer_updates_in_place_as_drawn_afresh(built_lake):
+    lake, _ = built_lake
+    fig = scan_explorer_figure(lake)
+    for values in ({"layout": "raw CSV", "months": 12, "region": "all", "columns": "all"},
+                   {"layout": "Parquet", "months": 5, "region": "na", "columns": "needed"}):
+        assert update_scan_explorer(fig, lake, **values)
+        fresh = scan_explorer_figure(lake, **values)
+        a, b = fig.axes[0], fresh.axes[0]
+        assert a.get_title() == b.get_title() and a.get_xlim() == b.get_xlim()
+        assert [p.get_width() for p in a.patches] == [p.get_width() for p in b.patches]
+        assert [t.get_text() for t in a.texts] == [t.get_text() for t in b.texts]

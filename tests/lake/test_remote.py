@@ -97,6 +97,6 @@ def test_publish_and_query_on_a_local_s3_server(built_lake):
                    "client_kwargs": {"endpoint_url": endpoint, "region_name": "us-east-1"}}
         lake, _ = built_lake
         manifest = _roundtrip(lake, "s3://lake/demo", zones=("curated",), **options)
-        assert manifest.path.str.startswith(("curated/", "catalog/")).all()
+        assert manifest.path.str.startswith(("iceberg/warehouse/curated/", "catalog/")).all()
     finally:
         server.stop()

@@ -19,15 +19,15 @@ def test_spark_curate_matches_duckdb_and_commits_to_iceberg(tmp_path):
 
     with Lake(tmp_path) as lake:
         lake.build(rows=2_000, seed=11)
-        before = lake.commit_to_iceberg("orders")
+        before = int(lake.snapshots("orders").snapshot_id.iloc[-1])   # the DuckDB curate step
+        duck = lake.query("SELECT * FROM orders ORDER BY order_id").frame
         spark = spark_session()
         try:
             out = curate_orders_spark(lake, spark=spark)
         finally:
             spark.stop()
-        duck = lake.query("SELECT * FROM orders ORDER BY order_id").frame
         cols = ", ".join(ORDER_COLUMNS)
-        ice = lake.iceberg.query("orders", f"SELECT {cols} FROM orders ORDER BY order_id").frame
+        ice = lake.query(f"SELECT {cols} FROM orders ORDER BY order_id").frame   # Spark's
         assert out["rows"] == len(duck) == len(ice)
         assert out["snapshot_id"] != before
         assert ice.drop(columns=["order_ts"]).equals(duck[list(ORDER_COLUMNS)]
