@@ -25,8 +25,8 @@ NAV_BOTTOM = "<!-- nav:bottom"
 SKELETON = ["Overview", "Prerequisites", "Imports", "The pattern in one picture", "Baseline",
             "Applying the pattern", "Explore", "On AWS", "Trade-offs and when not to use it",
             "Exercises", "Exam practice", "Summary", "Resources", "Sources"]
-# Sections a lesson may still lack while it is being written (none once every notebook has them).
-OPTIONAL = {"Exam practice"}
+# Sections a lesson may lack (none: every lesson has all of them).
+OPTIONAL: set[str] = set()
 LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 HTML_SRC = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
