@@ -107,6 +107,10 @@ def run_otter_assign(path: Path, out: Path) -> tuple[Path, Path, Path]:
             zips[0])
 
 
+QUIZ_LIST = "quiz_markdown(questions)"
+QUIZ_LIST_NO_ANSWERS = "quiz_markdown(questions, answers=False)"
+
+
 def studentize(nb: nbformat.NotebookNode, file: str) -> nbformat.NotebookNode:
     """Finish otter's student notebook: drop solution cells, unlock cells, student navigation."""
     out = copy.deepcopy(nb)
@@ -120,6 +124,10 @@ def studentize(nb: nbformat.NotebookNode, file: str) -> nbformat.NotebookNode:
             raise RuntimeError(f"{file}: a test cell reached the student notebook")
         for key in LOCKS:
             cell.metadata.pop(key, None)
+        if cell.cell_type == "code" and QUIZ_LIST in cell.source:
+            # the classroom edition lists the questions without their answers
+            cell.source = cell.source.replace(QUIZ_LIST, QUIZ_LIST_NO_ANSWERS)
+            cell.outputs = []
         check = CHECK_CALL.fullmatch(cell.source.strip()) if cell.cell_type == "code" else None
         if check:
             cell.id = f"check-{check.group(1)}"  # otter's new cells get random ids

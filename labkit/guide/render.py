@@ -52,10 +52,11 @@ def takeaways_markdown(frame) -> str:
     return "\n".join(rows)
 
 
-def quiz_markdown(questions: Sequence[Question]) -> str:
+def quiz_markdown(questions: Sequence[Question], *, answers: bool = True) -> str:
     """The questions as a static list for readers without a kernel: each question with its
     options, then a collapsed answer with every option explained, the exam domain and a link to
-    the section that teaches it.
+    the section that teaches it. With ``answers=False`` (the classroom edition) the answers are
+    left out: the quiz widget checks a choice instead.
 
     >>> from labkit.guide.quiz import load_quiz
     >>> text = quiz_markdown(load_quiz(notebook="10-circuit-breaker.ipynb")[:1])
@@ -67,6 +68,9 @@ def quiz_markdown(questions: Sequence[Question]) -> str:
         explained = "\n".join(f"- **{o.key}** {'(correct)' if o.correct else ''}: "
                               f"{_cell(o.explanation)}" for o in q.options)
         domain = f" Exam domain: {q.domain_name}." if q.domain else ""
+        if not answers:
+            parts.append(f"{q.as_markdown()}\n\nLearn it in [{q.notebook}]({q.link}).{domain}")
+            continue
         parts.append(
             f"{q.as_markdown()}\n\n<details><summary>Answer: {q.answer}</summary>\n\n"
             f"{explained}\n\nLearn it in [{q.notebook}]({q.link}).{domain}\n\n</details>")

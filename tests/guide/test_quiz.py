@@ -157,3 +157,15 @@ def test_practice_sets_are_seeded_and_scored_per_domain():
     assert table["questions"].sum() == 20 and table["correct"].sum() == 5
     with pytest.raises(ValueError, match="size must be one of"):
         practice_set(12)
+
+
+def test_the_static_list_without_answers_shows_no_answer():
+    from labkit.guide import quiz_markdown
+
+    qs = load_quiz(notebook="08-data-lake.ipynb")
+    with_answers, without = quiz_markdown(qs), quiz_markdown(qs, answers=False)
+    assert with_answers.count("<details>") == len(qs) and "(correct)" in with_answers
+    assert "<details>" not in without and "(correct)" not in without and "Answer" not in without
+    for q in qs:
+        assert q.question in without
+        assert all(o.explanation not in without for o in q.options)
