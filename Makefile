@@ -62,7 +62,7 @@ test: $(STAMP)
 	$(MAKE) --no-print-directory lint unit wheel-test binder-check nbcheck facts notebooks-test student-check autograde browser site-test
 
 unit: $(STAMP)
-	$(PY) -m pytest -q --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser \
+	$(PY) -m pytest -q -n 2 --doctest-modules --import-mode=importlib -p no:cacheprovider tests labkit --ignore=tests/browser \
 	    --ignore=tests/packaging --ignore=tests/classroom
 
 # The built wheel, installed into a fresh venv outside the checkout, runs a notebook's imports and
@@ -81,8 +81,9 @@ nbcheck: $(STAMP)
 	$(PY) tools/export_figures.py --check
 	$(PY) tools/diagrams.py --check
 
+# nbval, one notebook per process and two processes at once (tools/nbval_parallel.py).
 notebooks-test: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini notebooks
+	$(PY) tools/nbval_parallel.py notebooks
 
 # AWS facts: every row of labkit/data/aws_facts*.csv sourced and checked within 12 months, and
 # every AWS number the notebooks state found in those tables (tools/factcheck.py).
@@ -117,7 +118,7 @@ nav: $(STAMP)
 # notebook gives the same cells) and reproduce their stored outputs.
 student-check: $(STAMP)
 	$(PY) tools/make_student.py --check
-	$(PY) -m pytest -q -p no:cacheprovider -c tests/notebooks/pytest.ini student
+	$(PY) tools/nbval_parallel.py student
 
 # Classroom edition: student/ (otter assign on every notebook, solution cells removed, assets
 # copied, Binder badges opening student/), executed; graders in build/autograder/ (git-ignored).
