@@ -33,7 +33,9 @@ __all__ = ["FACT_COLUMNS", "Fact", "fact", "fact_table", "fact_text", "fact_valu
 FACT_COLUMNS: tuple[str, ...] = ("key", "service", "value", "unit", "region", "statement",
                                  "source_url", "checked_on")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
-_TITLES = {  # short page names for prose, by URL prefix
+_TITLES = {  # short page names for prose, by URL prefix (the first that matches)
+    "https://aws.amazon.com/blogs/": "AWS blog post",
+    "https://aws.amazon.com/about-aws/whats-new/": "AWS What's New post",
     "https://aws.amazon.com/": "AWS pricing page",
     "https://docs.aws.amazon.com/": "AWS documentation",
 }

@@ -176,7 +176,8 @@ def microservices_template(gateway: Any = None, services: Sequence[Any] | None =
         "vCPU-hour and GB-hour while they run",
         "API Gateway HTTP API: per million requests",
         "DynamoDB on demand: per million read and write request units, plus storage",
-        "Aurora Serverless v2: per ACU-hour (0.5 ACU minimum per database) plus storage and I/O",
+        "Aurora Serverless v2: per ACU-hour (this template's minimum is 0.5 ACU; 0 with "
+        "auto-pause on engine versions that support it) plus storage and I/O",
     )
     return Template(
         "shop-microservices",

@@ -74,4 +74,4 @@ def quiz_markdown(questions: Sequence[Question], *, answers: bool = True) -> str
         parts.append(
             f"{q.as_markdown()}\n\n<details><summary>Answer: {q.answer}</summary>\n\n"
             f"{explained}\n\nLearn it in [{q.notebook}]({q.link}).{domain}\n\n</details>")
-    return "\n\n---\n\n".join(parts)
+    return "\n\n".join(parts)   # no "---" rule: MyST reads it as a section break
