@@ -114,4 +114,4 @@ def practice_markdown(questions: Sequence[Question]) -> str:
             f"({minutes} minutes for {total} questions).")
     counts = Counter(DOMAINS.get(q.domain or "", "(no domain)") for q in questions)
     by_domain = "\n".join(f"- {name}: {n}" for name, n in sorted(counts.items()))
-    return f"{head}\n\n{by_domain}\n\n---\n\n{quiz_markdown(questions)}"
+    return f"{head}\n\n{by_domain}\n\n{quiz_markdown(questions)}"
