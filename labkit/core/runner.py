@@ -9,6 +9,9 @@ In the style of Ciw (network → simulation → records), each family exposes
 * a **run** function ``run_<model>(config) -> <Model>Result`` (the result subclasses
   :class:`Result`): ``.records`` is a tidy DataFrame with one row per request or event and units
   in the column names, ``.summary()`` a flat ``dict`` of named numbers, the same shape everywhere;
+* **former calls** kept one release: :func:`legacy_config` / :func:`config_or_legacy` build the
+  configuration from a runner's former keyword arguments (warning ``DeprecationWarning``), and
+  :func:`deprecated_alias` keeps a former function name;
 * **comparison** built on the run: :func:`compare` (one run per variant, a row of summaries
   each) and :func:`replicate` (independent seeds, for confidence intervals with
   :mod:`labkit.core.replication`).
@@ -31,7 +34,7 @@ Worked example (the M/M/c queue of :func:`labkit.core.run_queue`):
 True
 
 Contents
-    Config, Result, compare, replicate, deprecated_alias
+    Config, Result, compare, replicate, deprecated_alias, legacy_config, config_or_legacy
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["Config", "Result", "compare", "deprecated_alias", "replicate"]
+__all__ = ["Config", "Result", "compare", "config_or_legacy", "deprecated_alias", "legacy_config",
+           "replicate"]
 
 C = TypeVar("C", bound="Config")
 
@@ -197,13 +201,25 @@ def replicate(run: Callable[[Any], Result], config: Config, *, replications: int
     return pd.DataFrame(rows)
 
 
-def deprecated_alias(new: Callable, old_name: str, *, since: str = "0.2") -> Callable:
+def deprecated_alias(new: Callable, old_name: str, *, since: str = "0.2",
+                     replacement: Callable | None = None) -> Callable:
     """``new`` under its former name, warning ``DeprecationWarning`` once per call site.
 
-    Kept for one release so outside code keeps working; the warning names the replacement.
+    Kept for one release so outside code keeps working; the warning names the replacement:
+    ``new`` itself, or ``replacement`` when ``new`` is an adapter that maps the former signature
+    onto it (``simulate_cdn(rate, ...)`` onto ``run_cdn(CdnConfig(...))``).
+
+    >>> import warnings
+    >>> def run_new(config): return config * 2
+    >>> old = deprecated_alias(lambda x: run_new(x), "run_old", replacement=run_new)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     old(2), "use labkit.core.runner.run_new" in str(caught[0].message)
+    (4, True)
     """
+    target = replacement or new
     message = (f"{old_name} is deprecated since labkit {since} and will be removed in the next "
-               f"release; use {new.__module__}.{new.__name__} instead")
+               f"release; use {target.__module__}.{target.__name__} instead")
 
     @functools.wraps(new)
     def alias(*args: Any, **kwargs: Any) -> Any:
@@ -214,3 +230,55 @@ def deprecated_alias(new: Callable, old_name: str, *, since: str = "0.2") -> Cal
     alias.__qualname__ = old_name
     alias.__doc__ = f"Deprecated: {message}."
     return alias
+
+
+def legacy_config(cls: type[C], caller: str, kwargs: Mapping[str, Any], *,
+                  renames: Mapping[str, str] | None = None, replacement: str | None = None,
+                  stacklevel: int = 3) -> C:
+    """Warn that ``caller(**kwargs)`` is deprecated and build the ``cls`` it stands for.
+
+    The warning names the call to use instead, ``replacement(cls(...))`` (``replacement``
+    defaults to ``caller``), and points at the code that called ``caller``.
+
+    >>> import dataclasses, warnings
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Demo(Config):
+    ...     arrival_rate: float = 1.0
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     legacy_config(Demo, "run_demo", {"rate": 3.0}, renames={"rate": "arrival_rate"})
+    Demo(arrival_rate=3.0)
+    >>> caught[0].category.__name__
+    'DeprecationWarning'
+    """
+    warnings.warn(f"{caller}(**kwargs) is deprecated since labkit 0.2 and will be removed in "
+                  f"the next release; call {replacement or caller}({cls.__name__}(...)) instead",
+                  DeprecationWarning, stacklevel=stacklevel)
+    renames = dict(renames or {})
+    return cls(**{renames.get(key, key): value for key, value in kwargs.items()})
+
+
+def config_or_legacy(cls: type[C], caller: str, config: object,
+                     legacy: Mapping[str, Any], *,
+                     renames: Mapping[str, str] | None = None) -> C:
+    """The ``cls`` a runner was called with: ``config`` itself, or one built (with a warning)
+    from the former keyword arguments ``legacy``.
+
+    >>> import dataclasses
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Demo(Config):
+    ...     arrival_rate: float = 1.0
+    >>> config_or_legacy(Demo, "run_demo", Demo(), {})
+    Demo(arrival_rate=1.0)
+    >>> config_or_legacy(Demo, "run_demo", {"arrival_rate": 2}, {})
+    Traceback (most recent call last):
+    ...
+    TypeError: config must be a Demo, got dict
+    """
+    if config is None or legacy:
+        if config is not None:
+            raise TypeError(f"pass either a {cls.__name__} or keyword arguments, not both")
+        return legacy_config(cls, caller, legacy, renames=renames, stacklevel=4)
+    if not isinstance(config, cls):
+        raise TypeError(f"config must be a {cls.__name__}, got {type(config).__name__}")
+    return config

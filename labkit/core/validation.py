@@ -218,3 +218,18 @@ def check_window(name: str, start_s: object, end_s: object,
         raise ValueError(f"the {name} must satisfy 0 <= {name}_start_s < {name}_end_s "
                          f"<= horizon_s ({horizon_s:g}), got ({start:g}, {end:g})")
     return start, end
+
+
+def check_expected_work(rate: float, horizon_s: float, limit: int, *,
+                        rate_name: str = "arrival_rate", what: str = "requests") -> None:
+    """Refuse ``rate x horizon_s`` above ``limit`` expected ``what``.
+
+    >>> check_expected_work(10.0, 60.0, 1_000)
+    >>> check_expected_work(10.0, 600.0, 1_000)
+    Traceback (most recent call last):
+    ...
+    ValueError: arrival_rate x horizon_s must be <= 1,000 requests, got 6,000
+    """
+    total = float(rate) * float(horizon_s)
+    if total > limit:
+        raise ValueError(f"{rate_name} x horizon_s must be <= {limit:,} {what}, got {total:,.0f}")

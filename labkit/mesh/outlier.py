@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, legacy_config
 from labkit.core.validation import (
     check_choice,
     check_int,
@@ -49,7 +49,6 @@ from labkit.core.validation import (
     check_probability,
     check_time,
 )
-from labkit.microservices.legacy import legacy_config
 
 __all__ = ["OutlierConfig", "OutlierDetection", "OutlierDetector", "OutlierResult",
            "run_outlier_detection"]

@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, legacy_config
 from labkit.core.validation import check_int, check_limit, check_nonnegative, check_probability
-from labkit.microservices.legacy import legacy_config
 
 __all__ = ["CanaryConfig", "CanaryController", "CanaryResult", "CanaryStep", "WeightedRouter",
            "run_canary"]

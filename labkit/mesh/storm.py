@@ -27,7 +27,7 @@ import pandas as pd
 import simpy
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, config_or_legacy
 from labkit.core.service import feed_arrivals
 from labkit.core.validation import (
     check_choice,
@@ -37,7 +37,6 @@ from labkit.core.validation import (
     check_positive,
     check_probability,
 )
-from labkit.microservices.legacy import config_or_legacy
 from labkit.resilience.retry import BACKOFF_STRATEGIES, Backoff, RetryBudget, RetryThrottle
 
 __all__ = ["RETRY_POLICIES", "StormConfig", "StormResult", "run_retry_storm"]

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import make_rng
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, legacy_config
 from labkit.core.validation import check_int, check_nonnegative
-from labkit.microservices.legacy import legacy_config
 
 __all__ = ["Span", "TraceConfig", "TraceResult", "Tracer", "simulate_trace"]
 

@@ -28,10 +28,9 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, config_or_legacy
 from labkit.core.validation import check_int, check_limit, check_nonnegative
 from labkit.core.workloads import Constant, Exponential, LogNormal
-from labkit.microservices.legacy import config_or_legacy
 from labkit.microservices.services import ORDER_SERVICE, PRODUCT_SERVICE, ServiceSpec
 
 __all__ = ["QUERY_DESIGNS", "QueryConfig", "QueryDesigns", "run_query_designs"]

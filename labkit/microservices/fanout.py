@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, legacy_config
 from labkit.core.validation import (
     check_int,
     check_limit,
@@ -31,7 +31,6 @@ from labkit.core.validation import (
     check_probability,
 )
 from labkit.core.workloads import Constant, Exponential, LogNormal
-from labkit.microservices.legacy import legacy_config
 
 __all__ = ["FanoutConfig", "FanoutResult", "LeafLatency", "fanout_slow_probability",
            "run_fanout"]

@@ -22,11 +22,10 @@ import simpy
 
 from labkit.core.metrics import LittleCheck
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, config_or_legacy
 from labkit.core.service import feed_arrivals
 from labkit.core.validation import check_int, check_limit, check_nonnegative, check_positive
 from labkit.core.workloads import FaultSchedule, poisson_arrivals
-from labkit.microservices.legacy import config_or_legacy
 from labkit.microservices.routing import ApiGateway
 from labkit.microservices.services import (
     ORDER_SERVICE,

@@ -28,7 +28,7 @@ import pandas as pd
 import simpy
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, legacy_config
 from labkit.core.service import feed_arrivals
 from labkit.core.validation import (
     check_choice,
@@ -38,7 +38,6 @@ from labkit.core.validation import (
     check_positive,
 )
 from labkit.core.workloads import FaultSchedule, FaultWindow, poisson_arrivals
-from labkit.microservices.legacy import legacy_config
 from labkit.microservices.services import ORDER_SERVICE, Microservice, ServiceSpec
 
 __all__ = ["DESIGNS", "OUTCOMES", "HandoffConfig", "HandoffResult", "OutageRun",

@@ -31,9 +31,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, deprecated_alias
 from labkit.core.validation import check_int
-from labkit.serverless.legacy import renamed
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -288,4 +287,5 @@ def _run_batch_demo(root: Path, *, n_files: int = 6, rows_per_file: int = 500,
                                  days=tuple(days), seed=seed))
 
 
-run_batch_demo = renamed(_run_batch_demo, "run_batch_demo", run_batch)
+run_batch_demo = deprecated_alias(_run_batch_demo, "run_batch_demo",
+                                  replacement=run_batch)

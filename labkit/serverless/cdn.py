@@ -26,10 +26,14 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
-from labkit.core.validation import check_int, check_nonnegative, check_positive, check_probability
-from labkit.serverless.bounds import check_expected_work
-from labkit.serverless.legacy import renamed
+from labkit.core.runner import Config, Result, deprecated_alias
+from labkit.core.validation import (
+    check_expected_work,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_probability,
+)
 
 __all__ = ["CdnConfig", "CdnResult", "cdn_hit_ratio", "origin_load", "run_cdn", "simulate_cdn",
            "zipf_popularity"]
@@ -198,4 +202,5 @@ def _simulate_cdn(request_rate: float, ttl_s: float, n_objects: int, zipf_s: flo
                              zipf_s=zipf_s, horizon_s=horizon_s, seed=seed)).records
 
 
-simulate_cdn = renamed(_simulate_cdn, "simulate_cdn", run_cdn)
+simulate_cdn = deprecated_alias(_simulate_cdn, "simulate_cdn",
+                                replacement=run_cdn)

@@ -44,12 +44,16 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
-from labkit.core.validation import check_choice, check_int, check_nonnegative, check_positive
+from labkit.core.runner import Config, Result, deprecated_alias
+from labkit.core.validation import (
+    check_choice,
+    check_expected_work,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 from labkit.core.workloads import Exponential, piecewise_poisson_arrivals
-from labkit.serverless.bounds import check_expected_work
 from labkit.serverless.gateway import ApiGatewayThrottle, TokenBucket
-from labkit.serverless.legacy import renamed
 
 __all__ = [
     "ACCOUNT_CONCURRENCY",
@@ -396,4 +400,5 @@ def _run_lambda_burst(segments: Sequence[tuple[float, float]], *, horizon_s: flo
         backoff_cap_s=backoff_cap_s, seed=seed)).records
 
 
-run_lambda_burst = renamed(_run_lambda_burst, "run_lambda_burst", simulate_lambda_burst)
+run_lambda_burst = deprecated_alias(_run_lambda_burst, "run_lambda_burst",
+                                    replacement=simulate_lambda_burst)

@@ -32,8 +32,7 @@ import pandas as pd
 
 from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
-from labkit.core.validation import check_int, check_nonnegative, check_positive
-from labkit.serverless.bounds import check_expected_work
+from labkit.core.validation import check_expected_work, check_int, check_nonnegative, check_positive
 
 __all__ = ["AccessDecision", "WafConfig", "WafResult", "oac_bucket_policy", "run_waf",
            "s3_get_allowed"]

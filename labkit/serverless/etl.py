@@ -41,10 +41,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, deprecated_alias
 from labkit.core.validation import check_choice, check_int, check_probability
 from labkit.serverless.batch import RAW_COLUMNS, Bucket
-from labkit.serverless.legacy import renamed
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -508,4 +507,5 @@ def _run_etl(bucket: Bucket, key: str, *, warehouse: Path, faults: EtlFaults | N
                                  transform_retries=transform_retries, seed=seed))
 
 
-run_etl = renamed(_run_etl, "run_etl", run_etl_job)
+run_etl = deprecated_alias(_run_etl, "run_etl",
+                           replacement=run_etl_job)

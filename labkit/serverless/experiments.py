@@ -24,10 +24,9 @@ from typing import Any
 import pandas as pd
 
 from labkit.core.data import data_dir
-from labkit.core.runner import Config, Result
+from labkit.core.runner import Config, Result, deprecated_alias
 from labkit.core.validation import check_int, check_positive
 from labkit.serverless.functions import FunctionsConfig, run_functions
-from labkit.serverless.legacy import renamed
 
 __all__ = ["SimfaasComparison", "SimfaasComparisonConfig", "agreement",
            "compare_with_experiments", "load_simfaas_experiments", "run_simfaas_comparison"]
@@ -156,8 +155,8 @@ def _compare_with_experiments(*, min_requests: int = 8000, min_horizon_s: float 
         seed=seed)).records
 
 
-compare_with_experiments = renamed(_compare_with_experiments, "compare_with_experiments",
-                                   run_simfaas_comparison)
+compare_with_experiments = deprecated_alias(_compare_with_experiments, "compare_with_experiments",
+                                            replacement=run_simfaas_comparison)
 
 
 def agreement(comparison: pd.DataFrame) -> pd.DataFrame:

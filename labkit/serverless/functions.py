@@ -30,9 +30,8 @@ import simpy
 
 from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
-from labkit.core.validation import check_int, check_positive
+from labkit.core.validation import check_expected_work, check_int, check_positive
 from labkit.core.workloads import Exponential
-from labkit.serverless.bounds import check_expected_work
 
 __all__ = ["FunctionStats", "FunctionsConfig", "run_functions", "simulate_functions"]
 

@@ -36,10 +36,8 @@ import numpy as np
 import pandas as pd
 
 from labkit.core.rng import spawn_rngs
-from labkit.core.runner import Config, Result
-from labkit.core.validation import check_int, check_nonnegative, check_positive
-from labkit.serverless.bounds import check_expected_work
-from labkit.serverless.legacy import renamed
+from labkit.core.runner import Config, Result, deprecated_alias
+from labkit.core.validation import check_expected_work, check_int, check_nonnegative, check_positive
 
 __all__ = ["EventSourceMapping", "StreamConfig", "StreamRun", "iterator_age_series",
            "run_stream_processing", "simulate_stream"]
@@ -375,8 +373,8 @@ def _run_stream_processing(settings: EventSourceMapping | None = None, *, shards
         poll_interval_s=poll_interval_s, seed=seed))
 
 
-run_stream_processing = renamed(_run_stream_processing, "run_stream_processing",
-                                simulate_stream)
+run_stream_processing = deprecated_alias(_run_stream_processing, "run_stream_processing",
+                                         replacement=simulate_stream)
 
 
 def iterator_age_series(run: StreamRun, *, bin_s: float = 10.0) -> pd.DataFrame:
