@@ -14,7 +14,7 @@ from labkit.org.tree import Organization, OrgNode
 from labkit.viz.style import new_figure
 
 __all__ = ["OUTCOME_COLOURS", "plot_access_decision", "plot_cidr_plan", "plot_compliance",
-           "plot_decision_matrix", "plot_organization"]
+           "plot_decision_matrix", "plot_organization", "update_access_decision"]
 
 #: Colours for a node's SCP outcome on a decision path (Okabe-Ito).
 OUTCOME_COLOURS = {"allow": "#009E73", "no allow": "#E69F00", "explicit deny": "#D55E00",
@@ -56,6 +56,40 @@ def _short(scp: str) -> str:
     return short.replace("strongly-recommended", "recommended")
 
 
+def _outcomes(decision: Decision | None) -> dict[str, str]:
+    """Node id -> SCP outcome for the nodes on the decision's path."""
+    return {} if decision is None else {lv.node: lv.outcome for lv in decision.levels}
+
+
+def _edge_style(parent: OrgNode, child: OrgNode, outcome: Mapping[str, str]
+                ) -> tuple[str, float]:
+    """Colour and width of the line from ``parent`` to ``child``: dark when both are on the path."""
+    on_path = parent.id in outcome and child.id in outcome
+    return ("#333333", 2.2) if on_path else ("#aaaaaa", 0.8)
+
+
+def _node_style(node: OrgNode, decision: Decision | None, outcome: Mapping[str, str],
+                scps: str) -> tuple[str, str, str, float]:
+    """A node box's label, face colour, edge colour and edge width."""
+    if decision is None:
+        face = {"root": "#ffffff", "ou": "#e8f1f8", "account": "#fff6e0"}[node.type]
+    else:
+        face = OUTCOME_COLOURS[outcome.get(node.id, "off path")]
+    label = node.name + (" (mgmt)" if node.management else "")
+    if scps == "all" or (scps == "path" and node.id in outcome):
+        label += "\n" + "\n".join(_short(s) for s in node.scps)
+    on_path = node.id in outcome
+    return label, face, "#000000" if on_path else "#777777", 1.4 if on_path else 0.6
+
+
+def _tree_xlabel(decision: Decision | None) -> str:
+    xlabel = "organizational units (dashed) and accounts"
+    if decision is not None:
+        xlabel += ("; path colours: green = an SCP allows, orange = no Allow, "
+                   "red = explicit deny, grey = off the path")
+    return xlabel
+
+
 def plot_organization(org: Organization, decision: Decision | None = None, *,
                       title: str = "Organization tree and attached SCPs", ax: Any = None,
                       scps: str = "all") -> Any:
@@ -79,39 +113,22 @@ def plot_organization(org: Organization, decision: Decision | None = None, *,
         fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * width), 1.1 * depth + 0.5))
     else:
         fig = ax.figure
-    outcome = {}
-    if decision is not None:
-        outcome = {lv.node: lv.outcome for lv in decision.levels}
+    outcome = _outcomes(decision)
     for node in org.nodes():
         for child in node.children:
             (x0, y0), (x1, y1) = pos[node.id], pos[child.id]
-            on_path = node.id in outcome and child.id in outcome
-            ax.plot([x0, x1], [y0 - 0.18, y1 + 0.18], color="#333333" if on_path else "#aaaaaa",
-                    lw=2.2 if on_path else 0.8, zorder=1)
+            colour, lw = _edge_style(node, child, outcome)
+            ax.plot([x0, x1], [y0 - 0.18, y1 + 0.18], color=colour, lw=lw, zorder=1)
     for node in org.nodes():
         x, y = pos[node.id]
-        if decision is None:
-            face = {"root": "#ffffff", "ou": "#e8f1f8", "account": "#fff6e0"}[node.type]
-        elif node.id in outcome:
-            face = OUTCOME_COLOURS[outcome[node.id]]
-        else:
-            face = OUTCOME_COLOURS["off path"]
-        label = node.name + (" (mgmt)" if node.management else "")
-        if scps == "all" or (scps == "path" and node.id in outcome):
-            label += "\n" + "\n".join(_short(s) for s in node.scps)
+        label, face, edge, lw = _node_style(node, decision, outcome, scps)
         ax.text(x, y, label, ha="center", va="center", fontsize=6.5, zorder=3,
-                bbox={"boxstyle": "round,pad=0.3", "fc": face,
-                      "ec": "#000000" if node.id in outcome else "#777777",
-                      "lw": 1.4 if node.id in outcome else 0.6,
+                bbox={"boxstyle": "round,pad=0.3", "fc": face, "ec": edge, "lw": lw,
                       "ls": "--" if node.type == "ou" else "-"})
     ax.set_xlim(-0.7, width - 0.3)
     ax.set_ylim(-depth + 0.6, 0.55)
     ax.set_title(title)
-    xlabel = "organizational units (dashed) and accounts"
-    if decision is not None:
-        xlabel += ("; path colours: green = an SCP allows, orange = no Allow, "
-                   "red = explicit deny, grey = off the path")
-    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_xlabel(_tree_xlabel(decision), fontsize=8)
     ax.set_ylabel("level below the root")
     ax.set_yticks([-d for d in range(int(depth))], [str(d) for d in range(int(depth))])
     ax.set_xticks([])
@@ -130,18 +147,72 @@ def plot_access_decision(org: Organization, decision: Decision) -> Any:
     >>> plot_access_decision(lz.organization, d).axes[0].get_title()
     'ALLOW (ALLOWED)'
     """
-    fig = plot_organization(org, decision, title=f"{decision.decision} ({decision.reason})",
-                            scps="path")
+    fig = plot_organization(org, decision, title=_decision_title(decision), scps="path")
     ax = fig.axes[0]
+    text, colour = _decision_note(org, decision)
+    ax.text(0.99, 0.99, text, transform=ax.transAxes, ha="right", va="top", fontsize=8,
+            color=colour)
+    return fig
+
+
+def update_access_decision(fig: Any, org: Organization, decision: Decision) -> bool:
+    """Redraw a :func:`plot_access_decision` figure of the same organization in place: the
+    path's lines and boxes, the title and the note. ``False`` when ``fig`` was not drawn for
+    this organization's tree (its lines and boxes do not match), so it must be drawn afresh.
+
+    >>> from labkit.org.controltower import build_landing_zone
+    >>> from labkit.org.scenarios import access_request
+    >>> lz = build_landing_zone()
+    >>> fig = plot_access_decision(lz.organization, access_request(lz, "Root user", "Prod",
+    ...                                                             "s3:GetObject"))
+    >>> d = access_request(lz, "Root user", "Management", "s3:GetObject")
+    >>> update_access_decision(fig, lz.organization, d)
+    True
+    >>> fig.axes[0].get_title() == _decision_title(d)
+    True
+    """
+    ax = fig.axes[0]
+    nodes = list(org.nodes())
+    pairs = [(node, child) for node in nodes for child in node.children]
+    if len(ax.lines) != len(pairs) or len(ax.texts) != len(nodes) + 1:
+        return False
+    pos = _layout(org)
+    if any(tuple(box.get_position()) != pos[node.id]
+           for box, node in zip(ax.texts, nodes, strict=False)):
+        return False  # another tree of the same size
+    outcome = _outcomes(decision)
+    for line, (node, child) in zip(ax.lines, pairs, strict=True):
+        colour, lw = _edge_style(node, child, outcome)
+        line.set_color(colour)
+        line.set_linewidth(lw)
+    for box, node in zip(ax.texts, nodes, strict=False):
+        label, face, edge, lw = _node_style(node, decision, outcome, "path")
+        box.set_text(label)
+        patch = box.get_bbox_patch()
+        patch.set_facecolor(face)
+        patch.set_edgecolor(edge)
+        patch.set_linewidth(lw)
+    text, colour = _decision_note(org, decision)
+    ax.texts[-1].set_text(text)
+    ax.texts[-1].set_color(colour)
+    ax.set_title(_decision_title(decision))
+    return True
+
+
+def _decision_title(decision: Decision) -> str:
+    return f"{decision.decision} ({decision.reason})"
+
+
+def _decision_note(org: Organization, decision: Decision) -> tuple[str, str]:
+    """The note in the corner (which policy decided, and where) and its colour."""
     where = f" at {org.node(decision.node).label}" if decision.node else ""
     by = f"decided by {decision.policy} / {decision.statement}" if decision.policy else \
         "no statement matched: implicit deny"
     if not decision.scp_applies:
         by = "SCPs do not apply (exempt); " + by
-    ax.text(0.99, 0.99, f"{by}{where}", transform=ax.transAxes, ha="right", va="top",
-            fontsize=8, color=_REASON_COLOURS.get(decision.reason, "#000000")
-            if decision.reason != "ALLOWED" else "#006644")
-    return fig
+    colour = "#006644" if decision.reason == "ALLOWED" else \
+        _REASON_COLOURS.get(decision.reason, "#000000")
+    return f"{by}{where}", colour
 
 
 def plot_decision_matrix(frame, *, title: str = "Decisions by strategy") -> Any:

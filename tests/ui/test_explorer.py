@@ -184,6 +184,10 @@ def test_an_update_that_fails_drops_the_kept_figure():
 
 
 IN_PLACE = [
+    ("labkit.org.explorers", "access_decision_explorer_figure",
+     [{}, {"account": "Management"}, {"principal": "Root user", "region": "us-east-1"},
+      {"action": "organizations:LeaveOrganization", "account": "Legacy"},
+      {"resource": "team trail", "account": "Network"}]),
     ("labkit.workflows.explorers", "saga_explorer_figure",
      [{}, {"failure_probability": 0.0}, {"fault_kind": "permanent", "failing_step": "fulfil"},
       {"compensation_failure_probability": 0.9, "failure_probability": 1.0}]),
