@@ -73,6 +73,8 @@ def update_outage_runs(fig: Any, runs: dict[str, OutageResult], *, bin_s: float 
             len(ax.lines) != len(runs) or len(ax.patches) != 1
             or not isinstance(ax.patches[0], Rectangle) for ax in axes):
         return False
+    if fig.get_suptitle().count("\n") != title.count("\n"):
+        return False  # the layout was made for another number of title lines
     first = next(iter(runs.values()))
     start, end = first.incident
     for ax in axes:
@@ -86,6 +88,10 @@ def update_outage_runs(fig: Any, runs: dict[str, OutageResult], *, bin_s: float 
         ax.autoscale_view()
     fig.suptitle(title, fontweight="bold")
     return True
+
+
+#: The height (inches) of one more line of a figure title.
+_TITLE_LINE_IN = 0.22
 
 
 def plot_outage_runs(runs: dict[str, OutageResult], *, bin_s: float = 5.0,
@@ -124,9 +130,11 @@ def plot_outage_runs(runs: dict[str, OutageResult], *, bin_s: float = 5.0,
         for ax, (x, y) in zip(axes, series, strict=True):
             ax.step(x, y, where="mid", color=colour, label=name)
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.955),
-               ncol=min(4, len(labels)))
-    fig.subplots_adjust(top=1.0 - 0.75 / fig.get_figheight())
+    extra = _TITLE_LINE_IN * title.count("\n")  # a longer title pushes the legend down
+    height = fig.get_figheight()
+    fig.legend(handles, labels, loc="upper center",
+               bbox_to_anchor=(0.5, 1.0 - (0.216 + extra) / height), ncol=min(4, len(labels)))
+    fig.subplots_adjust(top=1.0 - (0.75 + extra) / height)
     if "errors" in panels:
         axes[panels.index("errors")].set_ylim(-0.02, 1.02)
     axes[-1].set_xlabel("time (s)")
