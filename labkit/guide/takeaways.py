@@ -82,7 +82,8 @@ def _cold_starts(seed: int) -> Measurement:
                                     memory_mb=1024, provisioned=p).total_usd
              for p, r in runs.items()}
     return Measurement(100 * runs[0].cold_start_prob, "% cold starts",
-                       f"one request every 200 s, 5 min idle timeout: "
+                       f"one request every 200 s, an assumed 5 min idle timeout "
+                       f"(AWS publishes none): "
                        f"{runs[0].cold_start_prob:.1%} of requests start cold on demand "
                        f"(${bills[0]:.2f} a month), {runs[1].cold_start_prob:.1%} with one "
                        f"provisioned environment (${bills[1]:.2f} a month)")
