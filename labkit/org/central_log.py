@@ -4,8 +4,9 @@ Archive account as Parquet and queried with DuckDB (standing in for Athena / Clo
 :func:`run_cloudtrail` draws a seeded stream of API calls by the principals of every
 account and runs each through :func:`labkit.org.evaluate`, so calls the guardrails block are
 logged with ``error_code = 'AccessDenied'`` exactly as CloudTrail records them.
-:func:`deliver_to_log_archive` writes one Parquet file per account and day under
-``AWSLogs/<org_id>/<account>/CloudTrail/<yyyy>/<mm>/<dd>/``. :class:`CentralLog` queries them.
+:func:`deliver_to_log_archive` writes one Parquet file per account, Region and day under
+``AWSLogs/<org_id>/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/``, the prefix an organization
+trail writes to. :class:`CentralLog` queries them.
 """
 
 from __future__ import annotations
@@ -274,8 +275,12 @@ def _region_weights(k: int) -> np.ndarray:
 
 def deliver_to_log_archive(events, directory: str | os.PathLike, *,
                            org_id: str = "o-landingzone1") -> list[Path]:
-    """Write ``events`` as Parquet, one file per account and day, the way an organization
-    trail lays out its objects; returns the files written (relative to ``directory``).
+    """Write ``events`` as Parquet, one file per account, Region and day, under the prefixes an
+    organization trail uses (``AWSLogs/<org_id>/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/``,
+    file names ``<account>_CloudTrail_<region>_<yyyymmdd>``: CloudTrail's own names carry the
+    delivery minute and a unique string, see
+    https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html);
+    returns the files written (relative to ``directory``).
 
     Each file is written to a temporary name and renamed, so a reader never sees half a file.
     """
@@ -285,10 +290,10 @@ def deliver_to_log_archive(events, directory: str | os.PathLike, *,
     root = Path(directory)
     written = []
     day = events["event_time"].dt.strftime("%Y/%m/%d")
-    for (account, ymd), part in events.groupby([events["recipient_account_id"], day],
-                                               sort=True):
-        rel = Path("AWSLogs", org_id, account, "CloudTrail", ymd,
-                   f"{account}_CloudTrail_{ymd.replace('/', '')}.parquet")
+    keys = [events["recipient_account_id"], events["aws_region"], day]
+    for (account, region, ymd), part in events.groupby(keys, sort=True):
+        rel = Path("AWSLogs", org_id, account, "CloudTrail", region, ymd,
+                   f"{account}_CloudTrail_{region}_{ymd.replace('/', '')}.parquet")
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -309,7 +314,7 @@ class CentralLog:
         import duckdb
 
         self.directory = Path(directory)
-        files = sorted(self.directory.glob("AWSLogs/*/*/CloudTrail/*/*/*/*.parquet"))
+        files = sorted(self.directory.glob("AWSLogs/*/*/CloudTrail/*/*/*/*/*.parquet"))
         if not files:
             raise FileNotFoundError("no CloudTrail Parquet files under the given directory "
                                     "(run deliver_to_log_archive first)")

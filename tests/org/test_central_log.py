@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from labkit.org.central_log import (
@@ -54,6 +56,22 @@ def test_delivery_and_queries(events, tmp_path):
         roots = log.query("which principals used the root user?")
         assert roots["calls"].sum() == (ev["user_identity_type"] == "Root").sum()
         assert all(p.endswith(":root") for p in roots["principal"])
+
+
+def test_delivery_follows_the_trail_layout(events, tmp_path):
+    """An organization trail writes under AWSLogs/<org id>/<account>/CloudTrail/<region>/<date>/
+    and names each file <account>_CloudTrail_<region>_...
+    (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-examples.html)."""
+    lz, ev = events
+    files = deliver_to_log_archive(ev, tmp_path, org_id=lz.organization.org_id)
+    for f in files:
+        _, org, account, service, region, yyyy, mm, dd, name = Path(f).parts
+        assert (org, service) == (lz.organization.org_id, "CloudTrail")
+        assert name == f"{account}_CloudTrail_{region}_{yyyy}{mm}{dd}.parquet"
+    per_file = set(zip(ev["recipient_account_id"], ev["aws_region"],
+                       ev["event_time"].dt.strftime("%Y/%m/%d"), strict=True))
+    assert len(files) == len(per_file)          # one file per account, Region and day
+    assert {Path(f).parts[4] for f in files} == set(ev["aws_region"])
 
 
 def test_missing_log_is_named(tmp_path):
