@@ -411,8 +411,9 @@ def sdk_retry_defaults(behavior: str = "2026", service: str | None = None) -> Sd
 
     ``"pre-2026"`` (botocore and Go v2 standard mode before the switch): 5 tokens per retry, 10
     after a timeout; backoff base 1 s for every error, capped at 20 s; 3 attempts. Other SDKs'
-    old defaults differed (JavaScript charged 10 per transient retry and used 100 ms; Java 2.x
-    defaulted to legacy mode): this is the botocore/Go set, the one the lab teaches.
+    old standard modes differed (JavaScript charged 10 per transient retry and used 100 ms), and
+    some SDKs (Python's botocore, Java 2.x, C++) defaulted to legacy mode before the switch made
+    standard their default: this is the botocore/Go standard-mode set, the one the lab teaches.
 
     Both start the quota at 500 tokens and give 1 back per first-attempt success.
 
