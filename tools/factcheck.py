@@ -39,9 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 ALLOW_FILE = Path(__file__).resolve().parent / "factcheck_allow.toml"
 MAX_AGE_DAYS = 365
-#: AWS documentation, AWS pricing and AWS-published pages (blogs, AWS's own sample repository).
+#: AWS documentation, AWS pricing and AWS-published pages (blogs, AWS's own sample repository,
+#: the AWS SDKs' repositories).
 SOURCE_PREFIXES = ("https://docs.aws.amazon.com/", "https://aws.amazon.com/",
-                   "https://github.com/aws-samples/")
+                   "https://github.com/aws-samples/", "https://github.com/aws/")
 
 #: Words that mark a chunk of prose as a statement about AWS.
 SERVICES = re.compile(

@@ -38,6 +38,7 @@ _TITLES = {  # short page names for prose, by URL prefix (the first that matches
     "https://aws.amazon.com/about-aws/whats-new/": "AWS What's New post",
     "https://aws.amazon.com/": "AWS pricing page",
     "https://docs.aws.amazon.com/": "AWS documentation",
+    "https://github.com/aws/": "AWS SDK source",
 }
 
 
@@ -184,6 +185,8 @@ def _page_name(url: str) -> str:
     'lambda: invocation-async'
     >>> _page_name("https://aws.amazon.com/athena/pricing/")
     'athena pricing'
+    >>> _page_name("https://github.com/aws/aws-sdk-go-v2/pull/3400")
+    'AWS SDK source'
     """
     path = url.split("://", 1)[-1].split("/", 1)[-1].strip("/")
     skip = ("latest", "dg", "userguide", "ug", "developerguide", "dev", "APIReference")

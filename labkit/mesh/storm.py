@@ -12,7 +12,12 @@ attempts per call (the original included), sleeping a backoff between them
   active requests = this layer's calls in flight to the next; a retry is active from scheduling,
   through its backoff, until its outcome is known);
 - ``"throttle"``: gRPC ``retryThrottling`` per layer
-  (:class:`~labkit.resilience.retry.RetryThrottle`).
+  (:class:`~labkit.resilience.retry.RetryThrottle`);
+- ``"sdk_quota"``: the AWS SDK standard-mode retry quota per layer (each layer one SDK client,
+  :class:`~labkit.resilience.retry.RetryQuota`) with ``sdk_behavior`` ``"2026"`` (the default
+  since 10 November 2026: a retry after an error costs 14 tokens) or ``"pre-2026"`` (5 tokens,
+  10 after a per-try timeout). A failed backend call is a transient error; the backoff between
+  attempts is still ``backoff`` / ``base_s`` / ``cap_s``.
 
 The measured **amplification** is backend calls per user request (``a ** layers`` at worst).
 """
@@ -37,14 +42,21 @@ from labkit.core.validation import (
     check_positive,
     check_probability,
 )
-from labkit.resilience.retry import BACKOFF_STRATEGIES, Backoff, RetryBudget, RetryThrottle
+from labkit.resilience.retry import (
+    BACKOFF_STRATEGIES,
+    SDK_RETRY_BEHAVIORS,
+    Backoff,
+    RetryBudget,
+    RetryQuota,
+    RetryThrottle,
+)
 
 __all__ = ["RETRY_POLICIES", "StormConfig", "StormResult", "run_retry_storm"]
 
 #: Most user requests one run may draw (``arrival_rate x horizon_s``), to bound the work.
 MAX_EXPECTED_REQUESTS = 100_000
 
-RETRY_POLICIES = ("none", "budget", "throttle")
+RETRY_POLICIES = ("none", "budget", "throttle", "sdk_quota")
 
 
 @dataclass(frozen=True)
@@ -55,7 +67,8 @@ class StormConfig(Config):
     with probability ``backend_error``; ``hop_s`` per hop. Every layer makes up to ``attempts``
     attempts (the original included) with ``backoff`` (``base_s``, ``cap_s``) between them and
     its ``policy`` limiter: the Envoy retry budget (``budget_percent``,
-    ``min_retry_concurrency``) or gRPC retry throttling (``max_tokens``, ``token_ratio``).
+    ``min_retry_concurrency``), gRPC retry throttling (``max_tokens``, ``token_ratio``) or the
+    AWS SDK retry quota (``sdk_behavior``: ``"2026"`` or ``"pre-2026"``).
     ``per_try_timeout_s`` (Envoy's ``per_try_timeout``) gives up on an attempt that has not
     answered in time: the attempt counts as failed at that instant (and may be retried), while
     the work it started downstream carries on, abandoned but still load on the backend.
@@ -78,12 +91,14 @@ class StormConfig(Config):
     max_tokens: float = 10.0
     token_ratio: float = 0.1
     per_try_timeout_s: float | None = None
+    sdk_behavior: str = "2026"
     seed: int = 0
 
     def validate(self) -> None:
         check_limit("layers", self.layers, 10, minimum=1)
         check_limit("attempts", self.attempts, 10, minimum=1)
         check_choice("policy", self.policy, RETRY_POLICIES)
+        check_choice("sdk_behavior", self.sdk_behavior, SDK_RETRY_BEHAVIORS)
         check_choice("backoff", self.backoff, BACKOFF_STRATEGIES)
         check_probability("backend_error", self.backend_error)
         rate = check_positive("arrival_rate", self.arrival_rate)
@@ -153,6 +168,7 @@ class _Storm:
         self.budgets = [RetryBudget(c.budget_percent, c.min_retry_concurrency)
                         for _ in range(c.layers)]
         self.throttles = [RetryThrottle(c.max_tokens, c.token_ratio) for _ in range(c.layers)]
+        self.quotas = [RetryQuota(behavior=c.sdk_behavior) for _ in range(c.layers)]
         self.calls, self.retries, self.denied, self.timeouts = (
             np.zeros(c.layers, dtype=int) for _ in range(4))
         self.backend_calls = 0
@@ -170,48 +186,57 @@ class _Storm:
             yield self.env.timeout(float(self.svc_rng.exponential(self.c.backend_time_s)))
         return bool(self.fail_rng.random() >= self.c.backend_error)
 
-    def retry_allowed(self, layer: int) -> bool:
-        """Ask the layer's limiter for a retry (always yes without one)."""
+    def retry_allowed(self, layer: int, error: str) -> bool:
+        """Ask the layer's limiter for a retry after ``error`` (always yes without one)."""
         if self.c.policy == "budget":
             return self.budgets[layer].try_start_retry()
         if self.c.policy == "throttle":
             return self.throttles[layer].try_retry()
+        if self.c.policy == "sdk_quota":
+            return self.quotas[layer].try_acquire(error)
         return True
 
     def attempt(self, layer: int, req: int):
-        """One attempt from ``layer`` to the next hop, cut short by the per-try timeout."""
+        """One attempt from ``layer`` to the next hop, cut short by the per-try timeout:
+        ``"ok"``, ``"transient"`` (the call below failed) or ``"timeout"``."""
         env = self.env
         yield env.timeout(self.c.hop_s)
         proc = env.process(self.call_layer(layer + 1, req) if layer + 1 < self.c.layers
                            else self.call_backend(req))
         if self.c.per_try_timeout_s is None:
-            return (yield proc)
+            return "ok" if (yield proc) else "transient"
         fired = yield proc | env.timeout(self.c.per_try_timeout_s)
         if proc in fired:
-            return fired[proc]
+            return "ok" if fired[proc] else "transient"
         self.timeouts[layer] += 1
-        return False
+        return "timeout"
 
     def call_layer(self, layer: int, req: int):
         """Layer ``layer`` (0-based) serves one call: attempts to the next hop, with retries."""
-        budget, throttle = self.budgets[layer], self.throttles[layer]
+        budget, throttle, quota = self.budgets[layer], self.throttles[layer], self.quotas[layer]
         schedule = Backoff(self.c.backoff, base_s=self.c.base_s, cap_s=self.c.cap_s)
         self.calls[layer] += 1
+        outcome = "ok"
         for attempt in range(self.c.attempts):
             is_retry = attempt > 0
             if is_retry:
-                if not self.retry_allowed(layer):
+                if not self.retry_allowed(layer, outcome):
                     self.denied[layer] += 1
                     return False
+                paid = quota.cost(outcome)
                 self.retries[layer] += 1
                 yield self.env.timeout(schedule.next_delay(self.backoff_rng))
             budget.start_request()
-            success = yield self.env.process(self.attempt(layer, req))
+            outcome = yield self.env.process(self.attempt(layer, req))
             budget.finish_request()
             if is_retry and self.c.policy == "budget":
                 budget.finish_retry()
-            if success:
+            if outcome == "ok":
                 throttle.on_success()
+                if is_retry:         # the SDK refunds the last retry's cost ...
+                    quota.release(paid)
+                else:                # ... or adds 1 after a first-attempt success
+                    quota.on_first_attempt_success()
                 return True
             throttle.on_failure()
         return False
@@ -247,6 +272,11 @@ def run_retry_storm(config: StormConfig | None = None, /, **legacy) -> StormResu
     >>> r3 = run_retry_storm(StormConfig(policy="budget", min_retry_concurrency=0,
     ...                                  arrival_rate=20, horizon_s=1))
     >>> r3.amplification < 27
+    True
+    >>> sdk = {b: run_retry_storm(StormConfig(policy="sdk_quota", sdk_behavior=b,
+    ...                                       arrival_rate=20, horizon_s=1))
+    ...        for b in ("2026", "pre-2026")}
+    >>> sdk["2026"].amplification < sdk["pre-2026"].amplification < 27
     True
     """
     config = config_or_legacy(StormConfig, "run_retry_storm", config, legacy,

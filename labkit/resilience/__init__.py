@@ -8,7 +8,9 @@ Bulkheads and concurrency limits (``bulkhead.py``, ``concurrency.py``)
 Retries, backoff and budgets (``retry.py``; the first retry is ``retry=0``)
     Backoff, backoff_delay, backoff_ceiling, BACKOFF_STRATEGIES, envoy_backoff_interval_ms,
     grpc_backoff_s, resilience4j_intervals_ms, resilience4j_randomized_ms, RetryBudget,
-    RetryThrottle, RetryQuota, retry_amplification, budget_amplification
+    RetryThrottle, RetryQuota, retry_amplification, budget_amplification; AWS SDK standard mode
+    in its 2026 (default) and pre-2026 forms: sdk_retry_defaults, SdkRetryDefaults,
+    sdk_backoff_s, SDK_RETRY_BEHAVIORS, SDK_ERROR_KINDS
 Timeouts (SimPy; ``timeout.py``)
     call_with_timeout
 Scenarios (SimPy)
@@ -55,10 +57,13 @@ from labkit.resilience.outage import (
 )
 from labkit.resilience.retry import (
     BACKOFF_STRATEGIES,
+    SDK_ERROR_KINDS,
+    SDK_RETRY_BEHAVIORS,
     Backoff,
     RetryBudget,
     RetryQuota,
     RetryThrottle,
+    SdkRetryDefaults,
     backoff_ceiling,
     backoff_delay,
     budget_amplification,
@@ -67,6 +72,8 @@ from labkit.resilience.retry import (
     resilience4j_intervals_ms,
     resilience4j_randomized_ms,
     retry_amplification,
+    sdk_backoff_s,
+    sdk_retry_defaults,
 )
 from labkit.resilience.timeout import call_with_timeout
 
@@ -78,6 +85,8 @@ __all__ = [
     "BACKOFF_STRATEGIES", "Backoff", "BulkheadDecision", "CircuitBreaker",
     "ConsecutiveFailureBreaker", "Invocation", "LambdaConcurrency", "LambdaFunction",
     "OutageResult", "ReservationError", "RetryBudget", "RetryQuota", "RetryThrottle", "STATES",
+    "SDK_ERROR_KINDS", "SDK_RETRY_BEHAVIORS", "SdkRetryDefaults", "sdk_backoff_s",
+    "sdk_retry_defaults",
     "SemaphoreBulkhead", "ThreadPoolBulkhead", "backoff_ceiling", "backoff_delay",
     "budget_amplification", "call_with_timeout", "compare_backoff_strategies", "compare_runs",
     "envoy_backoff_interval_ms", "grpc_backoff_s", "pool_summary", "resilience4j_intervals_ms",

@@ -23,16 +23,28 @@ Budgets and throttles
     ``retryThrottling``), :class:`RetryQuota` (AWS SDK "standard" mode), and the amplification
     formulas :func:`retry_amplification` and :func:`budget_amplification`.
 
+AWS SDK standard retry mode
+    :func:`sdk_retry_defaults`, :class:`RetryQuota` and :func:`sdk_backoff_s` model both sets of
+    defaults: ``behavior="2026"`` (the default since 10 November 2026 in every AWS SDK and tool
+    except Java and Kotlin: transient retry 14 tokens, throttling retry 5, backoff base 50 ms /
+    1 s) and ``behavior="pre-2026"`` (Java, Kotlin, older SDK versions: 5 tokens, 10 after a
+    timeout, backoff base 1 s).
+
 Sources
     https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/ and
     https://github.com/aws-samples/aws-arch-backoff-simulator (backoff and jitter);
     https://github.com/grpc/proposal/blob/master/A6-client-retries.md (gRPC backoff, throttling);
     https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/circuit_breaker.proto
     (Envoy ``retry_budget``); https://resilience4j.readme.io/docs/retry (resilience4j Retry);
-    https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (SDK retry quota).
+    https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (SDK retry quota);
+    https://aws.amazon.com/blogs/developer/updated-default-retry-behavior-for-aws-sdks-and-tools/
+    (the 2026 switch); https://github.com/aws/aws-sdk-go-v2/pull/3400 and botocore's
+    ``botocore/retries/standard.py`` (the 2026 and pre-2026 costs and backoff bases).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,6 +62,9 @@ __all__ = [
     "RetryBudget",
     "RetryQuota",
     "RetryThrottle",
+    "SDK_ERROR_KINDS",
+    "SDK_RETRY_BEHAVIORS",
+    "SdkRetryDefaults",
     "backoff_ceiling",
     "backoff_delay",
     "budget_amplification",
@@ -58,6 +73,8 @@ __all__ = [
     "resilience4j_intervals_ms",
     "resilience4j_randomized_ms",
     "retry_amplification",
+    "sdk_backoff_s",
+    "sdk_retry_defaults",
 ]
 
 BACKOFF_STRATEGIES = ("none", "exponential", "full", "equal", "decorrelated")
@@ -342,31 +359,169 @@ class RetryThrottle:
         return ok
 
 
-class RetryQuota:
-    """AWS SDK "standard" retry quota (aws-sdk-js-v3 ``middleware-retry``).
+#: The AWS SDKs' two sets of standard-mode retry defaults, in the reader's words: ``"2026"``
+#: (the default since 10 November 2026 in every AWS SDK and tool except Java and Kotlin) and
+#: ``"pre-2026"`` (what Java and Kotlin, and SDK versions older than the switch, still do).
+SDK_RETRY_BEHAVIORS = ("2026", "pre-2026")
+#: What failed, as the SDK classifies it: a transient error (5xx, connection error, timeout) or a
+#: throttling error (``ThrottlingException``, 429 ...). ``"timeout"`` is a transient error that
+#: the pre-2026 quota charged separately.
+SDK_ERROR_KINDS = ("transient", "throttling", "timeout")
 
-    500 tokens to start; a retry costs 5 (10 after a timeout); a successful retried call refunds
-    its cost; a first-attempt success adds 1 (never above the initial 500); when the bucket cannot
-    pay, retrying stops.
+
+def _retry_cost(costs: SdkRetryDefaults | RetryQuota, error: str) -> int:
+    """The cost field of ``costs`` that applies to a retry after ``error``."""
+    kind = check_choice("error", error, SDK_ERROR_KINDS)
+    return {"transient": costs.retry_cost, "throttling": costs.throttling_retry_cost,
+            "timeout": costs.timeout_retry_cost}[kind]
+
+
+@dataclass(frozen=True)
+class SdkRetryDefaults:
+    """One behaviour's standard-mode retry defaults (tokens, seconds, attempts)."""
+
+    behavior: str
+    initial_tokens: int
+    retry_cost: int
+    throttling_retry_cost: int
+    timeout_retry_cost: int
+    no_retry_increment: int
+    transient_base_s: float
+    throttling_base_s: float
+    max_backoff_s: float
+    max_attempts: int
+
+    def cost(self, error: str) -> int:
+        """Tokens one retry after ``error`` takes from the quota."""
+        return _retry_cost(self, error)
+
+    def base_s(self, error: str) -> float:
+        """Backoff base (the first retry's ceiling) after ``error``."""
+        kind = check_choice("error", error, SDK_ERROR_KINDS)
+        return self.throttling_base_s if kind == "throttling" else self.transient_base_s
+
+
+def sdk_retry_defaults(behavior: str = "2026", service: str | None = None) -> SdkRetryDefaults:
+    """The standard-mode defaults of ``behavior`` ("2026" or "pre-2026"), for ``service``.
+
+    ``"2026"`` (botocore ``NEW_RETRIES_ENABLED``, aws-sdk-go-v2 PR #3400): a transient retry
+    costs 14 tokens and a throttling retry 5 (timeouts are transient errors, no separate cost);
+    backoff base 50 ms after a transient error and 1 s after throttling, capped at 20 s; 3
+    attempts. DynamoDB and DynamoDB Streams (``service="dynamodb"``): 25 ms and 4 attempts.
+
+    ``"pre-2026"`` (botocore and Go v2 standard mode before the switch): 5 tokens per retry, 10
+    after a timeout; backoff base 1 s for every error, capped at 20 s; 3 attempts. Other SDKs'
+    old standard modes differed (JavaScript charged 10 per transient retry and used 100 ms), and
+    some SDKs (Python's botocore, Java 2.x, C++) defaulted to legacy mode before the switch made
+    standard their default: this is the botocore/Go standard-mode set, the one the lab teaches.
+
+    Both start the quota at 500 tokens and give 1 back per first-attempt success.
+
+    >>> new, old = sdk_retry_defaults("2026"), sdk_retry_defaults("pre-2026")
+    >>> new.cost("transient"), new.cost("throttling"), old.cost("transient"), old.cost("timeout")
+    (14, 5, 5, 10)
+    >>> new.base_s("transient"), new.base_s("throttling"), old.base_s("transient")
+    (0.05, 1.0, 1.0)
+    >>> sdk_retry_defaults(service="dynamodb").max_attempts
+    4
+    """
+    b = check_choice("behavior", behavior, SDK_RETRY_BEHAVIORS)
+    if service is not None and not isinstance(service, str):
+        raise TypeError(f"service must be a service name such as 'dynamodb' or None, "
+                        f"got {type(service).__name__}")
+    dynamodb = service in ("dynamodb", "dynamodb-streams")
+    if b == "2026":
+        return SdkRetryDefaults(b, 500, 14, 5, 14, 1, 0.025 if dynamodb else 0.05, 1.0, 20.0,
+                                4 if dynamodb else 3)
+    return SdkRetryDefaults(b, 500, 5, 5, 10, 1, 1.0, 1.0, 20.0, 3)
+
+
+def sdk_backoff_s(retry: int, *, rng: np.random.Generator, error: str = "transient",
+                  behavior: str = "2026", service: str | None = None) -> float:
+    """An AWS SDK standard-mode backoff before retry ``retry`` (0 = first retry), in seconds.
+
+    Full jitter on a capped exponential: ``U(0, 1) · min(base · 2**retry, 20 s)``, with ``base``
+    from :func:`sdk_retry_defaults` (2026: 50 ms transient, 1 s throttling; pre-2026: 1 s). The
+    cap applies before the jitter, as in botocore's ``ExponentialBackoff``. (A service's
+    ``x-amz-retry-after`` header, honoured since 2026, is not modelled.)
+
+    >>> rng = np.random.default_rng(0)
+    >>> 0.0 <= sdk_backoff_s(0, rng=rng) < 0.05
+    True
+    >>> 0.0 <= sdk_backoff_s(0, rng=rng, behavior="pre-2026") < 1.0
+    True
+    """
+    d = sdk_retry_defaults(behavior, service)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng"
+                        f"(seed)); got {type(rng).__name__}")
+    return float(rng.random()) * backoff_ceiling(retry, d.base_s(error), d.max_backoff_s)
+
+
+class RetryQuota:
+    """The AWS SDKs' standard-mode retry quota, in its ``"2026"`` (default) or ``"pre-2026"`` form.
+
+    500 tokens to start; each retry pays by the kind of error it follows (2026: 14 after a
+    transient error, 5 after throttling; pre-2026: 5, or 10 after a timeout); a retried call that
+    succeeds refunds its last cost; a first-attempt success adds 1 (never above the initial 500);
+    when the bucket cannot pay, the SDK stops retrying and returns the error. The 2026 costs are
+    the default of every AWS SDK and tool except Java and Kotlin since 10 November 2026 (AWS
+    Developer Tools Blog, "Updated default retry behavior for AWS SDKs and tools"); pass
+    ``behavior="pre-2026"`` for Java, Kotlin and older SDK versions. Explicit costs override the
+    behaviour's.
 
     >>> q = RetryQuota()
-    >>> q.try_acquire(timeout=False), q.tokens
-    (True, 495)
-    >>> q.release(5); q.tokens
-    500
+    >>> q.try_acquire("transient"), q.tokens
+    (True, 486)
+    >>> q.try_acquire("throttling"), q.tokens
+    (True, 481)
+    >>> q.release(14); q.tokens
+    495
+    >>> full = RetryQuota()
+    >>> full.retries_until_empty("transient"), full.retries_until_empty("throttling")
+    (35, 100)
+    >>> RetryQuota(behavior="pre-2026").retries_until_empty("transient")
+    100
     """
 
-    def __init__(self, initial_tokens: int = 500, retry_cost: int = 5,
-                 timeout_retry_cost: int = 10, no_retry_increment: int = 1) -> None:
+    def __init__(self, initial_tokens: int = 500, retry_cost: int | None = None,
+                 timeout_retry_cost: int | None = None, no_retry_increment: int = 1, *,
+                 behavior: str = "2026", throttling_retry_cost: int | None = None) -> None:
+        d = sdk_retry_defaults(behavior)
+        self.behavior = d.behavior
         self.initial_tokens = check_int("initial_tokens", initial_tokens, minimum=0)
-        self.retry_cost = check_int("retry_cost", retry_cost, minimum=0)
-        self.timeout_retry_cost = check_int("timeout_retry_cost", timeout_retry_cost, minimum=0)
+        self.retry_cost = (d.retry_cost if retry_cost is None
+                           else check_int("retry_cost", retry_cost, minimum=0))
+        self.throttling_retry_cost = (
+            d.throttling_retry_cost if throttling_retry_cost is None
+            else check_int("throttling_retry_cost", throttling_retry_cost, minimum=0))
+        if timeout_retry_cost is not None:
+            self.timeout_retry_cost = check_int("timeout_retry_cost", timeout_retry_cost,
+                                                minimum=0)
+        elif d.behavior == "2026":  # a timeout is a transient error: it costs what they cost
+            self.timeout_retry_cost = self.retry_cost
+        else:
+            self.timeout_retry_cost = d.timeout_retry_cost
         self.no_retry_increment = check_int("no_retry_increment", no_retry_increment, minimum=0)
         self.tokens = self.initial_tokens
 
-    def try_acquire(self, *, timeout: bool = False) -> bool:
-        """Pay for one retry; ``False`` (nothing taken) when the bucket cannot pay."""
-        cost = self.timeout_retry_cost if timeout else self.retry_cost
+    def cost(self, error: str = "transient") -> int:
+        """Tokens a retry after ``error`` ("transient", "throttling" or "timeout") costs."""
+        return _retry_cost(self, error)
+
+    def try_acquire(self, error: str = "transient", *, timeout: bool | None = None) -> bool:
+        """Pay for one retry after ``error``; ``False`` (nothing taken) when the bucket cannot pay.
+
+        ``timeout=True`` is the former spelling of ``error="timeout"`` (``timeout=False`` of
+        ``error="transient"``).
+        """
+        if timeout is not None:
+            if error != "transient":
+                raise ValueError(f"give either error= or timeout=, not both (error={error!r})")
+            if not isinstance(timeout, bool):
+                raise TypeError(f"timeout must be True or False, got {type(timeout).__name__}")
+            error = "timeout" if timeout else "transient"
+        cost = self.cost(error)
         if self.tokens < cost:
             return False
         self.tokens -= cost
@@ -378,6 +533,13 @@ class RetryQuota:
 
     def on_first_attempt_success(self) -> None:
         self.tokens = min(self.initial_tokens, self.tokens + self.no_retry_increment)
+
+    def retries_until_empty(self, error: str = "transient") -> int:
+        """Retries a full bucket pays for when every call fails with ``error`` (an outage)."""
+        cost = self.cost(error)
+        if cost == 0:
+            raise ValueError(f"a {error} retry costs 0 tokens here: the quota never empties")
+        return self.initial_tokens // cost
 
 
 def retry_amplification(attempts: int, layers: int) -> int:

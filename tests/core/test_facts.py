@@ -83,6 +83,20 @@ def test_check_flags_a_row_older_than_12_months_and_a_row_without_source(tmp_pat
     assert factcheck.run([], dt.date(2026, 11, 30), data_root=root)[0].count("re-verify") == 0
 
 
+def test_an_aws_sdk_repository_is_a_source_and_another_github_owner_is_not(tmp_path):
+    root = _copy_tables(tmp_path)
+    (root / "aws_facts_planted.csv").write_text(
+        ",".join(FACT_COLUMNS) + "\n"
+        "planted_sdk_source,AWS SDKs,14,tokens,,A cost from an AWS SDK pull request.,"
+        "https://github.com/aws/aws-sdk-go-v2/pull/3400,2026-12-01\n"
+        "planted_other_owner,AWS SDKs,14,tokens,,A cost from a fork.,"
+        "https://github.com/awsfork/aws-sdk-go-v2/pull/1,2026-12-01\n")
+    problems = factcheck.run([], TODAY, data_root=root)
+    assert [p for p in problems if "planted_" in p] == [
+        p for p in problems if "planted_other_owner: source_url must be" in p]
+    assert len(problems) == 1
+
+
 def _notebook(tmp_path: Path, text: str) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell(text),

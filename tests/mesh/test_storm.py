@@ -58,11 +58,44 @@ def test_throttle_stops_retrying_once_tokens_fall_to_half():
     assert r.amplification < 1.1
 
 
+@pytest.mark.parametrize(("behavior", "per_layer"), [("2026", 35), ("pre-2026", 100)])
+def test_sdk_quota_pays_for_what_a_full_bucket_allows_in_an_outage(behavior, per_layer):
+    # backend down, no success refunds anything: each layer (one SDK client) retries until its
+    # 500 tokens run out, 14 (2026) or 5 (pre-2026) a retry (tests/resilience/test_sdk_retry.py)
+    r = storm(policy="sdk_quota", sdk_behavior=behavior, backend_error=1.0, arrival_rate=100,
+              horizon_s=3, seed=2)
+    assert (r.layers.retries == per_layer).all()
+    assert r.success_rate == 0.0
+    assert (r.layers.calls.diff().dropna() == per_layer).all()   # each retry is a call below
+
+
+def test_sdk_quota_refunds_let_a_half_failing_backend_recover():
+    new = storm(policy="sdk_quota", backend_error=0.5, arrival_rate=100, horizon_s=3, seed=2)
+    old = storm(policy="sdk_quota", sdk_behavior="pre-2026", backend_error=0.5,
+                arrival_rate=100, horizon_s=3, seed=2)
+    assert new.layers.retries.sum() < old.layers.retries.sum()
+    assert new.success_rate <= old.success_rate
+    assert new.layers.retries.sum() > 3 * 35          # refunds keep retries going past 35
+
+
+@pytest.mark.parametrize(("behavior", "per_layer"), [("2026", 35), ("pre-2026", 50)])
+def test_sdk_quota_charges_a_timeout_as_the_behaviour_says(behavior, per_layer):
+    # one backend worker stuck on long calls: every attempt times out; pre-2026 a retry after a
+    # timeout costs 10 tokens (500 / 10 = 50), in 2026 a timeout is a transient error (14)
+    r = storm(policy="sdk_quota", sdk_behavior=behavior, backend_error=0.0, arrival_rate=100,
+              horizon_s=3, backend_servers=1, backend_time_s=100.0, per_try_timeout_s=0.05,
+              seed=2)
+    assert r.success_rate == 0.0 and (r.layers.timeouts > 0).all()
+    assert (r.layers.retries == per_layer).all()
+
+
 def test_storm_checks_and_determinism():
     with pytest.raises(ValueError, match="policy"):
         storm(policy="hedge")
     with pytest.raises(ValueError, match="backend_error"):
         storm(backend_error=1.5)
+    with pytest.raises(ValueError, match="sdk_behavior"):
+        storm(policy="sdk_quota", sdk_behavior="2027")
     a = storm(backend_error=0.5, arrival_rate=30, horizon_s=1, seed=4)
     b = storm(backend_error=0.5, arrival_rate=30, horizon_s=1, seed=4)
     assert a.requests.equals(b.requests)

@@ -214,9 +214,10 @@ def test_grpc_throttle_invariants(max_tokens, ratio, outcomes):
 
 
 def test_sdk_retry_quota_costs_and_refunds():
-    q = RetryQuota()
+    # pre-2026 costs (tests/resilience/test_sdk_retry.py has both behaviours and their sources)
+    q = RetryQuota(behavior="pre-2026")
     assert q.tokens == 500
-    assert q.try_acquire(timeout=True) and q.tokens == 490
+    assert q.try_acquire("timeout") and q.tokens == 490
     q.release(10)
     q.on_first_attempt_success()
     assert q.tokens == 500                # never above the initial bucket
