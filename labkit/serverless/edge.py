@@ -14,8 +14,9 @@ whose count is over the limit (at least 10); it checks the rate periodically, no
 request (AWS WAF Developer Guide, *Rate-based rule high-level settings*,
 https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
 :func:`run_waf` replays legitimate clients and one or more flooding IPs through such a rule.
-The check interval is a model parameter: AWS does not publish it. Every request an IP sends,
-blocked or not, counts toward its rate.
+The check interval defaults to the 10 s the WAF API reference gives ("WAF checks the rate about
+every 10 seconds", ``RateBasedStatement.EvaluationWindowSec``); it stays a parameter because AWS
+states it only approximately. Every request an IP sends, blocked or not, counts toward its rate.
 
 Functions
     oac_bucket_policy, s3_get_allowed, run_waf (configuration WafConfig)

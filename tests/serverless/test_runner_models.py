@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from labkit.core.facts import fact_value
 from labkit.core.replication import paired_difference
 from labkit.core.runner import compare, replicate
 from labkit.serverless import (
@@ -83,6 +84,12 @@ def test_waf_blocks_the_flooding_ip_and_never_a_client_under_the_limit():
     slow = config.replace(attack_rate=5.0)
     assert run_waf(slow).summary()["attack_blocked_share"] > 0.5
     assert run_waf(slow.replace(window_s=60)).summary()["attack_blocked_share"] == 0.0
+
+
+def test_waf_checks_the_rate_as_often_as_the_waf_api_reference_says():
+    # RateBasedStatement.EvaluationWindowSec: "WAF checks the rate about every 10 seconds"
+    # (https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/wafv2/aws.sdk.kotlin.services.wafv2.model/-rate-based-statement/evaluation-window-sec.html)
+    assert WafConfig().check_interval_s == fact_value("waf_rate_based_check_interval_s") == 10
 
 
 @pytest.mark.parametrize("field, value", [("window_s", 30), ("limit", 9), ("attackers", -1),
