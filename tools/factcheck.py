@@ -45,11 +45,15 @@ SOURCE_PREFIXES = ("https://docs.aws.amazon.com/", "https://aws.amazon.com/",
                    "https://github.com/aws-samples/", "https://github.com/aws/")
 
 #: Words that mark a chunk of prose as a statement about AWS.
-SERVICES = re.compile(
-    r"\b(AWS|Amazon|Lambda|SQS|SNS|EventBridge|Kinesis|Step Functions|API Gateway|DynamoDB|DAX|"
-    r"CloudFront|ElastiCache|Athena|Firehose|Lake Formation|S3|Fargate|EC2|ECS|EKS|App Runner|"
-    r"App Mesh|Organizations|SCPs?|RCPs?|Control Tower|Transit Gateway|CloudTrail|IAM|Cognito|"
-    r"Glue|DMS|VPC Lattice|Service Connect|X-Ray|CloudWatch)\b")
+_SERVICE_NAMES = (
+    "AWS", "Amazon", "Lambda", "SQS", "SNS", "EventBridge", "Kinesis", "Step Functions",
+    "API Gateway", "DynamoDB", "DAX", "CloudFront", "ElastiCache", "Athena", "Firehose",
+    "Lake Formation", "S3", "Fargate", "EC2", "ECS", "EKS", "App Runner", "App Mesh",
+    "Organizations", "SCPs?", "RCPs?", "Control Tower", "Transit Gateway", "CloudTrail", "IAM",
+    "Cognito", "Glue", "DMS", "VPC Lattice", "Service Connect", "X-Ray", "CloudWatch")
+#: Words that mark a chunk of prose as a statement about AWS (a name may break across lines).
+SERVICES = re.compile(r"\b(" + "|".join(n.replace(" ", r"\s+") for n in _SERVICE_NAMES)
+                      + r")\b")
 
 _SECONDS = {"ms": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3, "s": 1.0, "sec": 1.0,
             "second": 1.0, "seconds": 1.0, "min": 60.0, "minute": 60.0, "minutes": 60.0,
@@ -161,7 +165,8 @@ def _fact_quantities(rows) -> dict[str, list[tuple[float, tuple[str, ...]]]]:
 
 
 def _names(text: str, words: tuple[str, ...]) -> bool:
-    return any(re.search(r"\b" + re.escape(w) + r"\b", text) for w in words)
+    return any(re.search(r"\b" + re.escape(w).replace(r"\ ", r"\s+") + r"\b", text)
+               for w in words)
 
 
 def _matches(q: Quantity, known, context: str) -> bool:

@@ -152,3 +152,12 @@ def test_a_number_equal_to_another_services_fact_is_flagged(tmp_path):
     problems = factcheck.run([path], TODAY)
     assert len(problems) == 1 and "'14 days'" in problems[0]
     assert factcheck.service_words("Amazon Kinesis Data Streams") == ("Kinesis",)
+
+
+def test_a_service_name_broken_across_lines_still_marks_the_statement(tmp_path):
+    """Markdown wraps lines: "VPC\nLattice" is a statement about VPC Lattice, checked as such."""
+    path = _notebook(tmp_path, "The weighted routes of VPC\nLattice accept 17 days of traffic.")
+    problems = factcheck.run([path], TODAY)
+    assert len(problems) == 1 and "'17 days'" in problems[0]
+    path = _notebook(tmp_path, "Amazon\nSQS keeps a message for 14 days at most.")
+    assert factcheck.run([path], TODAY) == []
