@@ -213,7 +213,7 @@ def update_noisy_neighbour_explorer(fig: Any, overload_b: float = 5.0, permits_a
         whisker.set_data([x, x], [low, high])
         note.xy = note.xyann = (x, max(high, mean))  # the text sits above the interval
         note.set_text(text)
-    ax.set_title(view["title"])
+    ax.title.set_text(view["title"])  # keeps the figure's title size
     return True
 
 
