@@ -239,7 +239,8 @@ def stream_processing_template(mapping: Any = None, *, shards: int = 1,
             f"Lambda: one invocation per batch of up to {mapping.batch_size} records, "
             f"{mapping.parallelization_factor} concurrent batch(es) per shard",
             "Step Functions Standard: per state transition of each ETL run",
-            "S3: storage and requests; EventBridge: S3 events to the bus carry no charge",
+            "S3: storage and requests; EventBridge: S3 events on the bus are billed as AWS opt-in "
+            "data events (only AWS management events are free)",
         ))
 
 

@@ -236,3 +236,16 @@ def test_bad_arguments_name_the_parameter():
         event_store_template(batching_window_s=301)
     with pytest.raises(TypeError, match="breaker"):
         breaker_template(object())
+
+
+def test_a_bus_template_names_the_cost_of_each_kind_of_resource_it_holds():
+    """The cost lines follow the resources: a function target is billed by Lambda, and SNS
+    appears only when the template has a topic."""
+    bus = EventBus("b")
+    bus.put_rule("r", {"source": ["shop"]}, [Target("invoice", lambda event: None)])
+    drivers = " ".join(event_bus_template(bus).cost_drivers)
+    assert "Lambda:" in drivers and "SNS:" not in drivers and "SQS:" not in drivers
+    topic = Topic("orders")
+    topic.subscribe("audit", StandardQueue("audit"))
+    drivers = " ".join(event_bus_template(bus, topics=[topic]).cost_drivers)
+    assert "SNS:" in drivers and "SQS:" in drivers
