@@ -18,10 +18,11 @@ stops the others: a cell that raises is skipped (otter's default), so only the q
 depend on it score 0, and every failed test keeps otter's message in the CSV.
 
 Each submission is graded in a child process of its own (its own process group, so its kernel
-goes with it) with a time limit (``--timeout``, default 120 s; a grading takes 10-30 s). A kernel
-that stalls (now and then ipykernel stops answering after a run-all, see
-https://github.com/ipython/ipykernel/issues/1471) is killed and the submission graded once more;
-a second stall scores 0 with the message "grading timed out", and the others go on.
+goes with it) with a time limit (``--timeout``, default 120 s; a grading takes 10-30 s). The
+client's waits poll in short slices (``tools/kernel_wakeups.py``), so a kernel message whose
+wake-up was missed no longer stalls a grading; a grading that still stalls is killed and the
+submission graded once more; a second stall scores 0 with the message "grading timed out", and
+the others go on.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-import student_leaks  # noqa: E402  (tools/ is not a package)
+import kernel_wakeups  # noqa: E402  (tools/ is not a package)
+import student_leaks  # noqa: E402
 
 AUTOGRADER = ROOT / "build" / "autograder"
 STUDENT = ROOT / "student"
@@ -128,6 +130,8 @@ def grade(path: Path) -> Graded:
     result = Graded(str(path), notebook, {q: (0.0, p, "not graded") for q, p in due.items()})
     try:
         from otter.api import grade_submission
+
+        kernel_wakeups.install()  # otter runs the notebook here, through nbclient
 
         log = io.StringIO()
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
