@@ -12,8 +12,7 @@ cells it was one cell in about 750, and it cost the whole cell timeout, 120 s.
 :func:`install` makes every wait poll in slices of at most :data:`SLICE_S` seconds until its
 timeout (or for ever, when it has none): each slice ends with that same non-blocking poll, so a
 missed wake-up costs at most one slice. The blocking (thread-based) client used by nbval polls
-with ``zmq_poll`` itself and is not affected. The number of messages found only at a slice's end
-is counted in :data:`late_finds` (a message may also simply arrive then).
+with ``zmq_poll`` itself and is not affected.
 """
 
 from __future__ import annotations
@@ -21,12 +20,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-__all__ = ["SLICE_S", "install", "late_finds", "sliced_get_msg"]
+__all__ = ["SLICE_S", "install", "sliced_get_msg"]
 
 #: The longest a missed wake-up can delay a message (seconds).
 SLICE_S = 0.25
-#: How many messages were found only when a slice ended (see the module docstring).
-late_finds = 0
 
 
 async def sliced_get_msg(self: Any, timeout: float | None = None) -> dict[str, Any]:
@@ -34,18 +31,13 @@ async def sliced_get_msg(self: Any, timeout: float | None = None) -> dict[str, A
 
     Raises ``queue.Empty`` when nothing came within ``timeout`` seconds, as the original does.
     """
-    global late_finds
     from queue import Empty
 
     assert self.socket is not None
     deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
     while True:
         left = SLICE_S if deadline is None else min(SLICE_S, deadline - time.monotonic())
-        started = time.monotonic()
-        ready = await self.socket.poll(max(0, int(left * 1000)))
-        if ready:
-            if left >= SLICE_S and time.monotonic() - started >= 0.95 * SLICE_S:
-                late_finds += 1  # found by the slice's closing poll(0)
+        if await self.socket.poll(max(0, int(left * 1000))):
             return await self._recv()
         if deadline is not None and time.monotonic() >= deadline:
             raise Empty

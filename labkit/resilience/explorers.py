@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from labkit.core.replication import paired_difference
+from labkit.core.replication import Interval, mean_ci, paired_difference
 from labkit.core.runner import deprecated_alias
 from labkit.core.validation import check_int, check_positive
 from labkit.resilience.breaker import CircuitBreaker
@@ -80,12 +80,23 @@ def _breaker_explorer_runs(failure_rate_threshold: float, window_size: int,
     short = _spread_config(outage_s, size).replace(breaker=factory)
     into["breaker"] += [_calls_into_outage(simulate_outage(short.replace(seed=s))) for s in seeds]
     saved = paired_difference(into["no breaker"], into["breaker"])
-    spread = (f"over {saved.n} seeds the breaker spares it {saved.mean:.0f} calls (95% CI "
-              f"{saved.low:.0f} to {saved.high:.0f})" if saved.excludes_zero else
-              f"over {saved.n} seeds no difference is shown (mean {saved.mean:.0f}, 95% CI "
-              f"{saved.low:.0f} to {saved.high:.0f})")
+    spread = _spread_line(saved, "calls the breaker spares the dependency", "{:.0f}")
     return runs, (f"Calls into the outage: {into['no breaker'][0]} without, "
                   f"{into['breaker'][0]} with the breaker\n{spread}")
+
+
+def _spread_line(interval: Interval, what: str, spec: str) -> str:
+    """An explorer's one-line spread: ``what`` with the interval, or that no difference is
+    shown when the interval holds 0.
+
+    >>> _spread_line(Interval(2.0, 1.0, 3.0, 5), "gain", "{:.0f}")
+    'gain: 2 (95% CI 1 to 3, n = 5)'
+    >>> _spread_line(Interval(0.5, -1.0, 2.0, 5), "gain", "{:.1f}")
+    'gain: no difference shown, 0.5 (95% CI -1.0 to 2.0, n = 5)'
+    """
+    shown = interval.format(spec)
+    return f"{what}: {shown}" if interval.excludes_zero else \
+        f"{what}: no difference shown, {shown}"
 
 
 def _spread_config(outage_s: float, window_size: int) -> OutageConfig:
@@ -158,8 +169,6 @@ def _noisy_neighbour_view(overload_b: float, permits_a: int, max_wait_ms: int, s
                           horizon_s: float, replications: int) -> dict[str, Any]:
     """Per design (shared, partitioned): A's mean success rate (%) over the replications, its
     95% interval and the text on its bar; and the title with the paired difference."""
-    from labkit.core.replication import mean_ci
-
     base = NOISY_NEIGHBOUR_RUN.replace(overload_b=overload_b, permits_a=permits_a,
                                        max_wait_s=max_wait_ms / 1000.0, horizon_s=horizon_s,
                                        seed=seed)
@@ -175,10 +184,7 @@ def _noisy_neighbour_view(overload_b: float, permits_a: int, max_wait_ms: int, s
         bars.append((interval.mean, low, high, f"{interval.mean:.1f}% served\n(95% CI "
                      f"{low:.1f} to {high:.1f})\np99 {p99:.0f} ms"))
     gain = paired_difference(success["partitioned"], success["shared"])
-    verdict = (f"partitioned - shared: {gain.mean:+.1f} points (95% CI {gain.low:+.1f} to "
-               f"{gain.high:+.1f})" if gain.excludes_zero else
-               f"no difference shown (partitioned - shared {gain.mean:+.1f} points, "
-               f"95% CI {gain.low:+.1f} to {gain.high:+.1f})")
+    verdict = _spread_line(gain, "partitioned - shared", "{:+.1f}")  # points of %
     title = (f"Tenant A when B sends {overload_b:g}x its normal load "
              f"({replications} runs of {horizon_s:g} s)\n{verdict}")
     return {"bars": bars, "title": title}
