@@ -5,24 +5,27 @@ are published through one channel and read by ``subscribers`` consumer applicati
 need every event. What differs is measured, not asserted:
 
 * **fan-out**: how many applications an event reaches. One SQS queue is read by *competing*
-  consumers (each message goes to one of them); an SNS topic, an EventBridge rule (at most 5
-  targets per rule, so more rules for more applications) and a stream deliver to every
-  application.
+  consumers (each message goes to one of them); an SNS topic, an EventBridge rule on a Classic
+  bus (at most 5 targets per rule, so more rules for more applications) and a stream deliver to
+  every application.
 * **order**: deliveries of one order that arrive after a later event of the same order. SQS
   standard queues are best-effort ordered (a short poll samples only some of the queue's
-  servers); SNS and EventBridge deliver here into standard queues; a Kinesis shard or a Kafka
-  partition keeps one partition key's records in order.
+  servers); SNS and EventBridge rules (Classic bus) deliver here into standard queues; a Kinesis
+  shard or a Kafka partition keeps one partition key's records in order. (The newer EventBridge
+  Custom Event Bus, with subscribers instead of rules, is not modelled: its FIFO subscribers keep
+  order within an event group and read from the bus's retention.)
 * **duplicates**: standard queues deliver at least once (``duplicate_probability``: a delete
   that reaches only some copies). Streams here are read once per application (producer retries
   can duplicate records on Kinesis and Kafka too; this model has none).
 * **replay**: a new application added at ``late_join_s`` asks for the history. A queue keeps only
-  what nobody has deleted yet; an SNS topic stores nothing; an EventBridge archive (retention
-  indefinite by default) can be replayed; a stream returns what is still inside its retention
-  (Kinesis 24 hours by default, up to 365 days; a Kafka topic's ``retention.ms`` is 7 days by
-  default).
+  what nobody has deleted yet; an SNS topic stores nothing; a Classic bus's EventBridge archive
+  (retention indefinite by default) can be replayed; a stream returns what is still inside its
+  retention (Kinesis 24 hours by default, up to 365 days; a Kafka topic's ``retention.ms`` is 7
+  days by default).
 
 Sources: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues.html,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-archive.html,
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-ordering.html,
 https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html,
 https://docs.aws.amazon.com/msk/latest/developerguide/msk-guidelines-tiered-storage-topic-level-config.html.
 
@@ -59,9 +62,10 @@ __all__ = ["CHANNELS", "DEFAULT_RETENTION_H", "ChannelConfig", "ChannelResult", 
 
 CHANNELS = ("sqs", "sns", "eventbridge", "kinesis", "msk")
 #: What each channel keeps by default, in hours (SQS: 4 days; Kinesis: 24 hours; a Kafka topic's
-#: retention.ms: 7 days). SNS stores nothing; an EventBridge archive keeps events indefinitely.
+#: retention.ms: 7 days). SNS stores nothing; an EventBridge archive (Classic bus) keeps events
+#: indefinitely by default.
 DEFAULT_RETENTION_H = {"sqs": 96.0, "kinesis": 24.0, "msk": 168.0}
-#: Targets one EventBridge rule may have.
+#: Targets one EventBridge rule (Classic bus) may have.
 TARGETS_PER_RULE = 5
 MAX_EVENTS = 50_000
 MAX_SUBSCRIBERS = 20
@@ -76,7 +80,8 @@ class ChannelConfig(Config):
     Fields
     ------
     channel
-        ``"sqs"``, ``"sns"``, ``"eventbridge"``, ``"kinesis"`` or ``"msk"`` (a Kafka topic).
+        ``"sqs"``, ``"sns"``, ``"eventbridge"`` (rules on a Classic bus), ``"kinesis"`` or
+        ``"msk"`` (a Kafka topic).
     n_orders, events_per_order
         Orders published (Poisson, ``arrival_rate`` orders per second), each a burst of
         ``events_per_order`` events (1 to 10) with exponential gaps of mean ``event_gap_s``;
@@ -93,7 +98,7 @@ class ChannelConfig(Config):
         Shards (Kinesis) or partitions (Kafka) of the stream, 1 to 64.
     duplicate_probability
         Chance a standard queue's delete reaches only some copies (SQS, SNS and EventBridge
-        deliver into standard queues here).
+        rules deliver into standard queues here).
     seed
         Seed for arrivals, gaps and the queues' draws.
     """
@@ -137,7 +142,7 @@ class ChannelConfig(Config):
 
     @property
     def retention_s(self) -> float:
-        """The retention in seconds (``inf`` for an EventBridge archive, 0 for SNS)."""
+        """The retention in seconds (``inf`` for a Classic bus's EventBridge archive, 0 for SNS)."""
         if self.retention_h is not None:
             return self.retention_h * 3600.0
         if self.channel == "eventbridge":

@@ -4,7 +4,7 @@ Published behaviour checked: SQS standard queues are at-least-once with best-eff
 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues.html);
 a Kinesis shard keeps a partition key's records in order and keeps them 24 hours by default
 (https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html); an EventBridge
-archive keeps events indefinitely by default for replay
+archive (Custom Event Bus - Classic) keeps events indefinitely by default for replay
 (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-archive.html); a rule has at most 5
 targets (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
 """
