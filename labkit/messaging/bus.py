@@ -9,10 +9,11 @@ Delivery to a target is a callable ``(payload, now) -> None`` (or a queue). A ca
 it succeeds, the retry policy runs out (attempts or event age), and then sends the event to the
 target's dead-letter queue if it has one, or drops it.
 
-Default retry policy: **24 hours and 185 attempts**, the EventBridge User Guide's default for
-rule targets (*How EventBridge retries delivering events*). Newer custom-bus subscriber pages give
-5 attempts / 300 s; pass ``RetryPolicy(maximum_retry_attempts=5, maximum_event_age_s=300)`` for
-that.
+This is the Custom Event Bus - Classic (rules and targets). Default retry policy: **24 hours and
+185 attempts**, the EventBridge User Guide's default for rule targets (*How EventBridge retries
+delivering events*). A subscriber on the newer Custom Event Bus (subscribers instead of rules)
+defaults to 5 attempts / 300 s (*Retry policies and dead-letter queues*, eb-custom-bus-retry);
+pass ``RetryPolicy(maximum_retry_attempts=5, maximum_event_age_s=300)`` to see that.
 """
 
 from __future__ import annotations

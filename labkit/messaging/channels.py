@@ -5,24 +5,32 @@ are published through one channel and read by ``subscribers`` consumer applicati
 need every event. What differs is measured, not asserted:
 
 * **fan-out**: how many applications an event reaches. One SQS queue is read by *competing*
-  consumers (each message goes to one of them); an SNS topic, an EventBridge rule (at most 5
-  targets per rule, so more rules for more applications) and a stream deliver to every
-  application.
+  consumers (each message goes to one of them); an SNS topic, an EventBridge rule on a Classic
+  bus (at most 5 targets per rule, so more rules for more applications) and a stream deliver to
+  every application.
 * **order**: deliveries of one order that arrive after a later event of the same order. SQS
   standard queues are best-effort ordered (a short poll samples only some of the queue's
-  servers); SNS and EventBridge deliver here into standard queues; a Kinesis shard or a Kafka
-  partition keeps one partition key's records in order.
+  servers); SNS and EventBridge rules (Classic bus) deliver here into standard queues; a Kinesis
+  shard or a Kafka partition keeps one partition key's records in order. ``"eventbridge_fifo"``
+  is the newer EventBridge Custom Event Bus (subscribers instead of rules): each application has
+  a FIFO subscriber, which delivers in publish order within an *event group* (here the order
+  id), into its own SQS FIFO queue with that group as message group id and the event id as
+  deduplication id.
 * **duplicates**: standard queues deliver at least once (``duplicate_probability``: a delete
-  that reaches only some copies). Streams here are read once per application (producer retries
-  can duplicate records on Kinesis and Kafka too; this model has none).
+  that reaches only some copies). Streams and FIFO queues here are read once per application
+  (producer retries can duplicate records on Kinesis and Kafka too; this model has none).
 * **replay**: a new application added at ``late_join_s`` asks for the history. A queue keeps only
-  what nobody has deleted yet; an SNS topic stores nothing; an EventBridge archive (retention
-  indefinite by default) can be replayed; a stream returns what is still inside its retention
-  (Kinesis 24 hours by default, up to 365 days; a Kafka topic's ``retention.ms`` is 7 days by
-  default).
+  what nobody has deleted yet; an SNS topic stores nothing; a Classic bus's EventBridge archive
+  (retention indefinite by default) can be replayed; a stream returns what is still inside its
+  retention (Kinesis 24 hours by default, up to 365 days; a Kafka topic's ``retention.ms`` is 7
+  days by default); a Custom Event Bus retains every event for the period set on the bus (1 to
+  365 days, no documented default, so the model uses the longest unless ``retention_h`` is
+  given) and a new subscriber can start from its oldest retained event.
 
 Sources: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues.html,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-archive.html,
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-ordering.html,
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-replay.html,
 https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html,
 https://docs.aws.amazon.com/msk/latest/developerguide/msk-guidelines-tiered-storage-topic-level-config.html.
 
@@ -40,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labkit.core.facts import fact_value
 from labkit.core.rng import spawn_rngs
 from labkit.core.runner import Config, Result
 from labkit.core.validation import (
@@ -51,17 +60,18 @@ from labkit.core.validation import (
 )
 from labkit.messaging.bus import EventBus, Target
 from labkit.messaging.patterns import matches
-from labkit.messaging.queue import StandardQueue
+from labkit.messaging.queue import FifoQueue, StandardQueue
 from labkit.messaging.stream import ProvisionedThroughputExceeded, Stream
 from labkit.messaging.topic import Topic
 
 __all__ = ["CHANNELS", "DEFAULT_RETENTION_H", "ChannelConfig", "ChannelResult", "run_channel"]
 
-CHANNELS = ("sqs", "sns", "eventbridge", "kinesis", "msk")
+CHANNELS = ("sqs", "sns", "eventbridge", "eventbridge_fifo", "kinesis", "msk")
 #: What each channel keeps by default, in hours (SQS: 4 days; Kinesis: 24 hours; a Kafka topic's
-#: retention.ms: 7 days). SNS stores nothing; an EventBridge archive keeps events indefinitely.
+#: retention.ms: 7 days). SNS stores nothing; an EventBridge archive (Classic bus) keeps events
+#: indefinitely by default.
 DEFAULT_RETENTION_H = {"sqs": 96.0, "kinesis": 24.0, "msk": 168.0}
-#: Targets one EventBridge rule may have.
+#: Targets one EventBridge rule (Classic bus) may have.
 TARGETS_PER_RULE = 5
 MAX_EVENTS = 50_000
 MAX_SUBSCRIBERS = 20
@@ -76,7 +86,8 @@ class ChannelConfig(Config):
     Fields
     ------
     channel
-        ``"sqs"``, ``"sns"``, ``"eventbridge"``, ``"kinesis"`` or ``"msk"`` (a Kafka topic).
+        ``"sqs"``, ``"sns"``, ``"eventbridge"`` (rules on a Classic bus), ``"eventbridge_fifo"``
+        (FIFO subscribers on a Custom Event Bus), ``"kinesis"`` or ``"msk"`` (a Kafka topic).
     n_orders, events_per_order
         Orders published (Poisson, ``arrival_rate`` orders per second), each a burst of
         ``events_per_order`` events (1 to 10) with exponential gaps of mean ``event_gap_s``;
@@ -88,12 +99,13 @@ class ChannelConfig(Config):
     late_join_s
         When a new application is added and asks for the history (s after the first order).
     retention_h
-        The channel's retention in hours, or ``None`` for its default (``DEFAULT_RETENTION_H``).
+        The channel's retention in hours, or ``None`` for its default (``DEFAULT_RETENTION_H``;
+        for a Custom Event Bus, which has no documented default, the longest retention).
     shards
         Shards (Kinesis) or partitions (Kafka) of the stream, 1 to 64.
     duplicate_probability
         Chance a standard queue's delete reaches only some copies (SQS, SNS and EventBridge
-        deliver into standard queues here).
+        rules deliver into standard queues here).
     seed
         Seed for arrivals, gaps and the queues' draws.
     """
@@ -128,6 +140,12 @@ class ChannelConfig(Config):
             if self.channel == "kinesis" and not 24 <= self.retention_h <= 8760:
                 raise ValueError(f"retention_h must be in [24, 8760] for Kinesis (24 hours to "
                                  f"365 days), got {self.retention_h!r}")
+            if self.channel == "eventbridge_fifo":
+                low, high = (24 * fact_value(f"eventbridge_custom_bus_retention_{end}_days")
+                             for end in ("min", "max"))
+                if not low <= self.retention_h <= high:
+                    raise ValueError(f"retention_h must be in [{low:g}, {high:g}] for a Custom "
+                                     f"Event Bus (1 to 365 days), got {self.retention_h!r}")
             if self.channel == "sqs" and not 1 / 60 <= self.retention_h <= 336:
                 raise ValueError(f"retention_h must be in [1/60, 336] for SQS (60 s to 14 "
                                  f"days), got {self.retention_h!r}")
@@ -137,11 +155,13 @@ class ChannelConfig(Config):
 
     @property
     def retention_s(self) -> float:
-        """The retention in seconds (``inf`` for an EventBridge archive, 0 for SNS)."""
+        """The retention in seconds (``inf`` for a Classic bus's EventBridge archive, 0 for SNS)."""
         if self.retention_h is not None:
             return self.retention_h * 3600.0
         if self.channel == "eventbridge":
             return math.inf
+        if self.channel == "eventbridge_fifo":
+            return fact_value("eventbridge_custom_bus_retention_max_days") * 86400.0
         return DEFAULT_RETENTION_H.get(self.channel, 0.0) * 3600.0
 
 
@@ -203,7 +223,7 @@ class _Channel:
 
     config: ChannelConfig
     queue_rng: np.random.Generator
-    queues: list[StandardQueue] = field(default_factory=list)
+    queues: list[StandardQueue | FifoQueue] = field(default_factory=list)
     publish: Any = None
     stream: Stream | None = None
     positions: list[list[int]] = field(default_factory=list)
@@ -217,6 +237,9 @@ class _Channel:
                                  retention_s=c.retention_s)
             self.positions = [[0] * c.shards for _ in range(c.subscribers)]
             self.publish = lambda e, t: self.stream.put_record(e["order_id"], e, now=t)
+            return
+        if c.channel == "eventbridge_fifo":
+            self._build_custom_bus()
             return
         n_queues = 1 if c.channel == "sqs" else c.subscribers
         retention = min(c.retention_s, DEFAULT_RETENTION_H["sqs"] * 3600.0) or None
@@ -244,12 +267,31 @@ class _Channel:
 
             self.publish = publish
 
+    def _build_custom_bus(self) -> None:
+        """A Custom Event Bus: it retains every event; each application has a FIFO subscriber
+        (event group = order id) delivering into its own SQS FIFO queue, deduplicated by event id.
+        """
+        retention = DEFAULT_RETENTION_H["sqs"] * 3600.0
+        self.queues = [FifoQueue(f"app-{k + 1}.fifo", retention_s=retention)
+                       for k in range(self.config.subscribers)]
+        subscriber_filter = {"source": ["shop.orders"]}
+
+        def publish(e: dict, t: float) -> None:
+            envelope = {"source": "shop.orders", "detail-type": "OrderEvent", "detail": e}
+            self.archive.append(envelope)  # the bus itself retains every event
+            if matches(subscriber_filter, envelope):
+                for queue in self.queues:
+                    queue.send(json.dumps(envelope), t, group_id=e["order_id"],
+                               dedup_id=f"event-{e['event_id']}")
+
+        self.publish = publish
+
     def _queue(self, name: str, retention: float | None) -> StandardQueue:
         kwargs = {"retention_s": retention} if retention else {}
         return StandardQueue(name, duplicate_probability=self.config.duplicate_probability,
                              seed=self.queue_rng, **kwargs)
 
-    def app_queue(self, app: int) -> StandardQueue:
+    def app_queue(self, app: int) -> StandardQueue | FifoQueue:
         return self.queues[0] if self.config.channel == "sqs" else self.queues[app]
 
     def pending(self) -> bool:
@@ -289,6 +331,10 @@ class _Channel:
             return len(newcomer)
         if c.channel == "eventbridge":
             return sum(1 for e in self.archive if e["detail"]["published_s"] <= t)
+        if c.channel == "eventbridge_fifo":
+            # a new subscriber that starts at the oldest event the bus still retains
+            return sum(1 for e in self.archive
+                       if t - c.retention_s <= e["detail"]["published_s"] <= t)
         return sum(len(self.stream.read_from_oldest(s, t)) for s in range(c.shards))
 
 
@@ -305,6 +351,9 @@ def run_channel(config: ChannelConfig) -> ChannelResult:
     1.0
     >>> run_channel(small.replace(channel="sns")).summary()["history_share_for_new_app"]
     0.0
+    >>> fifo = run_channel(small.replace(channel="eventbridge_fifo")).summary()
+    >>> fifo["out_of_order_deliveries"], fifo["duplicate_deliveries"]
+    (0, 0)
     """
     if not isinstance(config, ChannelConfig):
         raise TypeError(f"config must be a ChannelConfig, got {type(config).__name__}")

@@ -2,7 +2,8 @@
 
 - :class:`EventBus`: publish/subscribe with simulated time: each delivery takes ``hop_s``; a
   handler that raises is redelivered with exponential backoff and full jitter, up to
-  ``max_attempts`` (185, EventBridge's default retry policy) or ``max_age_s`` (24 h), then
+  ``max_attempts`` (185) or ``max_age_s`` (24 h), the default retry policy of an EventBridge
+  rule target (Classic bus; a Custom Event Bus subscriber defaults to far less), then
   dead-lettered; :meth:`EventBus.redrive` sends dead letters again after a fix.
 - :class:`ChoreographedSaga`: the same four services as the orchestrated saga, wired by events.
   Forward: OrderPlaced → InventoryReserved → PaymentCharged → OrderFulfilled → OrderCompleted.

@@ -4,9 +4,13 @@ Published behaviour checked: SQS standard queues are at-least-once with best-eff
 (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues.html);
 a Kinesis shard keeps a partition key's records in order and keeps them 24 hours by default
 (https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html); an EventBridge
-archive keeps events indefinitely by default for replay
+archive (Custom Event Bus - Classic) keeps events indefinitely by default for replay
 (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-archive.html); a rule has at most 5
-targets (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
+targets (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html); a Custom Event
+Bus FIFO subscriber delivers in publish order within an event group and the bus retains events
+for a set period that a new subscriber can read from
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-ordering.html,
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-replay.html).
 """
 
 import pytest
@@ -20,12 +24,13 @@ SMALL = ChannelConfig(n_orders=120, arrival_rate=0.0017, late_join_s=20 * 3600.0
 @pytest.fixture(scope="module")
 def table():
     return compare(run_channel, SMALL, {c: {"channel": c} for c in
-                                        ("sqs", "sns", "eventbridge", "kinesis", "msk")})
+                                        ("sqs", "sns", "eventbridge", "eventbridge_fifo",
+                                         "kinesis", "msk")})
 
 
 def test_only_the_queue_makes_applications_compete(table):
     assert table.loc["sqs", "apps_reached_per_event"] < 1.1
-    for channel in ("sns", "eventbridge", "kinesis", "msk"):
+    for channel in ("sns", "eventbridge", "eventbridge_fifo", "kinesis", "msk"):
         assert table.loc[channel, "apps_reached_per_event"] == 3.0
 
 
@@ -42,6 +47,25 @@ def test_replay_depends_on_what_the_channel_keeps(table):
     assert table.loc["eventbridge", "history_share_for_new_app"] == 1.0  # the archive
     assert table.loc["msk", "history_share_for_new_app"] == 1.0  # 7 days > 20 hours
     assert table.loc["kinesis", "history_share_for_new_app"] == 1.0  # 20 h < 24 h
+
+
+def test_a_custom_bus_fifo_subscriber_keeps_each_event_group_in_order_once():
+    """FIFO subscribers deliver in publish order within an event group (the order id) into SQS
+    FIFO queues deduplicated by event id; the Classic bus's rules into standard queues do not."""
+    assert table_row_is_clean("eventbridge_fifo")
+    assert not table_row_is_clean("eventbridge")
+
+
+def table_row_is_clean(channel: str) -> bool:
+    s = run_channel(SMALL.replace(channel=channel)).summary()
+    return s["out_of_order_deliveries"] == 0 and s["duplicate_deliveries"] == 0
+
+
+def test_a_custom_bus_new_subscriber_reads_what_the_bus_still_retains():
+    late = SMALL.replace(channel="eventbridge_fifo", late_join_s=30 * 3600.0)  # events span ~20 h
+    longest = run_channel(late).summary()["history_share_for_new_app"]
+    one_day = run_channel(late.replace(retention_h=24.0)).summary()["history_share_for_new_app"]
+    assert longest == 1.0 and 0 < one_day < 1
 
 
 def test_kinesis_loses_history_older_than_its_retention():
@@ -63,6 +87,8 @@ def test_same_seed_same_records_and_bad_input_named():
         ChannelConfig(channel="kafka")
     with pytest.raises(ValueError, match="retention_h"):
         ChannelConfig(channel="kinesis", retention_h=10)
+    with pytest.raises(ValueError, match="Custom Event Bus"):
+        ChannelConfig(channel="eventbridge_fifo", retention_h=10)
     with pytest.raises(ValueError, match="subscribers"):
         ChannelConfig(subscribers=0)
     with pytest.raises(TypeError, match="ChannelConfig"):
