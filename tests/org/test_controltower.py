@@ -118,6 +118,17 @@ def test_requested_region_of_global_services():
     assert requested_region("ec2:RunInstances", "eu-west-1") == "eu-west-1"
 
 
+def test_sts_global_endpoint_is_served_in_the_callers_region_unless_opt_in():
+    # "AWS STS requests to the global endpoint are automatically served in the same AWS Region
+    # as your workloads. These changes will not be deployed to opt-in Regions."
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html
+    assert requested_region("sts:AssumeRole", "ap-southeast-2") == "ap-southeast-2"
+    assert requested_region("sts:GetCallerIdentity", "eu-west-1") == "eu-west-1"
+    # af-south-1 (Cape Town) launched after 20 March 2019: opt-in, still served in us-east-1
+    assert requested_region("sts:AssumeRole", "af-south-1") == "us-east-1"
+    assert requested_region("ec2:RunInstances", "af-south-1") == "af-south-1"
+
+
 def test_detective_controls_scope_and_findings(lz):
     inv = _inventory(lz, resources_per_region=8, drift_probability=0.2, seed=3)
     report = evaluate_detective_controls(lz, inv)
