@@ -4,9 +4,11 @@ Every price comes from the AWS facts table (``labkit/data/aws_facts.csv``, one r
 its source page and check date; :data:`PRICE_FACTS` names the rows), so changing a price there
 changes every number and chart built from it. The model:
 
-- **Lambda** pays per request and per GB-second of duration:
+- **Lambda** (default, on-demand) pays per request and per GB-second of duration:
   ``requests x request price + requests x memory_GB x duration_s x GB-s price``
   (optionally minus the monthly free tier). Cost is a straight line through the origin.
+  Lambda Managed Instances (functions on EC2 instances in your account, billed as EC2 capacity
+  plus a management fee) are not priced here; :func:`operational_tradeoffs` describes them.
 - **Containers** (Fargate tasks, EC2 instances, App Runner instances) pay for capacity that is
   there whether it is used or not. The load needs ``rate x duration`` requests in flight on
   average (Little's law); one instance serves ``vCPU x concurrency_per_vcpu`` at once, run at
@@ -541,12 +543,39 @@ def operational_tradeoffs() -> pd.DataFrame:
     """
     import pandas as pd
 
+    from labkit.core.facts import fact_value
+
+    def n(key: str) -> str:
+        return f"{fact_value(key):,.0f}"
+
     rows = [
-        {"option": "Lambda", "billed_for": "requests + GB-s of duration (1 ms)",
-         "scale_to_zero": "yes", "scaling": "per request; 1,000 environments per 10 s per function",
+        {"option": "Lambda (default)", "billed_for": "requests + GB-s of duration (1 ms)",
+         "scale_to_zero": "yes",
+         "scaling": f"per request; {n('lambda_scaling_rate_per_10s')} environments per 10 s "
+                    "per function",
          "cold_start": "yes (provisioned concurrency avoids it, at a price)",
-         "limits": "900 s per invocation, 10,240 MB, 1,000 concurrent per Region by default",
+         "limits": f"{n('lambda_timeout_max_s')} s per invocation, "
+                   f"{n('lambda_memory_max_mb')} MB, "
+                   f"{n('lambda_concurrency_quota_default')} concurrent per Region by default",
          "you_manage": "code and configuration"},
+        # Lambda Managed Instances: EC2 instances in your account, run by Lambda.
+        # https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-scaling.html
+        # ("does not scale when invocations arrive and does not support cold starts"),
+        # lambda-managed-instances-best-practices.html (three instances by default),
+        # gettingstarted-limits.html (longer asynchronous / event source mapping invocations),
+        # https://aws.amazon.com/lambda/pricing/ (EC2 instance price plus a management fee).
+        {"option": "Lambda Managed Instances",
+         "billed_for": "EC2 instances (Savings Plans and Reserved Instances apply) "
+                       "+ a management fee + requests",
+         "scale_to_zero": f"no ({n('lambda_managed_instances_default_instances')} instances "
+                          "by default, across Availability Zones)",
+         "scaling": "on CPU use and concurrency saturation, not per request; "
+                    "a fast burst can be throttled",
+         "cold_start": "no (environments start before traffic; each serves several requests)",
+         "limits": f"{n('lambda_timeout_max_s')} s per synchronous invocation, "
+                   f"{n('lambda_managed_instances_timeout_max_s')} s asynchronous or from an "
+                   "event source mapping (not Amazon MQ or DocumentDB)",
+         "you_manage": "thread-safe code, capacity provider (VPC, instance types, scaling limits)"},
         {"option": "Fargate",
          "billed_for": "vCPU-hours + GB-hours of running tasks (per second, 1 min minimum)",
          "scale_to_zero": "no (a service keeps its desired count)",

@@ -140,7 +140,23 @@ def test_break_even_table_and_tradeoffs():
     assert list(t.columns) == ["option", "break_even_rate_per_s", "break_even_requests_per_month",
                                "monthly_cost_usd"]
     assert (t.break_even_rate_per_s > 0).all()
-    assert set(operational_tradeoffs().option) == {"Lambda", "Fargate", "EC2", "App Runner"}
+    assert set(operational_tradeoffs().option) == {"Lambda (default)", "Lambda Managed Instances",
+                                                   "Fargate", "EC2", "App Runner"}
+
+
+def test_tradeoffs_tell_default_lambda_from_managed_instances():
+    """Lambda Managed Instances run on EC2 instances in the account, start environments before
+    traffic (no cold starts, no scale to zero) and allow longer asynchronous and event source
+    mapping invocations: https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-scaling.html,
+    https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-best-practices.html,
+    https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html."""
+    rows = operational_tradeoffs().set_index("option")
+    default, managed = rows.loc["Lambda (default)"], rows.loc["Lambda Managed Instances"]
+    assert default.cold_start.startswith("yes") and default.scale_to_zero == "yes"
+    assert managed.cold_start.startswith("no") and managed.scale_to_zero.startswith("no (3 ")
+    assert "900 s per invocation" in default.limits
+    assert "900 s per synchronous" in managed.limits and "5,400 s asynchronous" in managed.limits
+    assert "EC2" in managed.billed_for and "Savings Plans" in managed.billed_for
 
 
 # ---- bad input ---------------------------------------------------------------------------------

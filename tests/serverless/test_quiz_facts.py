@@ -41,6 +41,15 @@ def test_quoted_numbers_are_the_facts(notebook, qid, key, phrase):
     assert phrase.format(v=float(fact_value(key))) in _question(notebook, qid)
 
 
+def test_quoted_launch_month_is_the_facts():
+    """q07-06 dates Lambda Managed Instances by the month of the facts table's launch date."""
+    from datetime import date
+
+    launched = date.fromisoformat(str(fact_value("lambda_managed_instances_launched_on")))
+    question = _question("07-serverless-data-processing.ipynb", "q07-06")
+    assert f"added in {launched:%B %Y}" in question
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_each_notebook_has_eight_questions_with_sections_that_exist(notebook):
     questions = load_quiz(notebook=notebook)
