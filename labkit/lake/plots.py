@@ -8,7 +8,7 @@ Each function takes the tidy frames the lake returns and gives back a matplotlib
 - :func:`plot_firehose_objects`: how the Firehose buffer interval sets the number and size of
   objects (the small-files problem).
 - :func:`plot_reconciliation`: every raw record, staged or quarantined, per table.
-- :func:`plot_revenue_by_month`: a QuickSight-style line chart of revenue per month and region.
+- :func:`plot_revenue_by_month`: a Quick Sight-style line chart of revenue per month and region.
 - the explorer's figure is in :mod:`labkit.lake.explorers`.
 """
 
@@ -111,7 +111,7 @@ def plot_reconciliation(rec: pd.DataFrame):
 
 
 def plot_revenue_by_month(frame: pd.DataFrame):
-    """Line per ``region`` of ``revenue_usd`` by ``month`` (a QuickSight-style visual)."""
+    """Line per ``region`` of ``revenue_usd`` by ``month`` (a Quick Sight-style visual)."""
     fig, ax = new_figure("Revenue per month and region, 2024", "month", "revenue (USD)")
     for region, part in frame.groupby("region", sort=True):
         ax.plot(part["month"], part["revenue_usd"], marker="o", label=region)   # style cycle
