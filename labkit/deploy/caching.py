@@ -107,7 +107,8 @@ def cache_layers_template(*, ttl_s: float = 10.0, cache_entries: int = 100_000,
             "OriginDomainName": {"Type": "String",
                                  "Description": "Domain name of the API the edge caches"}},
         cost_drivers=(
-            "CloudFront: per GB to viewers and per 10,000 requests (hits and misses alike)",
+            "CloudFront: per GB to viewers and per 10,000 requests (hits and misses alike) on "
+            "pay-as-you-go; or a flat-rate pricing plan (a fixed monthly price instead)",
             f"ElastiCache Serverless: per GB-hour stored (limit {storage_gb} GB here, with a "
             "minimum billed per hour) and per million ECPUs",
             f"DAX: {nodes} dax.t3.small node(s) per node-hour, whatever the hit ratio",

@@ -9,7 +9,8 @@ request) and ``.summary()``, built from the pure logic in :mod:`labkit.resilienc
   through either one shared :class:`~labkit.resilience.bulkhead.SemaphoreBulkhead` or one
   bulkhead each (partitioned).
 - :class:`PriorityQueuesConfig` / :func:`simulate_priority_queues`: high- and low-priority
-  messages through one SQS-style queue or one queue per priority with its own consumers.
+  messages through one SQS-style queue, one SQS fair queue (a message group per priority) or
+  one queue per priority with its own consumers.
 - :class:`LambdaConcurrencyConfig` / :func:`simulate_lambda_concurrency`: functions invoked
   synchronously against an account's concurrency, with reservations; throttles are 429s.
 - :func:`pool_summary`: success rate and latency percentiles per tenant.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import warnings
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +64,7 @@ __all__ = [
 ]
 
 POOL_DESIGNS = ("shared", "partitioned")
-QUEUE_DESIGNS = ("single", "separate")
+QUEUE_DESIGNS = ("single", "fair", "separate")
 #: Longest simulated horizon of these scenarios (bounds the work of one run).
 MAX_HORIZON_S = 3_600.0
 
@@ -349,12 +351,13 @@ def pool_summary(frame: pd.DataFrame, *, by: str = "tenant") -> pd.DataFrame:
 # -- priority queues --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PriorityQueuesConfig(Config):
-    """High- and low-priority messages: one SQS-style queue, or one queue per priority.
+    """High- and low-priority messages: one SQS-style queue, a fair queue, or a queue per priority.
 
     ``design``: ``"single"`` (every message in one FIFO-ish queue read by ``consumers``
-    workers) or ``"separate"`` (a high-priority queue read by ``high_consumers`` dedicated
-    workers and a low-priority queue read by the rest). Low-priority traffic
-    (``arrival_rate_low`` per second) is multiplied by ``flood_factor`` during
+    workers), ``"fair"`` (the same queue as an SQS fair queue, each message's priority its
+    message group; see :func:`consume_fair_queue`) or ``"separate"`` (a high-priority queue
+    read by ``high_consumers`` dedicated workers and a low-priority queue read by the rest).
+    Low-priority traffic (``arrival_rate_low`` per second) is multiplied by ``flood_factor`` during
     ``flood_window``; high-priority traffic arrives at ``arrival_rate_high``. Each message takes
     ``service_time`` (default ``LogNormal(0.15, 0.3)``).
 
@@ -447,6 +450,8 @@ def consume_queues(config: PriorityQueuesConfig, priority: np.ndarray, sent: np.
                    work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """SimPy: producers put each message in its queue, consumers take and work on them;
     returns start and end times per message."""
+    if config.design == "fair":
+        return consume_fair_queue(config, priority, sent, work)
     n = len(sent)
     start = np.full(n, np.nan)
     end = np.full(n, np.nan)
@@ -475,6 +480,54 @@ def consume_queues(config: PriorityQueuesConfig, priority: np.ndarray, sent: np.
     for store, k in readers:
         for _ in range(k):
             env.process(consumer(store))
+    env.process(producer())
+    env.run(until=config.horizon_s * 20)  # drain: ample time after the last send
+    return start, end
+
+
+def consume_fair_queue(config: PriorityQueuesConfig, priority: np.ndarray, sent: np.ndarray,
+                       work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SimPy: one queue read by ``config.consumers`` workers as an idealised SQS fair queue,
+    each message's priority its ``MessageGroupId``; returns start and end times per message.
+
+    A free consumer receives the oldest waiting message of the group with the fewest messages
+    in flight. That is SQS's rule once it has flagged noisy neighbours: quiet groups' messages
+    first, and among noisy groups the one with the fewest in-flight messages first
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fair-queues-detailed.html).
+    Idealised: the flood's group is treated as noisy at once, whereas SQS detects it from
+    approximate shares of in-flight messages and recent processing time.
+    """
+    n = len(sent)
+    start = np.full(n, np.nan)
+    end = np.full(n, np.nan)
+    env = simpy.Environment()
+    waiting: dict[str, deque] = {"high": deque(), "low": deque()}
+    in_flight = {"high": 0, "low": 0}
+    arrived = [env.event()]
+
+    def consumer():
+        while True:
+            groups = [g for g in waiting if waiting[g]]
+            if not groups:
+                yield arrived[0]
+                continue
+            group = min(groups, key=lambda g: (in_flight[g], sent[waiting[g][0]]))
+            i = waiting[group].popleft()
+            in_flight[group] += 1
+            start[i] = env.now
+            yield env.timeout(work[i])
+            end[i] = env.now
+            in_flight[group] -= 1
+
+    def producer():
+        for i in range(n):
+            yield env.timeout(sent[i] - env.now)
+            waiting[priority[i]].append(i)
+            event, arrived[0] = arrived[0], env.event()
+            event.succeed()
+
+    for _ in range(config.consumers):
+        env.process(consumer())
     env.process(producer())
     env.run(until=config.horizon_s * 20)  # drain: ample time after the last send
     return start, end

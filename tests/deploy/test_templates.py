@@ -249,3 +249,14 @@ def test_a_bus_template_names_the_cost_of_each_kind_of_resource_it_holds():
     topic.subscribe("audit", StandardQueue("audit"))
     drivers = " ".join(event_bus_template(bus, topics=[topic]).cost_drivers)
     assert "SNS:" in drivers and "SQS:" in drivers
+
+
+def test_the_cache_template_names_both_ways_cloudfront_is_billed():
+    """A distribution is billed pay-as-you-go (per GB and per request) unless it is on a
+    flat-rate pricing plan, a fixed monthly rate instead of usage-based charges (CloudFront is
+    the only plan family):
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-pricingplanmanager-subscription.html"""
+    cloudfront = [d for d in cache_layers_template(ttl_s=30).cost_drivers
+                  if d.startswith("CloudFront:")]
+    assert len(cloudfront) == 1
+    assert "pay-as-you-go" in cloudfront[0] and "flat-rate pricing plan" in cloudfront[0]

@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
@@ -17,6 +18,8 @@ from labkit.resilience.isolation import (  # noqa: E402
     LambdaFunction,
     NoisyNeighbourConfig,
     PriorityQueuesConfig,
+    consume_fair_queue,
+    consume_queues,
     pool_summary,
     run_lambda_concurrency,
     run_noisy_neighbour,
@@ -126,6 +129,31 @@ def test_separate_priority_queue_keeps_high_priority_fast():
     assert separate.summary()["high_p99_wait_s"] < 0.5 < single.summary()["high_p99_wait_s"]
     assert len(single.records) == len(separate.records)
     assert single.records.end_s.notna().all()
+
+
+def test_fair_queue_serves_the_group_with_fewer_messages_in_flight_first():
+    """SQS fair queues deliver quiet tenants' messages first, and among noisy tenants the one
+    with the fewest in-flight messages first:
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-fair-queues-detailed.html
+    Two consumers, four bulk messages at t = 0 and one urgent message at t = 0.1: when the first
+    consumer frees (t = 1), one bulk message is still in flight and none urgent, so the urgent
+    message goes next; in the plain queue it waits for the two bulk messages ahead of it."""
+    config = PriorityQueuesConfig(consumers=2, high_consumers=1, horizon_s=10.0)
+    priority = np.array(["low", "low", "low", "low", "high"])
+    sent = np.array([0.0, 0.0, 0.0, 0.0, 0.1])
+    work = np.array([1.0, 1.5, 1.0, 1.0, 1.0])
+    fair_start, _ = consume_fair_queue(config.replace(design="fair"), priority, sent, work)
+    fifo_start, _ = consume_queues(config.replace(design="single"), priority, sent, work)
+    assert fair_start.tolist() == [0.0, 0.0, 1.5, 2.0, 1.0]
+    assert fifo_start.tolist() == [0.0, 0.0, 1.0, 1.5, 2.0]
+
+
+def test_fair_queue_keeps_urgent_messages_fast_and_lends_bulk_every_consumer():
+    runs = {d: simulate_priority_queues(PriorityQueuesConfig(d, horizon_s=30, seed=1)).summary()
+            for d in ("single", "fair", "separate")}
+    assert runs["fair"]["high_p99_wait_s"] < 0.5 < runs["single"]["high_p99_wait_s"]
+    assert runs["fair"]["low_p99_wait_s"] < runs["separate"]["low_p99_wait_s"]
+    assert runs["fair"]["low_messages"] == runs["single"]["low_messages"]
 
 
 def test_lambda_reservation_protects_checkout_and_throttles_are_429():
