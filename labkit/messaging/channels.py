@@ -24,12 +24,15 @@ need every event. What differs is measured, not asserted:
   (retention indefinite by default) can be replayed; a stream returns what is still inside its
   retention (Kinesis 24 hours by default, up to 365 days; a Kafka topic's ``retention.ms`` is 7
   days by default); a Custom Event Bus retains every event for the period set on the bus (1 to
-  365 days, no documented default, so the model uses the longest unless ``retention_h`` is
-  given) and a new subscriber can start from its oldest retained event.
+  365 days, 1 day when ``RetentionPeriodInDays`` is omitted), and the new application's
+  subscriber is created with the ``POINT_IN_TIME`` starting position and ``PointType``
+  ``HORIZON``, so it reads from the earliest retained event (a subscriber's default starting
+  position, ``LATEST``, would read only events published after it exists).
 
 Sources: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues.html,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-archive.html,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-ordering.html,
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-create.html,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-replay.html,
 https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html,
 https://docs.aws.amazon.com/msk/latest/developerguide/msk-guidelines-tiered-storage-topic-level-config.html.
@@ -100,7 +103,7 @@ class ChannelConfig(Config):
         When a new application is added and asks for the history (s after the first order).
     retention_h
         The channel's retention in hours, or ``None`` for its default (``DEFAULT_RETENTION_H``;
-        for a Custom Event Bus, which has no documented default, the longest retention).
+        for a Custom Event Bus, the documented default of 1 day, from the facts table).
     shards
         Shards (Kinesis) or partitions (Kafka) of the stream, 1 to 64.
     duplicate_probability
@@ -161,7 +164,7 @@ class ChannelConfig(Config):
         if self.channel == "eventbridge":
             return math.inf
         if self.channel == "eventbridge_fifo":
-            return fact_value("eventbridge_custom_bus_retention_max_days") * 86400.0
+            return fact_value("eventbridge_custom_bus_retention_default_days") * 86400.0
         return DEFAULT_RETENTION_H.get(self.channel, 0.0) * 3600.0
 
 
@@ -332,7 +335,9 @@ class _Channel:
         if c.channel == "eventbridge":
             return sum(1 for e in self.archive if e["detail"]["published_s"] <= t)
         if c.channel == "eventbridge_fifo":
-            # a new subscriber that starts at the oldest event the bus still retains
+            # the new application's subscriber is created at POINT_IN_TIME / HORIZON: it reads
+            # from the earliest event still inside the bus's retention (LATEST, the other
+            # starting position, would read none of the past)
             return sum(1 for e in self.archive
                        if t - c.retention_s <= e["detail"]["published_s"] <= t)
         return sum(len(self.stream.read_from_oldest(s, t)) for s in range(c.shards))

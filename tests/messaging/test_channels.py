@@ -8,8 +8,10 @@ archive (Custom Event Bus - Classic) keeps events indefinitely by default for re
 (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-archive.html); a rule has at most 5
 targets (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html); a Custom Event
 Bus FIFO subscriber delivers in publish order within an event group and the bus retains events
-for a set period that a new subscriber can read from
+for a set period (1 day when none is set) that a subscriber created at the HORIZON starting
+position reads from its earliest retained event
 (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-ordering.html,
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-create.html,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-replay.html).
 """
 
@@ -63,9 +65,20 @@ def table_row_is_clean(channel: str) -> bool:
 
 def test_a_custom_bus_new_subscriber_reads_what_the_bus_still_retains():
     late = SMALL.replace(channel="eventbridge_fifo", late_join_s=30 * 3600.0)  # events span ~20 h
-    longest = run_channel(late).summary()["history_share_for_new_app"]
-    one_day = run_channel(late.replace(retention_h=24.0)).summary()["history_share_for_new_app"]
-    assert longest == 1.0 and 0 < one_day < 1
+    default = run_channel(late).summary()["history_share_for_new_app"]
+    week = run_channel(late.replace(retention_h=168.0)).summary()["history_share_for_new_app"]
+    assert 0 < default < 1 and week == 1.0
+
+
+def test_a_custom_bus_defaults_to_the_documented_one_day_retention():
+    assert ChannelConfig(channel="eventbridge_fifo").retention_s == 24 * 3600.0
+
+
+def test_at_one_day_each_a_custom_bus_and_kinesis_keep_the_same_history():
+    late = SMALL.replace(late_join_s=30 * 3600.0)
+    bus = run_channel(late.replace(channel="eventbridge_fifo")).summary()
+    kinesis = run_channel(late.replace(channel="kinesis")).summary()
+    assert bus["history_share_for_new_app"] == kinesis["history_share_for_new_app"]
 
 
 def test_kinesis_loses_history_older_than_its_retention():

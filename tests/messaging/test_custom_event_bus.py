@@ -1,9 +1,10 @@
 """The EventBridge Custom Event Bus as the lab states it: numbers from the facts tables.
 
-Published behaviour: a Custom Event Bus retains every event for 1 to 365 days, deduplicates at
-publish time within 5 minutes, and a subscriber retries 5 times or for 300 s by default, far less
-than a Classic rule target's 185 attempts / 24 hours
+Published behaviour: a Custom Event Bus retains every event for 1 to 365 days (1 day when the
+retention is not set), deduplicates at publish time within 5 minutes, and a subscriber retries
+5 times or for 300 s by default, far less than a Classic rule target's 185 attempts / 24 hours
 (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-what-is.html,
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-create.html,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-ordering.html,
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-custom-bus-retry.html).
 """
@@ -21,10 +22,17 @@ def _question(qid: str) -> str:
 def test_custom_bus_facts_are_sourced_from_the_custom_bus_pages():
     for key in ("eventbridge_custom_bus_retention_min_days",
                 "eventbridge_custom_bus_retention_max_days",
+                "eventbridge_custom_bus_retention_default_days",
                 "eventbridge_custom_bus_dedup_window_s",
                 "eventbridge_subscriber_retry_attempts_default",
                 "eventbridge_subscriber_retry_max_age_default_s"):
         assert "/eventbridge/latest/userguide/eb-custom-bus" in fact(key).source_url, key
+
+
+def test_the_default_retention_is_the_shortest_allowed():
+    assert fact_value("eventbridge_custom_bus_retention_default_days") == fact_value(
+        "eventbridge_custom_bus_retention_min_days") < fact_value(
+        "eventbridge_custom_bus_retention_max_days")
 
 
 def test_subscriber_retries_default_to_far_less_than_a_classic_rule_target():
