@@ -179,7 +179,7 @@ class ChannelResult(Result):
     history_available: int
 
     def summary(self) -> dict[str, float | int | str]:
-        """Fan-out, order, duplicates, replay and delay, as named numbers."""
+        """Fan-out, order, duplicates, retention and replay, and delay, as named numbers."""
         r = self.records
         distinct = r.drop_duplicates(["consumer", "event_id"])
         reached = distinct.groupby("event_id").size()
@@ -196,6 +196,7 @@ class ChannelResult(Result):
                 range(self.events_published), fill_value=0).mean()),
             "duplicate_deliveries": len(r) - len(distinct),
             "out_of_order_deliveries": int(late),
+            "retention_h": self.config.retention_s / 3600.0,
             "history_share_for_new_app": (self.history_available / self.history_before_join
                                           if self.history_before_join else float("nan")),
             "mean_delay_s": float((r.delivered_s - r.published_s).mean()) if len(r) else 0.0,
