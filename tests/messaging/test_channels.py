@@ -63,8 +63,11 @@ def table_row_is_clean(channel: str) -> bool:
     return s["out_of_order_deliveries"] == 0 and s["duplicate_deliveries"] == 0
 
 
-def test_a_custom_bus_new_subscriber_reads_what_the_bus_still_retains():
-    late = SMALL.replace(channel="eventbridge_fifo", late_join_s=30 * 3600.0)  # events span ~20 h
+@pytest.mark.parametrize("channel", ["kinesis", "eventbridge_fifo"])
+def test_a_new_reader_gets_only_what_is_still_retained(channel):
+    """A Kinesis stream and a Custom Event Bus (the new subscriber at HORIZON) lose the history
+    older than their default one-day retention, and keep all of it with a week set."""
+    late = SMALL.replace(channel=channel, late_join_s=30 * 3600.0)  # events span ~20 h
     default = run_channel(late).summary()["history_share_for_new_app"]
     week = run_channel(late.replace(retention_h=168.0)).summary()["history_share_for_new_app"]
     assert 0 < default < 1 and week == 1.0
@@ -80,12 +83,6 @@ def test_at_one_day_each_a_custom_bus_and_kinesis_keep_the_same_history():
     kinesis = run_channel(late.replace(channel="kinesis")).summary()
     assert bus["history_share_for_new_app"] == kinesis["history_share_for_new_app"]
 
-
-def test_kinesis_loses_history_older_than_its_retention():
-    late = SMALL.replace(channel="kinesis", late_join_s=30 * 3600.0)  # events span ~20 h
-    short = run_channel(late).summary()["history_share_for_new_app"]
-    week = run_channel(late.replace(retention_h=168.0)).summary()["history_share_for_new_app"]
-    assert 0 < short < 1 and week == 1.0
 
 
 def test_more_applications_than_one_rule_can_target_still_all_get_every_event():
