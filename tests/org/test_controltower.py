@@ -118,15 +118,31 @@ def test_requested_region_of_global_services():
     assert requested_region("ec2:RunInstances", "eu-west-1") == "eu-west-1"
 
 
-def test_sts_global_endpoint_is_served_in_the_callers_region_unless_opt_in():
-    # "AWS STS requests to the global endpoint are automatically served in the same AWS Region
-    # as your workloads. These changes will not be deployed to opt-in Regions."
+def test_sts_global_endpoint_names_us_east_1_wherever_it_is_served():
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_region-endpoints.html
-    assert requested_region("sts:AssumeRole", "ap-southeast-2") == "ap-southeast-2"
-    assert requested_region("sts:GetCallerIdentity", "eu-west-1") == "eu-west-1"
-    # af-south-1 (Cape Town) launched after 20 March 2019: opt-in, still served in us-east-1
-    assert requested_region("sts:AssumeRole", "af-south-1") == "us-east-1"
-    assert requested_region("ec2:RunInstances", "af-south-1") == "af-south-1"
+    # ("AWS STS global endpoint changes"): "Requests made to the AWS STS global endpoint have a
+    # value of us-east-1 for the aws:RequestedRegion condition key, regardless of which Region
+    # served the request." and "AWS CloudTrail logs for requests made to the AWS STS global
+    # endpoint are sent to the US East (N. Virginia) Region."
+    for region in ("us-east-1", "eu-west-1", "ap-southeast-2", "af-south-1"):
+        assert requested_region("sts:AssumeRole", region) == "us-east-1"
+        assert requested_region("sts:GetCallerIdentity", region, sts_endpoint="global") \
+            == "us-east-1"
+
+
+def test_sts_regional_endpoint_names_its_own_region():
+    assert requested_region("sts:AssumeRole", "ap-southeast-2",
+                            sts_endpoint="regional") == "ap-southeast-2"
+    assert requested_region("sts:AssumeRole", "af-south-1", sts_endpoint="regional") \
+        == "af-south-1"
+    # the endpoint choice is STS's alone: IAM has only its global endpoint
+    assert requested_region("iam:CreateRole", "eu-west-1", sts_endpoint="regional") \
+        == "us-east-1"
+
+
+def test_sts_endpoint_must_be_global_or_regional():
+    with pytest.raises(ValueError, match="sts_endpoint"):
+        requested_region("sts:AssumeRole", "eu-west-1", sts_endpoint="local")
 
 
 def test_detective_controls_scope_and_findings(lz):

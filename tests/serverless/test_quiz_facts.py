@@ -50,6 +50,15 @@ def test_quoted_launch_month_is_the_facts():
     assert f"added in {launched:%B %Y}" in question
 
 
+def test_quoted_recursive_loop_s3_month_is_the_facts():
+    """q07-08 dates recursive loop detection for S3 by the facts table's month."""
+    from datetime import date
+
+    since = date.fromisoformat(f"{fact_value('lambda_recursive_loop_s3_since')}-01")
+    question = _question("07-serverless-data-processing.ipynb", "q07-08")
+    assert f"covering S3 since {since:%B %Y}" in question
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_each_notebook_has_eight_questions_with_sections_that_exist(notebook):
     questions = load_quiz(notebook=notebook)
