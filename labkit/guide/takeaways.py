@@ -202,7 +202,7 @@ def _partitioning(seed: int) -> Measurement:
     return Measurement(100 * (1 - pruned / full), "% fewer bytes scanned",
                        f"one month of one region's orders: {full:,} bytes scanned in unpartitioned "
                        f"Parquet, {pruned:,} in Parquet partitioned by year, month and region "
-                       f"(Athena bills the bytes scanned but at least "
+                       f"(Athena on per-query billing charges the bytes scanned but at least "
                        f"{fact_value('athena_min_scan_mb'):g} MB a query, so at this size both "
                        f"pay the minimum; at scale the cut is the bill)")
 
@@ -246,7 +246,7 @@ TAKEAWAYS: tuple[Takeaway, ...] = (
              "retries and an on-failure destination set it aside.", _poison_record),
     Takeaway(8, "08-data-lake.ipynb",
              "Partitioned, columnar files let a query read only the data it needs; above "
-             "Athena's per-query minimum, that is also all it pays for.", _partitioning),
+             "Athena's per-query minimum (on-demand billing), that is also all it pays for.", _partitioning),
     Takeaway(9, "09-multi-account.ipynb",
              "Guardrail SCPs in a landing zone stop risky actions that IAM alone would allow.",
              _guardrails),

@@ -169,3 +169,21 @@ def test_the_static_list_without_answers_shows_no_answer():
     for q in qs:
         assert q.question in without
         assert all(o.explanation not in without for o in q.options)
+
+
+def test_the_instructor_guide_counts_the_questions_there_are():
+    """The guide's question totals and its domain map are counted from the quiz files."""
+    import collections
+    import re
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "instructor-guide.md").read_text()
+    questions = load_quiz()
+    totals = re.findall(r"of the (\d+) questions|each, (\d+)\s+in all", guide)
+    assert totals and {int(a or b) for a, b in totals} == {len(questions)}
+    by_domain = collections.Counter(q.domain for q in questions)
+    rows = {"Organizational complexity": "organizational-complexity",
+            "New solutions": "new-solutions", "Continuous improvement": "continuous-improvement",
+            "Migration and modernization": "migration-modernization"}
+    for label, domain in rows.items():
+        row = re.search(rf"^\| \d {label} \|[^|]*\| (\d+)", guide, re.MULTILINE)
+        assert row and int(row.group(1)) == by_domain[domain], label
