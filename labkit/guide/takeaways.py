@@ -246,7 +246,8 @@ TAKEAWAYS: tuple[Takeaway, ...] = (
              "retries and an on-failure destination set it aside.", _poison_record),
     Takeaway(8, "08-data-lake.ipynb",
              "Partitioned, columnar files let a query read only the data it needs; above "
-             "Athena's per-query minimum (on-demand billing), that is also all it pays for.", _partitioning),
+             "Athena's per-query minimum (on-demand billing), that is also all it pays for.",
+             _partitioning),
     Takeaway(9, "09-multi-account.ipynb",
              "Guardrail SCPs in a landing zone stop risky actions that IAM alone would allow.",
              _guardrails),
