@@ -78,6 +78,9 @@ DEFAULT_RETENTION_H = {"sqs": 96.0, "kinesis": 24.0, "msk": 168.0}
 TARGETS_PER_RULE = 5
 MAX_EVENTS = 50_000
 MAX_SUBSCRIBERS = 20
+#: The event pattern of the order events: a Classic bus's rules and archive and a Custom Event
+#: Bus's subscribers all match it.
+ORDER_EVENTS = {"source": ["shop.orders"]}
 RECORD_COLUMNS = ["channel", "consumer", "order_id", "event_seq", "event_id", "published_s",
                   "delivered_s"]
 
@@ -221,6 +224,11 @@ def _order_events(config: ChannelConfig, arrivals_rng: np.random.Generator,
     return frame
 
 
+def _order_envelope(event: dict) -> dict:
+    """An order event as EventBridge carries it (source, detail-type, detail)."""
+    return {"source": "shop.orders", "detail-type": "OrderEvent", "detail": event}
+
+
 @dataclass
 class _Channel:
     """The channel's AWS-like resources and each application's way of reading from it."""
@@ -257,16 +265,15 @@ class _Channel:
             self.publish = lambda e, t: self.topic.publish(json.dumps(e), t)
         else:
             bus = EventBus("orders", seed=self.queue_rng)
-            pattern = {"source": ["shop.orders"]}
             for r in range(0, len(self.queues), TARGETS_PER_RULE):
-                bus.put_rule(f"to-apps-{r // TARGETS_PER_RULE + 1}", pattern,
+                bus.put_rule(f"to-apps-{r // TARGETS_PER_RULE + 1}", ORDER_EVENTS,
                              [Target(f"app-{k + 1}", q) for k, q in
                               enumerate(self.queues[r:r + TARGETS_PER_RULE], start=r)])
 
             def publish(e: dict, t: float) -> None:
-                envelope = {"source": "shop.orders", "detail-type": "OrderEvent", "detail": e}
+                envelope = _order_envelope(e)
                 bus.put_event(envelope, t)
-                if matches(pattern, envelope):  # the archive's pattern: every order event
+                if matches(ORDER_EVENTS, envelope):  # the archive's pattern: every order event
                     self.archive.append(envelope)
 
             self.publish = publish
@@ -278,12 +285,11 @@ class _Channel:
         retention = DEFAULT_RETENTION_H["sqs"] * 3600.0
         self.queues = [FifoQueue(f"app-{k + 1}.fifo", retention_s=retention)
                        for k in range(self.config.subscribers)]
-        subscriber_filter = {"source": ["shop.orders"]}
 
         def publish(e: dict, t: float) -> None:
-            envelope = {"source": "shop.orders", "detail-type": "OrderEvent", "detail": e}
+            envelope = _order_envelope(e)
             self.archive.append(envelope)  # the bus itself retains every event
-            if matches(subscriber_filter, envelope):
+            if matches(ORDER_EVENTS, envelope):  # each subscriber's filter
                 for queue in self.queues:
                     queue.send(json.dumps(envelope), t, group_id=e["order_id"],
                                dedup_id=f"event-{e['event_id']}")
