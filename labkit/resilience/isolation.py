@@ -38,6 +38,7 @@ from labkit.core.runner import Config, Result
 from labkit.core.service import feed_arrivals
 from labkit.core.validation import (
     check_choice,
+    check_expected_work,
     check_int,
     check_nonnegative,
     check_positive,
@@ -67,6 +68,10 @@ POOL_DESIGNS = ("shared", "partitioned")
 QUEUE_DESIGNS = ("single", "fair", "separate")
 #: Longest simulated horizon of these scenarios (bounds the work of one run).
 MAX_HORIZON_S = 3_600.0
+#: Most requests (messages, invocations) one run may expect at its peak rates.
+MAX_EXPECTED_REQUESTS = 500_000
+#: Most permits, consumers or concurrent executions one run may model.
+MAX_CAPACITY = 10_000
 
 
 def _check_horizon(horizon_s: float) -> float:
@@ -150,13 +155,16 @@ class NoisyNeighbourConfig(Config):
         check_nonnegative("arrival_rate_a", self.arrival_rate_a)
         check_nonnegative("arrival_rate_b", self.arrival_rate_b)
         check_nonnegative("overload_b", self.overload_b)
-        total = check_int("permits", self.permits, minimum=2)
+        total = check_int("permits", self.permits, minimum=2, maximum=MAX_CAPACITY)
         if self.permits_a is not None:
             check_int("permits_a", self.permits_a, minimum=1, maximum=total - 1)
         check_nonnegative("max_wait_s", self.max_wait_s)
         _check_distribution("service_time", self.service_time)
         horizon = _check_horizon(self.horizon_s)
         _check_window("overload_window", self.overload_window, horizon, allow_zero=True)
+        check_expected_work(self.arrival_rate_a + self.arrival_rate_b * max(1.0, self.overload_b),
+                            horizon, MAX_EXPECTED_REQUESTS,
+                            rate_name="the peak arrival rate (A + B x overload_b)")
         check_int("seed", self.seed, minimum=0)
 
     @property
@@ -383,11 +391,15 @@ class PriorityQueuesConfig(Config):
         check_nonnegative("arrival_rate_high", self.arrival_rate_high)
         check_nonnegative("arrival_rate_low", self.arrival_rate_low)
         check_nonnegative("flood_factor", self.flood_factor)
-        c = check_int("consumers", self.consumers, minimum=2)
+        c = check_int("consumers", self.consumers, minimum=2, maximum=MAX_CAPACITY)
         check_int("high_consumers", self.high_consumers, minimum=1, maximum=c - 1)
         _check_distribution("service_time", self.service_time)
         horizon = _check_horizon(self.horizon_s)
         _check_window("flood_window", self.flood_window, horizon, allow_zero=False)
+        check_expected_work(self.arrival_rate_high
+                            + self.arrival_rate_low * max(1.0, self.flood_factor),
+                            horizon, MAX_EXPECTED_REQUESTS, what="messages",
+                            rate_name="the peak arrival rate (high + low x flood_factor)")
         check_int("seed", self.seed, minimum=0)
 
 
@@ -613,9 +625,12 @@ class LambdaConcurrencyConfig(Config):
         names = [f.name for f in self.functions]
         if len(set(names)) != len(names):
             raise ValueError(f"function names must be unique, got {names}")
-        check_int("account_limit", self.account_limit, minimum=1)
+        check_int("account_limit", self.account_limit, minimum=1, maximum=MAX_CAPACITY)
         check_int("unreserved_minimum", self.unreserved_minimum, minimum=0)
-        _check_horizon(self.horizon_s)
+        horizon = _check_horizon(self.horizon_s)
+        check_expected_work(sum(f.arrival_rate * max(1.0, f.burst_factor) for f in self.functions),
+                            horizon, MAX_EXPECTED_REQUESTS, what="invocations",
+                            rate_name="the functions' peak arrival rate")
         check_int("seed", self.seed, minimum=0)
 
 

@@ -85,7 +85,10 @@ def test_rejected_calls_waited_at_most_max_wait():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"design": "pooled"}, "design must be one of"),
-    ({"permits": 1}, r"permits must be an integer in \[2, inf\]"),
+    ({"permits": 1}, r"permits must be an integer in \[2, 10000\]"),
+    ({"permits": 10**9}, r"permits must be an integer in \[2, 10000\]"),
+    ({"arrival_rate_b": 1e7},
+     r"peak arrival rate \(A \+ B x overload_b\) x horizon_s must be <= 500,000"),
     ({"permits_a": 20}, r"permits_a must be an integer in \[1, 19\]"),
     ({"arrival_rate_a": -1}, "arrival_rate_a"),
     ({"horizon_s": 10_000.0}, "horizon_s must be <= 3600"),
@@ -212,3 +215,23 @@ def test_shared_pool_never_exceeds_its_permits_and_conserves_requests(permits, o
     assert df.end_s.notna().all()                    # every request is served or rejected
     assert ((df.outcome == "ok") == df.ok).all()
     assert (df.wait_s <= wait + 1e-9).all()          # nobody waits longer than max_wait_s
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"consumers": 10**9}, r"consumers must be an integer in \[2, 10000\]"),
+    ({"arrival_rate_low": 1e9}, r"x horizon_s must be <= 500,000 messages"),
+    ({"design": "fair", "flood_factor": 1e6}, r"x horizon_s must be <= 500,000 messages"),
+])
+def test_priority_queues_bound_their_work(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        PriorityQueuesConfig(**kwargs)
+
+
+@pytest.mark.parametrize("functions, fields, match", [
+    ((LambdaFunction("f", 1e8, 0.1),), {}, r"peak arrival rate x horizon_s must be <= 500,000"),
+    ((LambdaFunction("f", 10, 0.1),), {"account_limit": 10**9},
+     r"account_limit must be an integer in \[1, 10000\]"),
+])
+def test_lambda_concurrency_bounds_its_work(functions, fields, match):
+    with pytest.raises(ValueError, match=match):
+        LambdaConcurrencyConfig(functions, **fields)
