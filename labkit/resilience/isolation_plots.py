@@ -69,16 +69,21 @@ def plot_pool_comparison(frames: dict[str, pd.DataFrame], *, tenant: str = "A",
 
 def plot_priority_waits(frames: dict[str, pd.DataFrame], *, bin_s: float = 2.0,
                         flood_window: tuple[float, float] | None = None):
-    """p99 queue wait of high-priority messages over time, one line per design."""
+    """p99 queue wait of high-priority messages over time, one line per design (each with its
+    own line style and marker, so designs that both stay near zero remain visible)."""
     from labkit.viz import cycle_colours, new_figure
 
     fig, ax = new_figure("High-priority messages: p99 time in the queue", "send time (s)",
                          "p99 wait (s)")
-    for colour, (name, frame) in zip(cycle_colours(len(frames)), frames.items(), strict=True):
+    styles = [("-", "o"), ("--", "s"), (":", "^")]
+    for k, (colour, (name, frame)) in enumerate(zip(cycle_colours(len(frames)), frames.items(),
+                                                    strict=True)):
         high = frame[frame["priority"] == "high"]
         bins = np.floor(high["sent_s"] / bin_s) * bin_s
         p99 = high.groupby(bins)["wait_s"].quantile(0.99)
-        ax.plot(p99.index, p99.to_numpy(), marker="o", ms=3, color=colour, label=name)
+        linestyle, marker = styles[k % len(styles)]
+        ax.plot(p99.index, p99.to_numpy(), linestyle=linestyle, marker=marker, ms=4,
+                color=colour, label=name)
     if flood_window is not None:
         ax.axvspan(*flood_window, color="#999999", alpha=0.15, label="low-priority flood")
     ax.legend()
